@@ -1,0 +1,87 @@
+/** The per-call AsyncLocalStorage: which tool call is running the current code. */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ErrorCode, ResourceGuardError } from './errors.js';
+import type { ResourceUsage } from './resource-usage.js';
+
+/**
+ * What code running inside a tool call can learn about, and do within, that call.
+ *
+ * @example
+ * ```ts
+ * import { getCallContext } from '@mcp-resource-guard/core';
+ * async function inTool() {
+ *   const ctx = getCallContext();
+ *   const res = await fetch('http://127.0.0.1:8080', { signal: ctx.signal });
+ *   console.error(ctx.toolName, ctx.usage().executionTimeMs);
+ * }
+ * ```
+ */
+export interface CallContext {
+  /** Unique id of this call within the process. */
+  readonly callId: string;
+  /** The name of the tool being called. */
+  readonly toolName: string;
+  /** The MCP session the call belongs to, if the transport has sessions. */
+  readonly sessionId: string | undefined;
+  /** Aborted when the client cancels, the session closes, or the guard stops the call; `reason` says which. */
+  readonly signal: AbortSignal;
+  /** What the call has used so far. */
+  usage(): ResourceUsage;
+}
+
+const storageKey = Symbol.for('@mcp-resource-guard/call-context-storage');
+type GlobalWithStorage = typeof globalThis & { [storageKey]?: AsyncLocalStorage<CallContext> };
+
+function sharedStorage(): AsyncLocalStorage<CallContext> {
+  const holder = globalThis as GlobalWithStorage;
+  const existing = holder[storageKey];
+  if (existing !== undefined) return existing;
+  const created = new AsyncLocalStorage<CallContext>();
+  holder[storageKey] = created;
+  return created;
+}
+
+/**
+ * The one AsyncLocalStorage holding the running call. It lives on `globalThis` under a registered
+ * symbol so that two installed copies of this package still share it.
+ */
+export const callContextStorage: AsyncLocalStorage<CallContext> = sharedStorage();
+
+/**
+ * The context of the tool call running the current code.
+ *
+ * @returns the running call's context
+ * @throws {@link ResourceGuardError} with code `NO_CALL_CONTEXT` outside a tool call
+ * @example
+ * ```ts
+ * import { getCallContext } from '@mcp-resource-guard/core';
+ * const { toolName, signal } = getCallContext();
+ * ```
+ */
+export function getCallContext(): CallContext {
+  const ctx = callContextStorage.getStore();
+  if (ctx === undefined) {
+    throw new ResourceGuardError({
+      code: ErrorCode.NoCallContext,
+      message: 'getCallContext() was called outside a tool call',
+      hint: 'Call it from code that a guarded tool handler runs, or use tryGetCallContext() where a call may be absent.',
+    });
+  }
+  return ctx;
+}
+
+/**
+ * The context of the tool call running the current code, or `undefined` outside a call.
+ *
+ * @returns the running call's context, if any
+ * @example
+ * ```ts
+ * import { tryGetCallContext } from '@mcp-resource-guard/core';
+ * const ctx = tryGetCallContext();
+ * if (ctx) console.error(`in ${ctx.toolName}`);
+ * ```
+ */
+export function tryGetCallContext(): CallContext | undefined {
+  return callContextStorage.getStore();
+}

@@ -1,0 +1,68 @@
+/** The six resources of the specification, plus CPU time, as measured for one call, tool, session or the process. */
+
+/**
+ * What a call (or a tool, session or the process) uses at one moment.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceUsage } from '@mcp-resource-guard/core';
+ * const usage: ResourceUsage = { memoryMb: 12, cpuPercent: 40, cpuTimeMs: 8, fileHandles: 1, networkConnections: 0, executionTimeMs: 20, tempStorageMb: 0 };
+ * ```
+ */
+export interface ResourceUsage {
+  /** Memory attributed to the call, in MiB (see the README for how it is apportioned). */
+  readonly memoryMb: number;
+  /** CPU use as a percentage of one core, averaged over the call so far. */
+  readonly cpuPercent: number;
+  /** CPU time attributed to the call, in milliseconds. */
+  readonly cpuTimeMs: number;
+  /** Files, streams and watchers the call holds open right now. */
+  readonly fileHandles: number;
+  /** Sockets, requests and servers the call holds open right now. */
+  readonly networkConnections: number;
+  /** Wall-clock time since the call started, in milliseconds (monotonic clock). */
+  readonly executionTimeMs: number;
+  /** Apparent size of the call's temp directory, in MiB. */
+  readonly tempStorageMb: number;
+}
+
+/** The names of the measured resources, as used in limits, events and metrics. */
+export type ResourceName = keyof ResourceUsage;
+
+/**
+ * Every {@link ResourceName}, in the specification's order.
+ *
+ * @example
+ * ```ts
+ * import { RESOURCE_NAMES } from '@mcp-resource-guard/core';
+ * for (const name of RESOURCE_NAMES) console.log(name);
+ * ```
+ */
+export const RESOURCE_NAMES: readonly ResourceName[] = Object.freeze([
+  'memoryMb',
+  'cpuPercent',
+  'cpuTimeMs',
+  'fileHandles',
+  'networkConnections',
+  'executionTimeMs',
+  'tempStorageMb',
+]);
+
+/**
+ * A usage with every resource at zero.
+ *
+ * @example
+ * ```ts
+ * import { ZERO_USAGE } from '@mcp-resource-guard/core';
+ * const u = { ...ZERO_USAGE, executionTimeMs: 5 };
+ * ```
+ */
+export const ZERO_USAGE: ResourceUsage = Object.freeze({
+  memoryMb: 0,
+  cpuPercent: 0,
+  cpuTimeMs: 0,
+  fileHandles: 0,
+  networkConnections: 0,
+  executionTimeMs: 0,
+  tempStorageMb: 0,
+});

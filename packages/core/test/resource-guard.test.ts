@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Clock,
+  createResourceGuard,
+  ErrorCode,
+  getCallContext,
+  ResourceGuardError,
+  tryGetCallContext,
+} from '../src/index.js';
+
+function manualClock(start = 1000): Clock & { advance(ms: number): void } {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
+}
+
+describe('ResourceGuard calls', () => {
+  it('records execution time and outcome per tool', () => {
+    const clock = manualClock();
+    const guard = createResourceGuard({ clock });
+    const a = guard.startCall({ toolName: 'echo' });
+    clock.advance(40);
+    const b = guard.startCall({ toolName: 'echo' });
+    expect(guard.snapshot().tools.echo?.inFlight).toBe(2);
+    clock.advance(10);
+    const ra = a.end('ok');
+    clock.advance(5);
+    b.end('tool_error');
+    expect(ra.usage.executionTimeMs).toBe(50);
+    const stats = guard.snapshot().tools.echo;
+    expect(stats).toMatchObject({
+      calls: 2,
+      inFlight: 0,
+      errors: 1,
+      executionTimeMs: { last: 15, peak: 50, total: 65, mean: 32.5 },
+    });
+    expect(stats?.outcomes.ok).toBe(1);
+    expect(stats?.outcomes.tool_error).toBe(1);
+  });
+
+  it('ends a call once: later ends return the first record and count nothing', () => {
+    const guard = createResourceGuard();
+    const call = guard.startCall({ toolName: 't' });
+    const first = call.end('ok');
+    expect(call.end('thrown')).toBe(first);
+    expect(guard.snapshot().tools.t?.calls).toBe(1);
+    expect(guard.snapshot().tools.t?.outcomes.thrown).toBe(0);
+  });
+
+  it('emits a call event with the record', () => {
+    const guard = createResourceGuard();
+    const seen: string[] = [];
+    guard.on('call', (r) => seen.push(`${r.toolName}:${r.outcome}`));
+    guard.startCall({ toolName: 'x' }).end('cancelled');
+    expect(seen).toEqual(['x:cancelled']);
+  });
+
+  it('isolates a throwing listener and counts it as an internal error', () => {
+    const guard = createResourceGuard();
+    const errors: string[] = [];
+    guard.on('call', () => {
+      throw new Error('listener bug');
+    });
+    guard.on('internalError', (e) => errors.push(e.source));
+    expect(() => guard.startCall({ toolName: 'x' }).end('ok')).not.toThrow();
+    expect(errors).toEqual(['listener:call']);
+    expect(guard.snapshot().internalErrors).toBe(1);
+  });
+});
+
+describe('call context', () => {
+  it('is visible across awaits inside run() and absent outside', async () => {
+    const guard = createResourceGuard();
+    const call = guard.startCall({ toolName: 'ctx', sessionId: 's1' });
+    expect(tryGetCallContext()).toBeUndefined();
+    expect(() => getCallContext()).toThrow(ResourceGuardError);
+    const seen = await call.run(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      const ctx = getCallContext();
+      return [ctx.toolName, ctx.sessionId, ctx.callId];
+    });
+    expect(seen).toEqual(['ctx', 's1', call.callId]);
+    call.end('ok');
+  });
+
+  it('keeps concurrent calls apart', async () => {
+    const guard = createResourceGuard();
+    const names = await Promise.all(
+      ['a', 'b', 'c'].map((toolName, i) => {
+        const call = guard.startCall({ toolName });
+        return call.run(async () => {
+          await new Promise((r) => setTimeout(r, 5 - i));
+          return getCallContext().toolName;
+        });
+      }),
+    );
+    expect(names).toEqual(['a', 'b', 'c']);
+  });
+
+  it('gives a signal that follows the transport signal', () => {
+    const guard = createResourceGuard();
+    const upstream = new AbortController();
+    const call = guard.startCall({ toolName: 's', signal: upstream.signal });
+    const signal = call.signal;
+    expect(signal.aborted).toBe(false);
+    upstream.abort('client cancel');
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe('client cancel');
+  });
+
+  it('aborts the signal with the stop reason, even when read after stop', () => {
+    const guard = createResourceGuard();
+    const call = guard.startCall({ toolName: 's' });
+    call.stop('first');
+    call.stop('second');
+    expect(call.signal.aborted).toBe(true);
+    expect(call.signal.reason).toBe('first');
+  });
+
+  it('detaches from the transport signal when the call ends', () => {
+    const guard = createResourceGuard();
+    const upstream = new AbortController();
+    const call = guard.startCall({ toolName: 's', signal: upstream.signal });
+    const signal = call.signal;
+    call.end('ok');
+    upstream.abort();
+    expect(signal.aborted).toBe(false);
+  });
+});
+
+describe('close', () => {
+  it('stops calls in flight and refuses new ones with a typed error', async () => {
+    const guard = createResourceGuard();
+    const call = guard.startCall({ toolName: 'slow' });
+    const signal = call.signal;
+    await guard.close();
+    expect(signal.aborted).toBe(true);
+    expect(ResourceGuardError.is(signal.reason) && signal.reason.code).toBe(ErrorCode.GuardClosed);
+    let caught: unknown;
+    try {
+      guard.startCall({ toolName: 'slow' });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ResourceGuardError);
+    expect((caught as ResourceGuardError).code).toBe('GUARD_CLOSED');
+    await guard.close();
+  });
+});

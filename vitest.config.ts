@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run against each package's TypeScript source through the
+// `@mcp-resource-guard/source` export condition; Node itself (the demo, child
+// processes started by tests) resolves the same packages to their built `dist`.
+const sourceConditions = ['@mcp-resource-guard/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions: sourceConditions },
+  ssr: { resolve: { conditions: sourceConditions, externalConditions: ['node'] } },
+  test: {
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'sdk-middleware', include: ['packages/sdk-middleware/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'otel-exporter', include: ['packages/otel-exporter/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'] } },
+    ],
+  },
+});
