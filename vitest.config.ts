@@ -10,6 +10,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: sourceConditions, externalConditions: ['node'] } },
   test: {
     pool: 'forks',
+    // CI asks for a JSON report beside the console one, to print a plain closing line.
+    reporters: process.env.VITEST_JSON_REPORT ? ['default', 'json'] : ['default'],
+    ...(process.env.VITEST_JSON_REPORT ? { outputFile: { json: process.env.VITEST_JSON_REPORT } } : {}),
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [

@@ -1,0 +1,24 @@
+/**
+ * `@mcp-resource-guard/sdk-middleware`: `server.use(resourceMiddleware())` for MCP servers built on
+ * the official TypeScript SDK (v1 `@modelcontextprotocol/sdk` and v2 `@modelcontextprotocol/server`).
+ * Every export here is public API.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  type CallContext,
+  ErrorCode,
+  type GuardEvents,
+  type GuardSnapshot,
+  getCallContext,
+  type ResourceGuard,
+  ResourceGuardError,
+  type ResourceLimits,
+  type ResourceUsage,
+  tryGetCallContext,
+} from '@mcp-resource-guard/core';
+export { type ResourceMiddleware, type ResourceMiddlewareOptions, resourceMiddleware } from './resource-middleware.js';
+export type { RegisteredToolInfo, ToolCallContext, ToolCallMiddleware } from './tool-call-middleware.js';
+export { errorResult, type ToolCallResult } from './tool-call-result.js';
+export { applyMiddleware, type MiddlewareHost, type WithMiddleware, withMiddleware } from './with-middleware.js';

@@ -1,0 +1,132 @@
+/** `resourceMiddleware()`: the guard as a tool-call middleware, and the handle to its state. */
+
+import {
+  type CallOutcome,
+  createResourceGuard,
+  type GuardEvents,
+  type GuardSnapshot,
+  type ResourceGuard,
+  type ResourceGuardOptions,
+  type ToolCall,
+} from '@mcp-resource-guard/core';
+import { sdkSignalOf } from './tool-call-interceptor.js';
+import type { ToolCallMiddleware } from './tool-call-middleware.js';
+import type { ToolCallResult } from './tool-call-result.js';
+
+/**
+ * Options of {@link resourceMiddleware}: the guard's options (limits, per-tool overrides, ...).
+ *
+ * @example
+ * ```ts
+ * const options: ResourceMiddlewareOptions = { limits: { maxExecutionTimeMs: 30_000 }, tools: { heavy: { maxMemoryMb: 512 } } };
+ * ```
+ */
+export interface ResourceMiddlewareOptions extends ResourceGuardOptions {
+  /** Use this guard instead of creating one (share one guard between several middleware stacks). */
+  readonly guard?: ResourceGuard;
+}
+
+/**
+ * The middleware returned by {@link resourceMiddleware}: pass it to `server.use()`; keep it to read the
+ * guard's state, subscribe to its events and close it.
+ *
+ * @example
+ * ```ts
+ * const guard = resourceMiddleware();
+ * server.use(guard);
+ * guard.on('call', (r) => console.error(r.toolName, r.outcome));
+ * console.error(guard.snapshot().tools);
+ * ```
+ */
+export interface ResourceMiddleware extends ToolCallMiddleware {
+  /** The guard this middleware feeds. */
+  readonly guard: ResourceGuard;
+  /**
+   * A point-in-time copy of the guard's state.
+   *
+   * @returns the snapshot
+   */
+  snapshot(): GuardSnapshot;
+  /**
+   * Subscribes to a guard event.
+   *
+   * @param event - the event name
+   * @param listener - the listener
+   * @returns a function that unsubscribes
+   */
+  on<K extends keyof GuardEvents>(event: K, listener: (payload: GuardEvents[K]) => void): () => void;
+  /**
+   * Stops calls in flight and stops tracking.
+   *
+   * @returns a promise that settles when the guard is closed
+   */
+  close(): Promise<void>;
+}
+
+function outcomeOf(result: ToolCallResult, sdkSignal: AbortSignal): CallOutcome {
+  if (sdkSignal.aborted) return 'cancelled';
+  return result.isError === true ? 'tool_error' : 'ok';
+}
+
+/**
+ * Creates the resource guard as a tool-call middleware. Every call is tracked from the moment the
+ * middleware sees it to the moment its result (or error) leaves; the tool runs inside the call's
+ * context, so `getCallContext()` works in it. Results pass through unchanged.
+ *
+ * @param options - limits and behaviour; validated here
+ * @returns the middleware, which is also the guard's handle
+ * @throws {@link ResourceGuardError} `INVALID_CONFIG` for a bad option, with nothing created
+ * @example
+ * ```ts
+ * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * const server = withMiddleware(new McpServer({ name: 'x', version: '1.0.0' }));
+ * const guard = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * server.use(guard);
+ * ```
+ */
+export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): ResourceMiddleware {
+  const { guard: given, ...guardOptions } = options;
+  const guard = given ?? createResourceGuard(guardOptions);
+
+  const middleware = async function resourceGuard(ctx, next): Promise<ToolCallResult> {
+    const sdkSignal = sdkSignalOf(ctx);
+    let call: ToolCall;
+    try {
+      call = guard.startCall({
+        toolName: ctx.toolName,
+        sessionId: ctx.sessionId,
+        requestId: ctx.requestId,
+        signal: sdkSignal,
+      });
+      ctx.useSignal(() => call.signal);
+    } catch (error) {
+      // Tracking never breaks a call: a closed or failing guard lets it run untracked.
+      if (!guard.snapshot().closed) guard.reportInternalError('middleware:start', error);
+      return next();
+    }
+    let outcome: CallOutcome = 'thrown';
+    try {
+      const result = await call.run(next);
+      outcome = outcomeOf(result, sdkSignal);
+      return result;
+    } catch (error) {
+      outcome = sdkSignal.aborted ? 'cancelled' : 'thrown';
+      throw error;
+    } finally {
+      try {
+        call.end(outcome);
+      } catch (error) {
+        guard.reportInternalError('middleware:end', error);
+      }
+    }
+  } as ToolCallMiddleware;
+
+  return Object.assign(middleware, {
+    guard,
+    snapshot: (): GuardSnapshot => guard.snapshot(),
+    on: <K extends keyof GuardEvents>(event: K, listener: (payload: GuardEvents[K]) => void): (() => void) =>
+      guard.on(event, listener),
+    close: (): Promise<void> => guard.close(),
+  });
+}

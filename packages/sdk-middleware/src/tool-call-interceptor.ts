@@ -1,0 +1,236 @@
+/** Installs one dispatcher at a server's `tools/call` handler and runs the middleware chain for every call. */
+
+import { ErrorCode, ResourceGuardError } from '@mcp-resource-guard/core';
+import { registeredToolInfo, type SdkRequestHandler, type SdkServer } from './sdk-server.js';
+import type { RegisteredToolInfo, ToolCallContext, ToolCallMiddleware } from './tool-call-middleware.js';
+import type { ToolCallResult } from './tool-call-result.js';
+
+const TOOLS_CALL = 'tools/call';
+/** Marks our dispatcher and holds the interceptor on the low-level server; shared by every copy of this package. */
+const INTERCEPTOR = Symbol.for('@mcp-resource-guard/tool-call-interceptor');
+const DISPATCHER = Symbol.for('@mcp-resource-guard/tool-call-dispatcher');
+
+type Marked = Record<symbol, unknown>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** The per-call context handed to middlewares. */
+class DispatchContext implements ToolCallContext {
+  readonly toolName: string;
+  readonly requestId: string | number;
+  readonly sdkMajor: 1 | 2;
+  readonly #sdk: SdkServer;
+  readonly #params: Record<string, unknown>;
+  readonly #extra: Record<string, unknown>;
+  #provideSignal: (() => AbortSignal) | undefined;
+  #state: Map<unknown, unknown> | undefined;
+
+  constructor(
+    sdk: SdkServer,
+    request: Record<string, unknown>,
+    params: Record<string, unknown>,
+    toolName: string,
+    extra: Record<string, unknown>,
+  ) {
+    this.#sdk = sdk;
+    this.#params = params;
+    this.#extra = extra;
+    this.toolName = toolName;
+    this.sdkMajor = sdk.major;
+    const id = request.id;
+    this.requestId = typeof id === 'string' || typeof id === 'number' ? id : String(id);
+  }
+
+  get arguments(): Readonly<Record<string, unknown>> | undefined {
+    const args = this.#params.arguments;
+    return isObject(args) ? args : undefined;
+  }
+
+  get sessionId(): string | undefined {
+    const id = this.#extra.sessionId;
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  get meta(): Readonly<Record<string, unknown>> | undefined {
+    const meta = this.#params._meta;
+    return isObject(meta) ? meta : undefined;
+  }
+
+  get authInfo(): unknown {
+    if (this.sdkMajor === 1) return this.#extra.authInfo;
+    const http = this.#extra.http;
+    return isObject(http) ? http.authInfo : undefined;
+  }
+
+  get tool(): RegisteredToolInfo | undefined {
+    return registeredToolInfo(this.#sdk, this.toolName);
+  }
+
+  get state(): Map<unknown, unknown> {
+    this.#state ??= new Map();
+    return this.#state;
+  }
+
+  /** The SDK's own signal for this request. */
+  get sdkSignal(): AbortSignal {
+    const holder = this.sdkMajor === 1 ? this.#extra : (this.#extra.mcpReq as Record<string, unknown>);
+    return holder.signal as AbortSignal;
+  }
+
+  get signal(): AbortSignal {
+    return this.#provideSignal === undefined ? this.sdkSignal : this.#provideSignal();
+  }
+
+  useSignal(provide: () => AbortSignal): void {
+    this.#provideSignal = provide;
+  }
+
+  /** The extra/ctx to hand the SDK's handler: the SDK's own, unless a middleware replaced the signal. */
+  handlerExtra(): Record<string, unknown> {
+    if (this.#provideSignal === undefined) return this.#extra;
+    const signalProperty = { get: () => this.signal, enumerable: true, configurable: true };
+    if (this.sdkMajor === 1) return Object.defineProperty({ ...this.#extra }, 'signal', signalProperty);
+    const mcpReq = Object.defineProperty(
+      { ...(this.#extra.mcpReq as Record<string, unknown>) },
+      'signal',
+      signalProperty,
+    );
+    return { ...this.#extra, mcpReq };
+  }
+}
+
+function runChain(
+  chain: readonly ToolCallMiddleware[],
+  ctx: DispatchContext,
+  terminal: () => Promise<ToolCallResult>,
+): Promise<ToolCallResult> {
+  let last = -1;
+  const step = (index: number): Promise<ToolCallResult> => {
+    if (index <= last) {
+      return Promise.reject(
+        new ResourceGuardError({
+          code: ErrorCode.InvalidConfig,
+          message: 'A tool-call middleware called next() more than once',
+          hint: 'Call next() at most once per call; to retry, write the retry around your own work, not around next().',
+          path: `middleware[${index - 1}]`,
+          value: chain[index - 1],
+        }),
+      );
+    }
+    last = index;
+    const middleware = chain[index];
+    if (middleware === undefined) return terminal();
+    try {
+      return Promise.resolve(middleware(ctx, () => step(index + 1)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return step(0);
+}
+
+/**
+ * The dispatcher installed at one low-level server's `tools/call` handler, with the middlewares
+ * that run around it. One per low-level server, whatever wrapper or copy of this package installed it.
+ */
+export class ToolCallInterceptor {
+  readonly sdk: SdkServer;
+  #chain: readonly ToolCallMiddleware[] = [];
+
+  private constructor(sdk: SdkServer) {
+    this.sdk = sdk;
+  }
+
+  /**
+   * The interceptor of a server, installed on first use. Installing wraps the current `tools/call`
+   * handler if there is one, and wraps any later one when the SDK installs or replaces it.
+   *
+   * @param sdk - the recognised server
+   * @returns its interceptor
+   */
+  static for(sdk: SdkServer): ToolCallInterceptor {
+    const holder = sdk.lowLevel as unknown as Marked;
+    const existing = holder[INTERCEPTOR];
+    if (existing instanceof ToolCallInterceptor) return existing;
+    if (existing !== undefined) {
+      throw new ResourceGuardError({
+        code: ErrorCode.UnsupportedSdk,
+        message: 'Another copy of @mcp-resource-guard/sdk-middleware already intercepts this server',
+        hint: 'Install one version of @mcp-resource-guard/sdk-middleware (check `npm ls @mcp-resource-guard/sdk-middleware`).',
+      });
+    }
+    const interceptor = new ToolCallInterceptor(sdk);
+    Object.defineProperty(holder, INTERCEPTOR, { value: interceptor });
+    interceptor.#install();
+    return interceptor;
+  }
+
+  /** The middlewares, outermost first. */
+  get middlewares(): readonly ToolCallMiddleware[] {
+    return this.#chain;
+  }
+
+  /**
+   * Appends middlewares (innermost last). Calls already running keep the chain they started with.
+   *
+   * @param middlewares - to append
+   */
+  add(middlewares: readonly ToolCallMiddleware[]): void {
+    for (const [i, middleware] of middlewares.entries()) {
+      if (typeof middleware !== 'function') {
+        throw new ResourceGuardError({
+          code: ErrorCode.InvalidConfig,
+          message: 'A tool-call middleware must be a function (ctx, next) => Promise<result>',
+          hint: 'Pass the value returned by resourceMiddleware(), or your own async (ctx, next) => next() function.',
+          path: `middlewares[${i}]`,
+          value: middleware,
+        });
+      }
+    }
+    this.#chain = [...this.#chain, ...middlewares];
+  }
+
+  #install(): void {
+    const lowLevel = this.sdk.lowLevel;
+    this.#wrapCurrent();
+    const setRequestHandler = lowLevel.setRequestHandler;
+    const interceptor = this;
+    lowLevel.setRequestHandler = function setRequestHandlerIntercepted(this: unknown, ...args: unknown[]): unknown {
+      const result = setRequestHandler.apply(this, args);
+      interceptor.#wrapCurrent();
+      return result;
+    };
+  }
+
+  #wrapCurrent(): void {
+    const handlers = this.sdk.lowLevel._requestHandlers;
+    const current = handlers.get(TOOLS_CALL);
+    if (current === undefined || (current as unknown as Marked)[DISPATCHER] === true) return;
+    const dispatcher = (request: unknown, extra: unknown): unknown => this.#dispatch(current, request, extra);
+    Object.defineProperty(dispatcher, DISPATCHER, { value: true });
+    handlers.set(TOOLS_CALL, dispatcher);
+  }
+
+  #dispatch(handler: SdkRequestHandler, request: unknown, extra: unknown): unknown {
+    const chain = this.#chain;
+    if (chain.length === 0 || !isObject(request) || !isObject(extra)) return handler(request, extra);
+    const params = request.params;
+    // A malformed request goes straight to the SDK, which answers it exactly as it would unguarded.
+    if (!isObject(params) || typeof params.name !== 'string') return handler(request, extra);
+    if (this.sdk.major === 2 && !isObject(extra.mcpReq)) return handler(request, extra);
+    const ctx = new DispatchContext(this.sdk, request, params, params.name, extra);
+    return runChain(chain, ctx, async () => (await handler(request, ctx.handlerExtra())) as ToolCallResult);
+  }
+}
+
+/**
+ * The SDK's own signal of a call, whatever middleware replaced the handler's.
+ *
+ * @param ctx - the middleware context
+ * @returns the transport's signal (client cancel, transport close)
+ */
+export function sdkSignalOf(ctx: ToolCallContext): AbortSignal {
+  return ctx instanceof DispatchContext ? ctx.sdkSignal : ctx.signal;
+}
