@@ -67,6 +67,7 @@ export function applyMiddleware<S extends object>(server: S, ...middlewares: Too
  */
 export function withMiddleware<S extends object>(server: S): WithMiddleware<S> {
   const host = server as S & Partial<MiddlewareHost> & Record<symbol, unknown>;
+  const sdk = resolveSdkServer(server);
   if (host[USE_MARK] === true) return host as WithMiddleware<S>;
   if ('use' in host) {
     throw new ResourceGuardError({
@@ -77,7 +78,7 @@ export function withMiddleware<S extends object>(server: S): WithMiddleware<S> {
       value: host.use,
     });
   }
-  const interceptor = ToolCallInterceptor.for(resolveSdkServer(server));
+  const interceptor = ToolCallInterceptor.for(sdk);
   Object.defineProperty(host, 'use', {
     configurable: true,
     writable: true,
