@@ -101,7 +101,8 @@ export class ResourceGuardError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return ResourceGuardError.is(value);
+    // `this` is the class on the right of `instanceof`, so subclasses check with their own `is`.
+    return this.is(value);
   }
 }
 

@@ -1,8 +1,120 @@
 /** The guard's configuration: its shape, defaults and validation at construction. */
 
+import { type AuditSink, MemoryAuditSink } from './audit-log.js';
 import { type Clock, systemClock } from './clock.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
+import { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
 import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
+import { RESOURCE_NAMES, type ResourceName } from './resource-usage.js';
+import { type Scheduler, systemScheduler } from './scheduler.js';
+import type { UsageSource } from './usage-source.js';
+
+/**
+ * How usage samples become levels. See the README for the meaning of each level.
+ *
+ * @example
+ * ```ts
+ * const levels: LevelOptions = { thresholds: { warn: 0.8 }, dwellSamples: { memoryMb: 5 }, hysteresis: 0.05 };
+ * ```
+ */
+export interface LevelOptions {
+  /** Fractions of the limit where each level starts; strictly increasing. Default 0.75 / 0.9 / 1 / 1.5. */
+  readonly thresholds?: Partial<LevelThresholds>;
+  /**
+   * Consecutive samples a level must hold before it is entered or left: one number for every resource,
+   * or per resource. Default: 1 for exact counts and clocks (handles, connections, execution time, temp
+   * storage, CPU time), 3 for the noisy ones (memory, CPU percent).
+   */
+  readonly dwellSamples?: number | Partial<Record<ResourceName, number>>;
+  /** Fraction of the limit below a threshold that usage must fall to leave its level. Default 0.05. */
+  readonly hysteresis?: number;
+}
+
+/**
+ * How often the guard samples, by tool state (specification: tracking frequency follows the lifecycle).
+ *
+ * @example
+ * ```ts
+ * const sampling: SamplingOptions = { activeMs: 25 };
+ * ```
+ */
+export interface SamplingOptions {
+  /** While the tool has calls in flight. Default 50 ms; this is also the precision of the execution-time limit. */
+  readonly activeMs?: number;
+  /** While the tool is registered but idle. Default 1000 ms. */
+  readonly idleMs?: number;
+  /** While the tool is deactivated. Default 5000 ms. */
+  readonly deactivatedMs?: number;
+}
+
+/**
+ * Admission control while throttled.
+ *
+ * @example
+ * ```ts
+ * const throttle: ThrottleOptions = { maxQueue: 8, maxWaitMs: 500 };
+ * ```
+ */
+export interface ThrottleOptions {
+  /** Calls that may wait per tool, session or process. Default 16. */
+  readonly maxQueue?: number;
+  /** How long a call may wait before it is rejected. Default 2000 ms. */
+  readonly maxWaitMs?: number;
+  /** The retry-after hint given to rejected clients. Default 1000 ms. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * What the emergency level does.
+ *
+ * @example
+ * ```ts
+ * const emergency: EmergencyOptions = { coolDownMs: 10_000, exitProcess: true };
+ * ```
+ */
+export interface EmergencyOptions {
+  /** How long a tool stays deactivated before a half-open probe call. Default 30 000 ms. */
+  readonly coolDownMs?: number;
+  /** Cool-down doubles after each failed probe, up to this. Default 300 000 ms. */
+  readonly maxCoolDownMs?: number;
+  /** At a process-scope emergency, exit the process (for a supervisor to restart). Default false. */
+  readonly exitProcess?: boolean;
+  /** The exit code used then. Default 70 (EX_SOFTWARE). */
+  readonly exitCode?: number;
+}
+
+/**
+ * Time bounds of cleanup.
+ *
+ * @example
+ * ```ts
+ * const cleanup: CleanupOptions = { graceMs: 100 };
+ * ```
+ */
+export interface CleanupOptions {
+  /** Grace period of graceful closes (socket end, SIGTERM) before forced ones. Default 200 ms. */
+  readonly graceMs?: number;
+  /** Bound on each step of the sequence. Default 2000 ms. */
+  readonly stepTimeoutMs?: number;
+}
+
+/**
+ * Adaptive limits: derive per-call limits from observed usage, within the owner's caps, and cap a
+ * tool's concurrency after repeated cleanups.
+ *
+ * @example
+ * ```ts
+ * const adaptive: AdaptiveOptions = { headroom: 3, minSamples: 50 };
+ * ```
+ */
+export interface AdaptiveOptions {
+  /** Limit = p99 of the window × headroom (never above the configured limit). Default 2. */
+  readonly headroom?: number;
+  /** Finished calls needed before adaptive limits apply. Default 30. */
+  readonly minSamples?: number;
+  /** Cleanups in a row (without a clean call between) before the tool's concurrency is capped. Default 2. */
+  readonly cleanupsBeforeCap?: number;
+}
 
 /**
  * Options of {@link createResourceGuard} (and of `resourceMiddleware()`, which passes them on).
@@ -11,8 +123,9 @@ import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-lim
  * ```ts
  * import { createResourceGuard } from '@mcp-resource-guard/core';
  * const guard = createResourceGuard({
- *   limits: { maxExecutionTimeMs: 30_000 },
+ *   limits: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 },
  *   tools: { heavy: { maxMemoryMb: 512 }, 'fs_*': { maxFileHandles: 16 } },
+ *   sessionLimits: { maxNetworkConnections: 100 },
  * });
  * ```
  */
@@ -25,8 +138,39 @@ export interface ResourceGuardOptions {
    * The entry replaces `limits` key by key.
    */
   readonly tools?: Readonly<Record<string, ResourceLimits>>;
+  /** Limits on the sum over one tool's calls in flight (no `maxExecutionTimeMs`). */
+  readonly toolLimits?: ResourceLimits;
+  /** Limits on the sum over one session's calls in flight (no `maxExecutionTimeMs`). */
+  readonly sessionLimits?: ResourceLimits;
+  /**
+   * Process-wide limits on real figures: `maxMemoryMb` (RSS), `maxCpuPercent` (all threads),
+   * `maxFileHandles` (open descriptors), and the sums over all calls of connections and temp storage.
+   */
+  readonly processLimits?: ResourceLimits;
+  /** Thresholds, dwell and hysteresis of the graduated levels. */
+  readonly levels?: LevelOptions;
+  /** Sampling intervals by tool state. */
+  readonly sampling?: SamplingOptions;
+  /** Admission control while throttled. */
+  readonly throttle?: ThrottleOptions;
+  /** Emergency deactivation and cool-down. */
+  readonly emergency?: EmergencyOptions;
+  /** Time bounds of cleanup. */
+  readonly cleanup?: CleanupOptions;
+  /** What to do with handles a call still holds when it ends: close them (default) or only report them. */
+  readonly leaks?: 'close' | 'report';
+  /** Where audit entries go. Default: an in-memory ring of 1000 entries, readable with `guard.audit()`. */
+  readonly audit?: { readonly sink?: AuditSink; readonly capacity?: number };
+  /** Finished calls kept per tool for percentiles. Default 128. */
+  readonly historySize?: number;
+  /** Adaptive limits; off unless given (`true` for the defaults). */
+  readonly adaptive?: boolean | AdaptiveOptions;
+  /** Usage sources (probes) sampled on every tick, in order. */
+  readonly sources?: readonly UsageSource[];
   /** The monotonic clock; tests inject their own. Default: `performance.now()`. */
   readonly clock?: Clock;
+  /** The sampler's timer; tests inject their own. Default: unref'd `setTimeout`. */
+  readonly scheduler?: Scheduler;
 }
 
 /** Options after validation, with defaults filled in. */
@@ -34,12 +178,48 @@ export interface ResolvedGuardOptions {
   readonly limits: ResourceLimits;
   readonly exactTools: ReadonlyMap<string, ResourceLimits>;
   readonly patternTools: readonly { readonly pattern: RegExp; readonly limits: ResourceLimits }[];
+  readonly toolLimits: ResourceLimits;
+  readonly sessionLimits: ResourceLimits;
+  readonly processLimits: ResourceLimits;
+  readonly thresholds: LevelThresholds;
+  readonly dwellSamples: Readonly<Record<ResourceName, number>>;
+  readonly hysteresis: number;
+  readonly sampling: Required<SamplingOptions>;
+  readonly throttle: Required<ThrottleOptions>;
+  readonly emergency: Required<EmergencyOptions>;
+  readonly cleanup: Required<CleanupOptions>;
+  readonly leaks: 'close' | 'report';
+  readonly auditSink: AuditSink;
+  readonly memoryAudit: MemoryAuditSink | undefined;
+  readonly historySize: number;
+  readonly adaptive: Required<AdaptiveOptions> | undefined;
+  readonly sources: readonly UsageSource[];
   readonly clock: Clock;
+  readonly scheduler: Scheduler;
 }
 
-const OPTION_KEYS = new Set(['limits', 'tools', 'clock']);
+const OPTION_KEYS = [
+  'limits',
+  'tools',
+  'toolLimits',
+  'sessionLimits',
+  'processLimits',
+  'levels',
+  'sampling',
+  'throttle',
+  'emergency',
+  'cleanup',
+  'leaks',
+  'audit',
+  'historySize',
+  'adaptive',
+  'sources',
+  'clock',
+  'scheduler',
+] as const;
 /** Limits counted in whole items, which may be zero ("none allowed"). */
 const COUNT_LIMITS = new Set<LimitName>(['maxFileHandles', 'maxNetworkConnections']);
+const NOISY_RESOURCES = new Set<ResourceName>(['memoryMb', 'cpuPercent']);
 
 function invalid(path: string, value: unknown, allowed: string): ResourceGuardError {
   return new ResourceGuardError({
@@ -57,11 +237,50 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+function checkKeys(value: Record<string, unknown>, path: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw invalid(path === '' ? key : `${path}.${key}`, value[key], `one of ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function objectAt(value: unknown, path: string, what: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw invalid(path, value, what);
+  return value;
+}
+
+interface NumberRule {
+  readonly min: number;
+  readonly exclusiveMin?: boolean;
+  readonly max?: number;
+  readonly exclusiveMax?: boolean;
+  readonly integer?: boolean;
+}
+
+function numberAt(value: unknown, path: string, fallback: number, rule: NumberRule): number {
+  if (value === undefined) return fallback;
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (rule.exclusiveMin ? value > rule.min : value >= rule.min) &&
+    (rule.max === undefined || (rule.exclusiveMax ? value < rule.max : value <= rule.max)) &&
+    (!rule.integer || Number.isSafeInteger(value));
+  if (!ok) {
+    const lower = `${rule.exclusiveMin ? '>' : '≥'} ${rule.min}`;
+    const upper = rule.max === undefined ? '' : ` and ${rule.exclusiveMax ? '<' : '≤'} ${rule.max}`;
+    throw invalid(path, value, `${rule.integer ? 'a whole number' : 'a finite number'} ${lower}${upper}`);
+  }
+  return value as number;
+}
+
 /**
  * Validates one set of limits.
  *
  * @param value - what the user passed
  * @param path - where it was passed, for the error
+ * @param exclude - limit keys not allowed at this scope
  * @returns a frozen copy holding only the given limits
  * @throws {@link ResourceGuardError} `INVALID_CONFIG` naming the first bad key
  * @example
@@ -70,23 +289,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * validateLimits({ maxFileHandles: 8 }, 'limits');
  * ```
  */
-export function validateLimits(value: unknown, path: string): ResourceLimits {
-  if (!isPlainObject(value)) throw invalid(path, value, `an object with any of ${LIMIT_NAMES.join(', ')}`);
+export function validateLimits(value: unknown, path: string, exclude: readonly LimitName[] = []): ResourceLimits {
+  const allowed = LIMIT_NAMES.filter((name) => !exclude.includes(name));
+  if (!isPlainObject(value)) throw invalid(path, value, `an object with any of ${allowed.join(', ')}`);
   const out: { -readonly [K in LimitName]?: number } = {};
   for (const [key, raw] of Object.entries(value)) {
-    if (!(LIMIT_NAMES as readonly string[]).includes(key)) {
-      throw invalid(`${path}.${key}`, raw, `one of the limit keys ${LIMIT_NAMES.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(key)) {
+      const why = (LIMIT_NAMES as readonly string[]).includes(key) ? ' (not at this scope)' : '';
+      throw invalid(`${path}.${key}`, raw, `one of the limit keys ${allowed.join(', ')}${why}`);
     }
     const name = key as LimitName;
     if (raw === undefined) continue;
-    if (COUNT_LIMITS.has(name)) {
-      if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
-        throw invalid(`${path}.${key}`, raw, 'a whole number ≥ 0, or leave it out for no limit');
-      }
-    } else if (typeof raw !== 'number' || !Number.isFinite(raw) || raw <= 0) {
-      throw invalid(`${path}.${key}`, raw, 'a finite number > 0, or leave it out for no limit');
-    }
-    out[name] = raw;
+    out[name] = COUNT_LIMITS.has(name)
+      ? numberAt(raw, `${path}.${key}`, 0, { min: 0, integer: true })
+      : numberAt(raw, `${path}.${key}`, 0, { min: 0, exclusiveMin: true });
   }
   return Object.freeze(out);
 }
@@ -94,6 +310,50 @@ export function validateLimits(value: unknown, path: string): ResourceLimits {
 function patternToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`);
+}
+
+function resolveThresholds(value: unknown, path: string): LevelThresholds {
+  const given = objectAt(value, path, 'an object with warn, throttle, cleanup, emergency');
+  checkKeys(given, path, LIMIT_LEVELS);
+  const out = {} as Record<LimitLevel, number>;
+  let previous = 0;
+  for (const level of LIMIT_LEVELS) {
+    const v = numberAt(given[level], `${path}.${level}`, DEFAULT_THRESHOLDS[level], { min: 0, exclusiveMin: true });
+    if (v <= previous) {
+      throw invalid(`${path}.${level}`, v, `thresholds strictly increasing warn < throttle < cleanup < emergency`);
+    }
+    out[level] = v;
+    previous = v;
+  }
+  return Object.freeze(out);
+}
+
+function resolveDwell(value: unknown, path: string): Record<ResourceName, number> {
+  const rule = { min: 1, max: 1000, integer: true };
+  const out = {} as Record<ResourceName, number>;
+  if (typeof value === 'number' || value === undefined) {
+    for (const name of RESOURCE_NAMES) {
+      out[name] = numberAt(value, path, NOISY_RESOURCES.has(name) ? 3 : 1, rule);
+    }
+    return Object.freeze(out);
+  }
+  const given = objectAt(value, path, 'a whole number ≥ 1, or an object of them by resource');
+  checkKeys(given, path, RESOURCE_NAMES);
+  for (const name of RESOURCE_NAMES) {
+    out[name] = numberAt(given[name], `${path}.${name}`, NOISY_RESOURCES.has(name) ? 3 : 1, rule);
+  }
+  return Object.freeze(out);
+}
+
+function resolveAdaptive(value: unknown): Required<AdaptiveOptions> | undefined {
+  if (value === undefined || value === false) return undefined;
+  const given = value === true ? {} : objectAt(value, 'adaptive', 'true, false, or an object');
+  checkKeys(given, 'adaptive', ['headroom', 'minSamples', 'cleanupsBeforeCap']);
+  return Object.freeze({
+    headroom: numberAt(given.headroom, 'adaptive.headroom', 2, { min: 1 }),
+    minSamples: numberAt(given.minSamples, 'adaptive.minSamples', 30, { min: 1, integer: true }),
+    cleanupsBeforeCap: numberAt(given.cleanupsBeforeCap, 'adaptive.cleanupsBeforeCap', 2, { min: 1, integer: true }),
+  });
 }
 
 /**
@@ -109,26 +369,115 @@ function patternToRegExp(pattern: string): RegExp {
  * ```
  */
 export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
-  if (options === undefined) options = {};
-  if (!isPlainObject(options)) throw invalid('options', options, 'an options object or nothing');
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) throw invalid(key, options[key], `one of the options ${[...OPTION_KEYS].join(', ')}`);
-  }
-  const limits = options.limits === undefined ? Object.freeze({}) : validateLimits(options.limits, 'limits');
+  const o = objectAt(options, 'options', 'an options object or nothing');
+  checkKeys(o, '', OPTION_KEYS);
+
+  const limits = o.limits === undefined ? Object.freeze({}) : validateLimits(o.limits, 'limits');
   const exactTools = new Map<string, ResourceLimits>();
   const patternTools: { pattern: RegExp; limits: ResourceLimits }[] = [];
-  if (options.tools !== undefined) {
-    if (!isPlainObject(options.tools)) throw invalid('tools', options.tools, 'an object keyed by tool name or pattern');
-    for (const [name, toolLimits] of Object.entries(options.tools)) {
-      if (name.length === 0) throw invalid('tools', name, 'non-empty tool names or patterns');
-      const validated = validateLimits(toolLimits, `tools.${name}`);
-      if (name.includes('*')) patternTools.push({ pattern: patternToRegExp(name), limits: validated });
-      else exactTools.set(name, validated);
-    }
+  const tools = objectAt(o.tools, 'tools', 'an object keyed by tool name or pattern');
+  for (const [name, toolLimits] of Object.entries(tools)) {
+    if (name.length === 0) throw invalid('tools', name, 'non-empty tool names or patterns');
+    const validated = validateLimits(toolLimits, `tools.${name}`);
+    if (name.includes('*')) patternTools.push({ pattern: patternToRegExp(name), limits: validated });
+    else exactTools.set(name, validated);
   }
-  const clock = options.clock ?? systemClock;
-  if (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function') {
+  const aggregate = (value: unknown, path: string): ResourceLimits =>
+    value === undefined ? Object.freeze({}) : validateLimits(value, path, ['maxExecutionTimeMs']);
+
+  const levels = objectAt(o.levels, 'levels', 'an object with thresholds, dwellSamples, hysteresis');
+  checkKeys(levels, 'levels', ['thresholds', 'dwellSamples', 'hysteresis']);
+  const thresholds = resolveThresholds(levels.thresholds, 'levels.thresholds');
+  const hysteresis = numberAt(levels.hysteresis, 'levels.hysteresis', 0.05, {
+    min: 0,
+    max: thresholds.warn,
+    exclusiveMax: true,
+  });
+
+  const sampling = objectAt(o.sampling, 'sampling', 'an object with activeMs, idleMs, deactivatedMs');
+  checkKeys(sampling, 'sampling', ['activeMs', 'idleMs', 'deactivatedMs']);
+  const ms = { min: 1, max: 3_600_000, integer: true };
+  const throttle = objectAt(o.throttle, 'throttle', 'an object with maxQueue, maxWaitMs, retryAfterMs');
+  checkKeys(throttle, 'throttle', ['maxQueue', 'maxWaitMs', 'retryAfterMs']);
+  const emergency = objectAt(
+    o.emergency,
+    'emergency',
+    'an object with coolDownMs, maxCoolDownMs, exitProcess, exitCode',
+  );
+  checkKeys(emergency, 'emergency', ['coolDownMs', 'maxCoolDownMs', 'exitProcess', 'exitCode']);
+  if (emergency.exitProcess !== undefined && typeof emergency.exitProcess !== 'boolean') {
+    throw invalid('emergency.exitProcess', emergency.exitProcess, 'true or false');
+  }
+  const cleanup = objectAt(o.cleanup, 'cleanup', 'an object with graceMs, stepTimeoutMs');
+  checkKeys(cleanup, 'cleanup', ['graceMs', 'stepTimeoutMs']);
+  if (o.leaks !== undefined && o.leaks !== 'close' && o.leaks !== 'report') {
+    throw invalid('leaks', o.leaks, "'close' or 'report'");
+  }
+  const audit = objectAt(o.audit, 'audit', 'an object with sink, capacity');
+  checkKeys(audit, 'audit', ['sink', 'capacity']);
+  if (audit.sink !== undefined && !isObjectWith(audit.sink, 'write')) {
+    throw invalid('audit.sink', audit.sink, 'an object with a write(entry) method');
+  }
+  const capacity = numberAt(audit.capacity, 'audit.capacity', 1000, { min: 1, max: 1_000_000, integer: true });
+  if (o.sources !== undefined && (!Array.isArray(o.sources) || !o.sources.every((s) => isObjectWith(s, 'sample')))) {
+    throw invalid('sources', o.sources, 'an array of usage sources (objects with a sample(calls) method)');
+  }
+  const clock = o.clock ?? systemClock;
+  if (!isObjectWith(clock, 'now'))
     throw invalid('clock', clock, 'an object with a now() method returning milliseconds');
+  const scheduler = o.scheduler ?? systemScheduler;
+  if (!isObjectWith(scheduler, 'schedule')) {
+    throw invalid('scheduler', scheduler, 'an object with a schedule(fn, delayMs) method');
   }
-  return { limits, exactTools, patternTools, clock: clock as Clock };
+
+  const coolDownMs = numberAt(emergency.coolDownMs, 'emergency.coolDownMs', 30_000, ms);
+  const memoryAudit = audit.sink === undefined ? new MemoryAuditSink(capacity) : undefined;
+  return {
+    limits,
+    exactTools,
+    patternTools,
+    toolLimits: aggregate(o.toolLimits, 'toolLimits'),
+    sessionLimits: aggregate(o.sessionLimits, 'sessionLimits'),
+    processLimits: aggregate(o.processLimits, 'processLimits'),
+    thresholds,
+    dwellSamples: resolveDwell(levels.dwellSamples, 'levels.dwellSamples'),
+    hysteresis,
+    sampling: {
+      activeMs: numberAt(sampling.activeMs, 'sampling.activeMs', 50, ms),
+      idleMs: numberAt(sampling.idleMs, 'sampling.idleMs', 1000, ms),
+      deactivatedMs: numberAt(sampling.deactivatedMs, 'sampling.deactivatedMs', 5000, ms),
+    },
+    throttle: {
+      maxQueue: numberAt(throttle.maxQueue, 'throttle.maxQueue', 16, { min: 0, max: 1_000_000, integer: true }),
+      maxWaitMs: numberAt(throttle.maxWaitMs, 'throttle.maxWaitMs', 2000, ms),
+      retryAfterMs: numberAt(throttle.retryAfterMs, 'throttle.retryAfterMs', 1000, ms),
+    },
+    emergency: {
+      coolDownMs,
+      maxCoolDownMs: numberAt(emergency.maxCoolDownMs, 'emergency.maxCoolDownMs', Math.max(300_000, coolDownMs), {
+        ...ms,
+        min: coolDownMs,
+      }),
+      exitProcess: emergency.exitProcess === true,
+      exitCode: numberAt(emergency.exitCode, 'emergency.exitCode', 70, { min: 1, max: 255, integer: true }),
+    },
+    cleanup: {
+      graceMs: numberAt(cleanup.graceMs, 'cleanup.graceMs', 200, { ...ms, min: 0 }),
+      stepTimeoutMs: numberAt(cleanup.stepTimeoutMs, 'cleanup.stepTimeoutMs', 2000, ms),
+    },
+    leaks: o.leaks === 'report' ? 'report' : 'close',
+    auditSink: (audit.sink as AuditSink | undefined) ?? (memoryAudit as MemoryAuditSink),
+    memoryAudit,
+    historySize: numberAt(o.historySize, 'historySize', 128, { min: 1, max: 100_000, integer: true }),
+    adaptive: resolveAdaptive(o.adaptive),
+    sources: Object.freeze([...((o.sources as UsageSource[] | undefined) ?? [])]),
+    clock: clock as Clock,
+    scheduler: scheduler as Scheduler,
+  };
+}
+
+function isObjectWith(value: unknown, method: string): boolean {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[method] === 'function'
+  );
 }

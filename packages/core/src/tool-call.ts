@@ -1,17 +1,21 @@
-/** One tool call as the guard sees it: identity, clock, signal, outcome. */
+/** One tool call as the guard sees it: identity, clock, signal, handles, measured usage, outcome. */
 
-import type { CallContext } from './call-context.js';
-import { callContextStorage } from './call-context.js';
+import { type CallContext, callContextStorage } from './call-context.js';
 import type { CallOutcome } from './call-outcome.js';
-import type { ResourceLimits } from './resource-limits.js';
-import { type ResourceUsage, ZERO_USAGE } from './resource-usage.js';
+import type { CleanupReason, CleanupReport } from './cleanup.js';
+import type { HandleKind } from './handle-kind.js';
+import { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
+import type { LevelTracker } from './level-tracker.js';
+import type { LimitName, ResourceLimits } from './resource-limits.js';
+import type { ResourceUsage } from './resource-usage.js';
+import type { MeasuredResource } from './usage-source.js';
 
 /**
- * What the caller of {@link ResourceGuard.startCall} knows about a call when it starts.
+ * What the caller of {@link ResourceGuard.admit} knows about a call when it starts.
  *
  * @example
  * ```ts
- * const call = guard.startCall({ toolName: 'search', sessionId: 's1', requestId: 7, signal: extra.signal });
+ * const call = await guard.admit({ toolName: 'search', sessionId: 's1', requestId: 7, signal: extra.signal });
  * ```
  */
 export interface StartCallInit {
@@ -39,27 +43,71 @@ export interface CallRecord {
   readonly sessionId: string | undefined;
   readonly requestId: string | number | undefined;
   readonly outcome: CallOutcome;
-  /** What the call had used when it ended. */
+  /** What the call had used when it ended (handle counts: what it still held then). */
   readonly usage: ResourceUsage;
+  /** The most handles of each group it held at once, and the peak of the measured resources. */
+  readonly peak: ResourceUsage;
+  /** Handles the call still held when it ended, by kind (leaks). */
+  readonly leaked: Readonly<Partial<Record<HandleKind, number>>>;
   /** The clock reading at start, in milliseconds. */
   readonly startedAt: number;
   /** The clock reading at end, in milliseconds. */
   readonly endedAt: number;
 }
 
-/** What a {@link ToolCall} needs from the guard that owns it. */
-export interface CallOwner {
-  now(): number;
-  finish(call: ToolCall, outcome: CallOutcome): CallRecord;
-}
-
 /**
- * One running tool call. It is the {@link CallContext} that code inside the call sees.
- * Created by {@link ResourceGuard.startCall}; ended exactly once by {@link ToolCall.end}.
+ * Something a tool can ask the guard to dispose of when the call ends: anything with
+ * `[Symbol.asyncDispose]`, `[Symbol.dispose]`, `close()` or `destroy()`.
  *
  * @example
  * ```ts
- * const call = guard.startCall({ toolName: 'echo' });
+ * getCallContext().track(dbClient); // closed at the end of the call if still open
+ * ```
+ */
+export type Disposable =
+  | { [Symbol.asyncDispose](): PromiseLike<void> }
+  | { [Symbol.dispose](): void }
+  | { close(): unknown }
+  | { destroy(): unknown };
+
+/** Options of {@link ToolCall.track}. */
+export interface TrackOptions {
+  /** Which cleanup step disposes of it (and which count it adds to). Default `custom` (the memory step). */
+  readonly kind?: HandleKind;
+  /** A short description for reports. */
+  readonly label?: string;
+}
+
+/** What a {@link ToolCall} needs from the guard that owns it. */
+export interface CallOwner {
+  now(): number;
+  /** Records the end of a call; returns its record. */
+  finish(call: ToolCall, outcome: CallOutcome): CallRecord;
+  /** A handle was added to a call that had already ended. */
+  lateHandle(call: ToolCall, handle: TrackedHandle): void;
+  /** The tool's handler returned or threw. */
+  handlerSettled(call: ToolCall): void;
+}
+
+function disposerOf(value: Disposable): (() => unknown) | undefined {
+  const v = value as Record<string | symbol, unknown>;
+  for (const key of [Symbol.asyncDispose, Symbol.dispose, 'close', 'destroy'] as const) {
+    const fn = v[key];
+    if (typeof fn === 'function') return () => (fn as () => unknown).call(value);
+  }
+  return undefined;
+}
+
+/**
+ * One tool call. It is the {@link CallContext} that code inside the call sees. Created by
+ * {@link ResourceGuard.admit}; ended exactly once by {@link ToolCall.end}.
+ *
+ * Per-call state is kept small: the registry, the signal's controller and the level trackers are
+ * created only when needed.
+ *
+ * @example
+ * ```ts
+ * const call = await guard.admit({ toolName: 'echo' });
  * try {
  *   const result = await call.run(() => handler());
  *   call.end(result.isError ? 'tool_error' : 'ok');
@@ -67,6 +115,7 @@ export interface CallOwner {
  *   call.end('thrown');
  *   throw e;
  * }
+ * await call.settled; // cleanup of anything it left open
  * ```
  */
 export class ToolCall implements CallContext {
@@ -78,12 +127,33 @@ export class ToolCall implements CallContext {
   readonly limits: ResourceLimits;
   /** Clock reading at start, in milliseconds. */
   readonly startedAt: number;
+  /** Measured by usage sources. */
+  memoryMb = 0;
+  cpuTimeMs = 0;
+  cpuPercent = 0;
+  tempStorageMb = 0;
+  /** Level trackers by limit, created when usage first comes near a limit. */
+  trackers: Map<LimitName, LevelTracker> | undefined;
+  /** Probe-private per-call state, keyed by the probe. */
+  probeState: Map<unknown, unknown> | undefined;
+  /** Why the guard stopped the call, as a cleanup reason (set with the stop). */
+  stopCause: CleanupReason | undefined;
   #owner: CallOwner;
   #upstream: AbortSignal | undefined;
   #controller: AbortController | undefined;
   #onUpstreamAbort: (() => void) | undefined;
+  #registry: HandleRegistry | undefined;
+  #tracked: Map<Disposable, TrackedHandle> | undefined;
+  #peakFiles = 0;
+  #peakNetwork = 0;
+  #peakMemory = 0;
   #stopReason: unknown;
+  #onStop: ((reason: unknown) => void) | undefined;
+  #stopped: Promise<unknown> | undefined;
   #record: CallRecord | undefined;
+  #handlerRunning = true;
+  /** Settles when the call's end-of-call cleanup has finished. */
+  settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
 
   constructor(owner: CallOwner, callId: string, init: StartCallInit, limits: ResourceLimits) {
     this.#owner = owner;
@@ -121,9 +191,30 @@ export class ToolCall implements CallContext {
     return this.#record !== undefined;
   }
 
+  /** The record, once the call has ended. */
+  get record(): CallRecord | undefined {
+    return this.#record;
+  }
+
   /** Why the guard stopped the call, if it did. */
   get stopReason(): unknown {
     return this.#stopReason;
+  }
+
+  /** Whether the tool's handler is still running (it may outlive the call when it ignores the signal). */
+  get handlerRunning(): boolean {
+    return this.#handlerRunning;
+  }
+
+  /** The handles the call holds now. */
+  get handles(): HandleRegistry {
+    this.#registry ??= new HandleRegistry();
+    return this.#registry;
+  }
+
+  /** Whether the call holds any handle (without creating the registry). */
+  get holdsHandles(): boolean {
+    return this.#registry !== undefined && this.#registry.size > 0;
   }
 
   /**
@@ -133,7 +224,31 @@ export class ToolCall implements CallContext {
    */
   usage(): ResourceUsage {
     if (this.#record !== undefined) return this.#record.usage;
-    return { ...ZERO_USAGE, executionTimeMs: this.#owner.now() - this.startedAt };
+    return this.#usageAt(this.#owner.now());
+  }
+
+  #usageAt(now: number): ResourceUsage {
+    const registry = this.#registry;
+    return {
+      memoryMb: this.memoryMb,
+      cpuPercent: this.cpuPercent,
+      cpuTimeMs: this.cpuTimeMs,
+      fileHandles: registry === undefined ? 0 : registry.fileHandles,
+      networkConnections: registry === undefined ? 0 : registry.networkConnections,
+      executionTimeMs: now - this.startedAt,
+      tempStorageMb: this.tempStorageMb,
+    };
+  }
+
+  /**
+   * Sets a measured resource (used by usage sources).
+   *
+   * @param resource - which
+   * @param value - its value now
+   */
+  measure(resource: MeasuredResource, value: number): void {
+    this[resource] = value;
+    if (resource === 'memoryMb' && value > this.#peakMemory) this.#peakMemory = value;
   }
 
   /**
@@ -147,7 +262,74 @@ export class ToolCall implements CallContext {
   }
 
   /**
-   * Stops the call: its signal aborts with `reason`. Idempotent; the first reason wins.
+   * Records a handle the call opened (used by probes). A handle opened after the call ended is handed
+   * to the guard, which closes it at once (or reports it, with `leaks: 'report'`).
+   *
+   * @param kind - what it is
+   * @param closer - how to close it
+   * @param label - a short description for reports
+   * @returns the tracked handle, to release when it closes on its own
+   */
+  addHandle(kind: HandleKind, closer: HandleCloser, label?: string): TrackedHandle {
+    const registry = this.handles;
+    const handle = registry.add(kind, closer, label);
+    if (registry.fileHandles > this.#peakFiles) this.#peakFiles = registry.fileHandles;
+    if (registry.networkConnections > this.#peakNetwork) this.#peakNetwork = registry.networkConnections;
+    if (this.#record !== undefined) this.#owner.lateHandle(this, handle);
+    return handle;
+  }
+
+  /**
+   * Forgets a handle that closed on its own or was detached. Idempotent.
+   *
+   * @param handle - the handle
+   */
+  releaseHandle(handle: TrackedHandle): void {
+    this.#registry?.release(handle);
+  }
+
+  /**
+   * Asks the guard to dispose of `resource` when the call ends, if it is still tracked then. Untrack it
+   * (or make its disposal idempotent) if you close it yourself.
+   *
+   * @param resource - anything with `[Symbol.asyncDispose]`, `[Symbol.dispose]`, `close()` or `destroy()`
+   * @param options - its kind and label
+   * @returns the same resource
+   */
+  track<T extends Disposable>(resource: T, options: TrackOptions = {}): T {
+    const dispose = disposerOf(resource);
+    if (dispose === undefined) throw new TypeError('track() needs an object with a dispose, close or destroy method');
+    let closed = false;
+    const closer: HandleCloser = {
+      close: async () => {
+        await dispose();
+        closed = true;
+      },
+      isClosed: () => closed,
+    };
+    const handle = this.addHandle(options.kind ?? 'custom', closer, options.label);
+    this.#tracked ??= new Map();
+    this.#tracked.set(resource, handle);
+    return resource;
+  }
+
+  /**
+   * Stops tracking a resource given to {@link ToolCall.track}.
+   *
+   * @param resource - the resource
+   * @returns whether it was tracked
+   */
+  untrack(resource: Disposable): boolean {
+    const handle = this.#tracked?.get(resource);
+    if (handle === undefined) return false;
+    this.#tracked?.delete(resource);
+    this.releaseHandle(handle);
+    return true;
+  }
+
+  /**
+   * Stops the call: its signal aborts with `reason`, and {@link ToolCall.stopped} resolves. Idempotent;
+   * the first reason wins.
    *
    * @param reason - why (normally a {@link ResourceGuardError})
    */
@@ -155,6 +337,39 @@ export class ToolCall implements CallContext {
     if (this.#stopReason !== undefined || this.#record !== undefined) return;
     this.#stopReason = reason;
     this.#controller?.abort(reason);
+    this.#onStop?.(reason);
+  }
+
+  /** Resolves with the reason when the guard stops the call; never rejects. Created on first read. */
+  get stopped(): Promise<unknown> {
+    if (this.#stopped === undefined) {
+      this.#stopped =
+        this.#stopReason !== undefined
+          ? Promise.resolve(this.#stopReason)
+          : new Promise((resolve) => {
+              this.#onStop = resolve;
+            });
+    }
+    return this.#stopped;
+  }
+
+  /** Notes that the tool's handler has returned or thrown (it may do so after the call ended). */
+  handlerSettled(): void {
+    if (!this.#handlerRunning) return;
+    this.#handlerRunning = false;
+    this.#owner.handlerSettled(this);
+  }
+
+  /** The record fields measured at the end, for the owner. */
+  endSnapshot(now: number): { usage: ResourceUsage; peak: ResourceUsage } {
+    const usage = this.#usageAt(now);
+    const peak: ResourceUsage = {
+      ...usage,
+      memoryMb: Math.max(usage.memoryMb, this.#peakMemory),
+      fileHandles: this.#peakFiles,
+      networkConnections: this.#peakNetwork,
+    };
+    return { usage, peak };
   }
 
   /**
@@ -169,6 +384,7 @@ export class ToolCall implements CallContext {
       this.#upstream?.removeEventListener('abort', this.#onUpstreamAbort);
       this.#onUpstreamAbort = undefined;
     }
+    this.#onStop = undefined;
     this.#record = this.#owner.finish(this, outcome);
     return this.#record;
   }

@@ -19,12 +19,12 @@ function manualClock(start = 1000): Clock & { advance(ms: number): void } {
 }
 
 describe('ResourceGuard calls', () => {
-  it('records execution time and outcome per tool', () => {
+  it('records execution time and outcome per tool', async () => {
     const clock = manualClock();
     const guard = createResourceGuard({ clock });
-    const a = guard.startCall({ toolName: 'echo' });
+    const a = await guard.admit({ toolName: 'echo' });
     clock.advance(40);
-    const b = guard.startCall({ toolName: 'echo' });
+    const b = await guard.admit({ toolName: 'echo' });
     expect(guard.snapshot().tools.echo?.inFlight).toBe(2);
     clock.advance(10);
     const ra = a.end('ok');
@@ -42,31 +42,32 @@ describe('ResourceGuard calls', () => {
     expect(stats?.outcomes.tool_error).toBe(1);
   });
 
-  it('ends a call once: later ends return the first record and count nothing', () => {
+  it('ends a call once: later ends return the first record and count nothing', async () => {
     const guard = createResourceGuard();
-    const call = guard.startCall({ toolName: 't' });
+    const call = await guard.admit({ toolName: 't' });
     const first = call.end('ok');
     expect(call.end('thrown')).toBe(first);
     expect(guard.snapshot().tools.t?.calls).toBe(1);
     expect(guard.snapshot().tools.t?.outcomes.thrown).toBe(0);
   });
 
-  it('emits a call event with the record', () => {
+  it('emits a call event with the record', async () => {
     const guard = createResourceGuard();
     const seen: string[] = [];
     guard.on('call', (r) => seen.push(`${r.toolName}:${r.outcome}`));
-    guard.startCall({ toolName: 'x' }).end('cancelled');
+    (await guard.admit({ toolName: 'x' })).end('cancelled');
     expect(seen).toEqual(['x:cancelled']);
   });
 
-  it('isolates a throwing listener and counts it as an internal error', () => {
+  it('isolates a throwing listener and counts it as an internal error', async () => {
     const guard = createResourceGuard();
     const errors: string[] = [];
     guard.on('call', () => {
       throw new Error('listener bug');
     });
     guard.on('internalError', (e) => errors.push(e.source));
-    expect(() => guard.startCall({ toolName: 'x' }).end('ok')).not.toThrow();
+    const call = await guard.admit({ toolName: 'x' });
+    expect(() => call.end('ok')).not.toThrow();
     expect(errors).toEqual(['listener:call']);
     expect(guard.snapshot().internalErrors).toBe(1);
   });
@@ -75,7 +76,7 @@ describe('ResourceGuard calls', () => {
 describe('call context', () => {
   it('is visible across awaits inside run() and absent outside', async () => {
     const guard = createResourceGuard();
-    const call = guard.startCall({ toolName: 'ctx', sessionId: 's1' });
+    const call = await guard.admit({ toolName: 'ctx', sessionId: 's1' });
     expect(tryGetCallContext()).toBeUndefined();
     expect(() => getCallContext()).toThrow(ResourceGuardError);
     const seen = await call.run(async () => {
@@ -90,8 +91,8 @@ describe('call context', () => {
   it('keeps concurrent calls apart', async () => {
     const guard = createResourceGuard();
     const names = await Promise.all(
-      ['a', 'b', 'c'].map((toolName, i) => {
-        const call = guard.startCall({ toolName });
+      ['a', 'b', 'c'].map(async (toolName, i) => {
+        const call = await guard.admit({ toolName });
         return call.run(async () => {
           await new Promise((r) => setTimeout(r, 5 - i));
           return getCallContext().toolName;
@@ -101,10 +102,10 @@ describe('call context', () => {
     expect(names).toEqual(['a', 'b', 'c']);
   });
 
-  it('gives a signal that follows the transport signal', () => {
+  it('gives a signal that follows the transport signal', async () => {
     const guard = createResourceGuard();
     const upstream = new AbortController();
-    const call = guard.startCall({ toolName: 's', signal: upstream.signal });
+    const call = await guard.admit({ toolName: 's', signal: upstream.signal });
     const signal = call.signal;
     expect(signal.aborted).toBe(false);
     upstream.abort('client cancel');
@@ -112,19 +113,19 @@ describe('call context', () => {
     expect(signal.reason).toBe('client cancel');
   });
 
-  it('aborts the signal with the stop reason, even when read after stop', () => {
+  it('aborts the signal with the stop reason, even when read after stop', async () => {
     const guard = createResourceGuard();
-    const call = guard.startCall({ toolName: 's' });
+    const call = await guard.admit({ toolName: 's' });
     call.stop('first');
     call.stop('second');
     expect(call.signal.aborted).toBe(true);
     expect(call.signal.reason).toBe('first');
   });
 
-  it('detaches from the transport signal when the call ends', () => {
+  it('detaches from the transport signal when the call ends', async () => {
     const guard = createResourceGuard();
     const upstream = new AbortController();
-    const call = guard.startCall({ toolName: 's', signal: upstream.signal });
+    const call = await guard.admit({ toolName: 's', signal: upstream.signal });
     const signal = call.signal;
     call.end('ok');
     upstream.abort();
@@ -135,17 +136,12 @@ describe('call context', () => {
 describe('close', () => {
   it('stops calls in flight and refuses new ones with a typed error', async () => {
     const guard = createResourceGuard();
-    const call = guard.startCall({ toolName: 'slow' });
+    const call = await guard.admit({ toolName: 'slow' });
     const signal = call.signal;
     await guard.close();
     expect(signal.aborted).toBe(true);
     expect(ResourceGuardError.is(signal.reason) && signal.reason.code).toBe(ErrorCode.GuardClosed);
-    let caught: unknown;
-    try {
-      guard.startCall({ toolName: 'slow' });
-    } catch (e) {
-      caught = e;
-    }
+    const caught = await guard.admit({ toolName: 'slow' }).catch((e: unknown) => e);
     expect(caught).toBeInstanceOf(ResourceGuardError);
     expect((caught as ResourceGuardError).code).toBe('GUARD_CLOSED');
     await guard.close();

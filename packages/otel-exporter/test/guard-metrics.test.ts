@@ -1,4 +1,4 @@
-import { createResourceGuard } from '@mcp-resource-guard/core';
+import { type CallOutcome, createResourceGuard } from '@mcp-resource-guard/core';
 import {
   AggregationTemporality,
   type HistogramMetricData,
@@ -17,8 +17,8 @@ function setup() {
   const clock = { now: () => t };
   const guard = createResourceGuard({ clock });
   const handle = instrumentGuard(guard, { meterProvider });
-  const run = (toolName: string, ms: number, outcome: Parameters<ReturnType<typeof guard.startCall>['end']>[0]) => {
-    const call = guard.startCall({ toolName });
+  const run = async (toolName: string, ms: number, outcome: CallOutcome) => {
+    const call = await guard.admit({ toolName });
     t += ms;
     call.end(outcome);
   };
@@ -46,10 +46,10 @@ describe('mcp.server.operation.duration', () => {
   it('records each call in seconds with the convention attributes and buckets', async () => {
     const s = setup();
     cleanup = () => s.meterProvider.shutdown();
-    s.run('search', 40, 'ok');
-    s.run('search', 1500, 'ok');
-    s.run('search', 10, 'tool_error');
-    s.run('fetch', 250, 'timeout');
+    await s.run('search', 40, 'ok');
+    await s.run('search', 1500, 'ok');
+    await s.run('search', 10, 'tool_error');
+    await s.run('fetch', 250, 'timeout');
     const metric = await s.collect();
     expect(metric?.descriptor.unit).toBe('s');
     const points = metric?.dataPoints ?? [];
@@ -71,9 +71,9 @@ describe('mcp.server.operation.duration', () => {
   it('stops recording when stopped, and a failing provider never throws into the guard', async () => {
     const s = setup();
     cleanup = () => s.meterProvider.shutdown();
-    s.run('a', 5, 'ok');
+    await s.run('a', 5, 'ok');
     s.handle.stop();
-    s.run('a', 5, 'ok');
+    await s.run('a', 5, 'ok');
     expect((await s.collect())?.dataPoints[0]?.value.count).toBe(1);
 
     const guard = createResourceGuard();
@@ -87,7 +87,8 @@ describe('mcp.server.operation.duration', () => {
       }),
     };
     instrumentGuard(guard, { meterProvider: broken as never });
-    expect(() => guard.startCall({ toolName: 'x' }).end('ok')).not.toThrow();
+    const call = await guard.admit({ toolName: 'x' });
+    expect(() => call.end('ok')).not.toThrow();
     expect(guard.snapshot().internalErrors).toBe(0);
   });
 });

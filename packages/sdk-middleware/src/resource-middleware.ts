@@ -3,15 +3,17 @@
 import {
   type CallOutcome,
   createResourceGuard,
+  ErrorCode,
   type GuardEvents,
   type GuardSnapshot,
   type ResourceGuard,
+  ResourceGuardError,
   type ResourceGuardOptions,
   type ToolCall,
 } from '@mcp-resource-guard/core';
 import { sdkSignalOf } from './tool-call-interceptor.js';
 import type { ToolCallMiddleware } from './tool-call-middleware.js';
-import type { ToolCallResult } from './tool-call-result.js';
+import { errorResult, type ToolCallResult } from './tool-call-result.js';
 
 /**
  * Options of {@link resourceMiddleware}: the guard's options (limits, per-tool overrides, ...).
@@ -63,9 +65,34 @@ export interface ResourceMiddleware extends ToolCallMiddleware {
   close(): Promise<void>;
 }
 
+const STOPPED: unique symbol = Symbol('stopped');
+
 function outcomeOf(result: ToolCallResult, sdkSignal: AbortSignal): CallOutcome {
   if (sdkSignal.aborted) return 'cancelled';
   return result.isError === true ? 'tool_error' : 'ok';
+}
+
+function outcomeOfStop(call: ToolCall): CallOutcome {
+  switch (call.stopCause) {
+    case 'timeout':
+      return 'timeout';
+    case 'limit':
+    case 'emergency':
+      return 'limit';
+    default:
+      return 'cancelled';
+  }
+}
+
+/** The answer for a call the guard refused or stopped: an `isError` result the client (and model) can act on. */
+function guardErrorResult(error: ResourceGuardError): ToolCallResult {
+  return errorResult(`${error.message}. ${error.hint}`, { code: error.code, ...(error.data ?? {}) });
+}
+
+function isRefusal(error: unknown): error is ResourceGuardError {
+  return (
+    ResourceGuardError.is(error) && (error.code === ErrorCode.Throttled || error.code === ErrorCode.ToolDeactivated)
+  );
 }
 
 /**
@@ -93,21 +120,32 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     const sdkSignal = sdkSignalOf(ctx);
     let call: ToolCall;
     try {
-      call = guard.startCall({
+      call = await guard.admit({
         toolName: ctx.toolName,
         sessionId: ctx.sessionId,
         requestId: ctx.requestId,
         signal: sdkSignal,
       });
-      ctx.useSignal(() => call.signal);
     } catch (error) {
+      if (isRefusal(error)) return guardErrorResult(error);
       // Tracking never breaks a call: a closed or failing guard lets it run untracked.
-      if (!guard.snapshot().closed) guard.reportInternalError('middleware:start', error);
+      if (!(ResourceGuardError.is(error) && error.code === ErrorCode.GuardClosed)) {
+        guard.reportInternalError('middleware:admit', error);
+      }
       return next();
     }
+    ctx.useSignal(() => call.signal);
     let outcome: CallOutcome = 'thrown';
     try {
-      const result = await call.run(next);
+      const handler = call.run(next);
+      const settle = (): void => call.handlerSettled();
+      handler.then(settle, settle);
+      const result = await Promise.race([handler, call.stopped.then((): typeof STOPPED => STOPPED)]);
+      if (result === STOPPED) {
+        outcome = outcomeOfStop(call);
+        const reason = call.stopReason;
+        return ResourceGuardError.is(reason) ? guardErrorResult(reason) : errorResult(String(reason));
+      }
       outcome = outcomeOf(result, sdkSignal);
       return result;
     } catch (error) {
@@ -116,6 +154,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     } finally {
       try {
         call.end(outcome);
+        await call.settled;
       } catch (error) {
         guard.reportInternalError('middleware:end', error);
       }

@@ -1,0 +1,174 @@
+/** The typed events a guard emits. */
+
+import type { GateScope } from './admission-gate.js';
+import type { CallOutcome } from './call-outcome.js';
+import type { CleanupReport } from './cleanup.js';
+import type { HandleKind } from './handle-kind.js';
+import type { LimitLevel } from './limit-level.js';
+import type { LimitScope } from './resource-limit-exceeded.js';
+import type { LimitName } from './resource-limits.js';
+import type { ResourceName } from './resource-usage.js';
+import type { CallRecord } from './tool-call.js';
+import type { ToolState } from './tool-state.js';
+
+/**
+ * A level was entered or left (one event per crossing).
+ *
+ * @example
+ * ```ts
+ * guard.on('limit', (e) => console.error(`${e.scope} ${e.tool ?? ''} ${e.resource}: ${e.previous ?? 'ok'} -> ${e.level ?? 'ok'}`, e.samples));
+ * ```
+ */
+export interface LimitEvent {
+  readonly scope: LimitScope;
+  /** The tool (call and tool scopes; for session and process scopes, the tool of the call acted on, if any). */
+  readonly tool: string | undefined;
+  readonly callId: string | undefined;
+  readonly sessionId: string | undefined;
+  readonly resource: ResourceName;
+  readonly limitName: LimitName;
+  /** The level now (undefined: back below every threshold). */
+  readonly level: LimitLevel | undefined;
+  readonly previous: LimitLevel | undefined;
+  /** The usage in the sample that caused the change. */
+  readonly usage: number;
+  readonly limit: number;
+  /** `usage / limit`. */
+  readonly ratio: number;
+  /** The samples that held the condition through the dwell, oldest first. */
+  readonly samples: readonly number[];
+}
+
+/**
+ * Admission changed: a gate was throttled or released, or a call was refused.
+ *
+ * @example
+ * ```ts
+ * guard.on('throttle', (e) => { if (e.action === 'rejected') console.error(`refused ${e.tool}: retry in ${e.retryAfterMs} ms`); });
+ * ```
+ */
+export interface ThrottleEvent {
+  readonly action: 'throttled' | 'released' | 'rejected';
+  readonly scope: GateScope;
+  /** The tool name, session id, or `process`. */
+  readonly key: string;
+  /** For `rejected`: the tool of the refused call. */
+  readonly tool: string | undefined;
+  readonly resource: ResourceName | undefined;
+  readonly level: LimitLevel | undefined;
+  /** For `rejected`: when the client may retry. */
+  readonly retryAfterMs: number | undefined;
+  /** For `rejected`: the error code given to the client (`THROTTLED` or `TOOL_DEACTIVATED`). */
+  readonly code: string | undefined;
+}
+
+/**
+ * A call ended still holding handles.
+ *
+ * @example
+ * ```ts
+ * guard.on('leak', (e) => console.error(`${e.tool} leaked ${e.total} handles`, e.handles));
+ * ```
+ */
+export interface LeakEvent {
+  readonly callId: string;
+  readonly tool: string;
+  readonly sessionId: string | undefined;
+  readonly outcome: CallOutcome;
+  readonly handles: Readonly<Partial<Record<HandleKind, number>>>;
+  readonly total: number;
+  /** True when the handle was opened after the call had already ended. */
+  readonly late: boolean;
+}
+
+/**
+ * The emergency level was reached: the tool (or session, or process) was deactivated and its calls stopped.
+ *
+ * @example
+ * ```ts
+ * guard.on('emergency', (e) => alert(`${e.tool} deactivated for ${e.coolDownMs} ms`));
+ * ```
+ */
+export interface EmergencyEvent {
+  readonly scope: LimitScope;
+  readonly tool: string | undefined;
+  readonly sessionId: string | undefined;
+  readonly resource: ResourceName;
+  readonly usage: number;
+  readonly limit: number;
+  /** How long the scope stays deactivated before a probe call is admitted. */
+  readonly coolDownMs: number;
+  /** Calls stopped. */
+  readonly stoppedCalls: number;
+}
+
+/**
+ * The outcome of a recovery attempt: the first call after a cleanup or emergency.
+ *
+ * @example
+ * ```ts
+ * guard.on('recovery', (e) => console.error(`${e.tool} recovery ${e.success ? 'ok' : 'failed'} (rate ${e.rate})`));
+ * ```
+ */
+export interface RecoveryEvent {
+  readonly tool: string;
+  readonly success: boolean;
+  /** `probe`: the half-open call after an emergency cool-down; `next_call`: the call after a cleanup. */
+  readonly via: 'probe' | 'next_call';
+  readonly attempts: number;
+  readonly successes: number;
+  readonly rate: number;
+}
+
+/**
+ * A tool changed lifecycle state.
+ *
+ * @example
+ * ```ts
+ * guard.on('state', (e) => { if (e.to === 'deactivated') console.error(`${e.tool} deactivated: ${e.reason}`); });
+ * ```
+ */
+export interface StateEvent {
+  readonly tool: string;
+  readonly from: ToolState;
+  readonly to: ToolState;
+  /** Why: `registered`, `call`, `owner`, `emergency`, `half_open`, `recovered`, `unregistered`, ... */
+  readonly reason: string;
+}
+
+/**
+ * A failure inside the guard itself, reported instead of thrown into a tool call.
+ *
+ * @example
+ * ```ts
+ * guard.on('internalError', ({ source, error }) => console.error(`guard failure in ${source}`, error));
+ * ```
+ */
+export interface InternalErrorEvent {
+  /** Where it happened (e.g. `listener:call`, `source:cpu`, `middleware:start`). */
+  readonly source: string;
+  /** What was thrown. */
+  readonly error: unknown;
+}
+
+/**
+ * The events a guard emits, by name.
+ *
+ * @example
+ * ```ts
+ * const off = guard.on('call', (record) => console.error(record.outcome));
+ * ```
+ */
+export interface GuardEvents {
+  /** A call ended (any outcome). */
+  call: CallRecord;
+  limit: LimitEvent;
+  throttle: ThrottleEvent;
+  cleanup: CleanupReport;
+  leak: LeakEvent;
+  emergency: EmergencyEvent;
+  recovery: RecoveryEvent;
+  state: StateEvent;
+  /** The guard caught a failure of its own; the tool call went on. */
+  internalError: InternalErrorEvent;
+}

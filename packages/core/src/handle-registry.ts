@@ -1,0 +1,121 @@
+/** What one call holds open, in open order, with live counts of files and connections. */
+
+import { countsAsFile, countsAsNetwork, type HandleKind } from './handle-kind.js';
+
+/**
+ * How the guard closes one handle, and tells whether it is closed.
+ *
+ * @example
+ * ```ts
+ * const closer: HandleCloser = {
+ *   close: () => socket.end(),
+ *   forceClose: () => socket.destroy(),
+ *   isClosed: () => socket.destroyed,
+ * };
+ * ```
+ */
+export interface HandleCloser {
+  /** Closes gracefully; may return a promise that settles when closed. */
+  close(): void | Promise<void>;
+  /** Closes at once, when the graceful close did not finish within the grace period. */
+  forceClose?(): void | Promise<void>;
+  /** Whether the handle is closed now. */
+  isClosed(): boolean;
+}
+
+/**
+ * One handle held by a call.
+ *
+ * @example
+ * ```ts
+ * const handle = registry.add('file', closer, '/tmp/x.txt');
+ * ```
+ */
+export interface TrackedHandle {
+  readonly kind: HandleKind;
+  /** A short description for reports (a path, an address, a pid); never user data beyond that. */
+  readonly label: string | undefined;
+  readonly closer: HandleCloser;
+}
+
+/**
+ * The handles one call holds, in the order they were opened. O(1) to add and release.
+ *
+ * @example
+ * ```ts
+ * const registry = new HandleRegistry();
+ * const h = registry.add('timer', { close: () => clearTimeout(t), isClosed: () => false });
+ * registry.release(h);
+ * ```
+ */
+export class HandleRegistry {
+  readonly #open = new Set<TrackedHandle>();
+  #files = 0;
+  #network = 0;
+
+  /** Files and watchers open now. */
+  get fileHandles(): number {
+    return this.#files;
+  }
+
+  /** Sockets, servers and UDP sockets open now. */
+  get networkConnections(): number {
+    return this.#network;
+  }
+
+  /** How many handles are open. */
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Records a handle the call opened.
+   *
+   * @param kind - what it is
+   * @param closer - how to close it
+   * @param label - a short description for reports
+   * @returns the tracked handle, to release when it closes
+   */
+  add(kind: HandleKind, closer: HandleCloser, label?: string): TrackedHandle {
+    const handle: TrackedHandle = { kind, label, closer };
+    this.#open.add(handle);
+    if (countsAsFile(kind)) this.#files++;
+    else if (countsAsNetwork(kind)) this.#network++;
+    return handle;
+  }
+
+  /**
+   * Forgets a handle: it closed, or it no longer belongs to the call. Idempotent.
+   *
+   * @param handle - the handle
+   * @returns whether it was held
+   */
+  release(handle: TrackedHandle): boolean {
+    if (!this.#open.delete(handle)) return false;
+    if (countsAsFile(handle.kind)) this.#files--;
+    else if (countsAsNetwork(handle.kind)) this.#network--;
+    return true;
+  }
+
+  /**
+   * Whether the registry holds this handle.
+   *
+   * @param handle - the handle
+   * @returns true while held
+   */
+  has(handle: TrackedHandle): boolean {
+    return this.#open.has(handle);
+  }
+
+  /** @returns the open handles, oldest first */
+  list(): TrackedHandle[] {
+    return [...this.#open];
+  }
+
+  /** @returns the open handles counted by kind */
+  countByKind(): Partial<Record<HandleKind, number>> {
+    const counts: Partial<Record<HandleKind, number>> = {};
+    for (const { kind } of this.#open) counts[kind] = (counts[kind] ?? 0) + 1;
+    return counts;
+  }
+}

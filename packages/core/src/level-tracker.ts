@@ -1,0 +1,114 @@
+/** Turns a stream of samples of one resource against one limit into level changes, with dwell and hysteresis. */
+
+import { type LevelThresholds, LIMIT_LEVELS, type LimitLevel, levelRank } from './limit-level.js';
+
+/**
+ * How samples become levels.
+ *
+ * @example
+ * ```ts
+ * const policy: LevelPolicy = { thresholds: DEFAULT_THRESHOLDS, dwellSamples: 3, hysteresis: 0.05 };
+ * ```
+ */
+export interface LevelPolicy {
+  /** Where each level starts, as a fraction of the limit. */
+  readonly thresholds: LevelThresholds;
+  /** Consecutive samples a level's condition must hold before the level is entered (or left). */
+  readonly dwellSamples: number;
+  /** How far (as a fraction of the limit) below a level's threshold usage must fall to leave it. */
+  readonly hysteresis: number;
+}
+
+/**
+ * A change of level, with the samples that caused it.
+ *
+ * @example
+ * ```ts
+ * const change = tracker.observe(95, 100);
+ * if (change) console.error(change.previous, '->', change.level, change.samples);
+ * ```
+ */
+export interface LevelChange {
+  /** The level before (undefined: below every threshold). */
+  readonly previous: LimitLevel | undefined;
+  /** The level now (undefined: below every threshold). */
+  readonly level: LimitLevel | undefined;
+  /** The most recent samples (oldest first), the ones that held the condition through the dwell. */
+  readonly samples: readonly number[];
+}
+
+/**
+ * The level state of one resource against one limit. O(1) per sample; keeps only the last
+ * `dwellSamples` samples.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_THRESHOLDS, LevelTracker } from '@mcp-resource-guard/core';
+ * const t = new LevelTracker({ thresholds: DEFAULT_THRESHOLDS, dwellSamples: 2, hysteresis: 0.05 });
+ * t.observe(80, 100); // undefined: one sample is not enough
+ * t.observe(81, 100); // { previous: undefined, level: 'warn', samples: [80, 81] }
+ * ```
+ */
+export class LevelTracker {
+  /** The current level (undefined: below every threshold). */
+  level: LimitLevel | undefined;
+  readonly #policy: LevelPolicy;
+  /** Consecutive samples at or above each level's threshold, by rank. */
+  readonly #streakUp: number[] = [0, 0, 0, 0];
+  /** Consecutive samples below the current level's threshold less hysteresis. */
+  #streakDown = 0;
+  readonly #recent: number[] = [];
+
+  constructor(policy: LevelPolicy) {
+    this.#policy = policy;
+  }
+
+  /**
+   * Takes one sample.
+   *
+   * @param value - the measured usage
+   * @param limit - the limit it is held against (> 0)
+   * @returns the change of level this sample caused, if any
+   */
+  observe(value: number, limit: number): LevelChange | undefined {
+    const { thresholds, dwellSamples, hysteresis } = this.#policy;
+    const ratio = limit > 0 ? value / limit : value > 0 ? Number.POSITIVE_INFINITY : 0;
+    this.#recent.push(value);
+    if (this.#recent.length > dwellSamples) this.#recent.shift();
+
+    let up = -1;
+    for (let rank = 0; rank < LIMIT_LEVELS.length; rank++) {
+      const level = LIMIT_LEVELS[rank] as LimitLevel;
+      const streak = ratio >= thresholds[level] ? (this.#streakUp[rank] ?? 0) + 1 : 0;
+      this.#streakUp[rank] = streak;
+      if (streak >= dwellSamples) up = rank;
+    }
+    const current = levelRank(this.level);
+    if (up > current) {
+      this.#streakDown = 0;
+      return this.#change(LIMIT_LEVELS[up]);
+    }
+    if (current >= 0) {
+      const currentThreshold = thresholds[this.level as LimitLevel];
+      this.#streakDown = ratio < currentThreshold - hysteresis ? this.#streakDown + 1 : 0;
+      if (this.#streakDown >= dwellSamples) {
+        this.#streakDown = 0;
+        let target = -1;
+        for (let rank = current - 1; rank >= 0; rank--) {
+          if (ratio >= thresholds[LIMIT_LEVELS[rank] as LimitLevel] - hysteresis) {
+            target = rank;
+            break;
+          }
+        }
+        return this.#change(target < 0 ? undefined : LIMIT_LEVELS[target]);
+      }
+    }
+    return undefined;
+  }
+
+  #change(level: LimitLevel | undefined): LevelChange {
+    const previous = this.level;
+    this.level = level;
+    return { previous, level, samples: [...this.#recent] };
+  }
+}

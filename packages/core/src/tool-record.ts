@@ -1,0 +1,233 @@
+/** Everything the guard keeps per tool: lifecycle state, limits, calls in flight, gate, breaker, counters, history. */
+
+import type { AdmissionGate } from './admission-gate.js';
+import type { CleanupReport } from './cleanup.js';
+import type { HandleKind } from './handle-kind.js';
+import type { LevelTracker } from './level-tracker.js';
+import { LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
+import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
+import type { ToolCall } from './tool-call.js';
+import type { ToolState } from './tool-state.js';
+import { ToolStats, type ToolStatsSnapshot } from './tool-stats.js';
+import { UsageHistory, type UsageHistorySnapshot } from './usage-history.js';
+
+/**
+ * The circuit breaker of a tool after an emergency: open (refusing calls) until `reopensAt`, then
+ * half-open (one probe call), then closed again on a clean probe.
+ */
+export interface BreakerState {
+  /** Clock time when the cool-down ends. */
+  reopensAt: number;
+  /** The current cool-down, doubled after each failed probe. */
+  coolDownMs: number;
+  /** True once the cool-down has ended and a probe may run. */
+  halfOpen: boolean;
+  /** The probe call in flight, if any. */
+  probe: ToolCall | undefined;
+}
+
+/**
+ * A point-in-time copy of one tool's state.
+ *
+ * @example
+ * ```ts
+ * const s = guard.snapshot().tools.search;
+ * if (s?.state === 'deactivated') console.error(`re-enabled in ${s.breaker?.reopensInMs} ms`);
+ * ```
+ */
+export interface ToolSnapshot extends ToolStatsSnapshot {
+  readonly state: ToolState;
+  /** Effective per-call limits (after per-tool overrides, the tool's own narrowing and adaptive limits). */
+  readonly limits: ResourceLimits;
+  /** Current level of each tool-scope limit that has one. */
+  readonly levels: Readonly<Partial<Record<LimitName, LimitLevel>>>;
+  /** Level entries (upward crossings) counted by level, over all scopes involving the tool. */
+  readonly levelEntries: Readonly<Record<LimitLevel, number>>;
+  readonly throttled: boolean;
+  readonly queued: number;
+  /** Calls refused at admission (throttled, deactivated). */
+  readonly rejected: number;
+  /** Concurrency cap set by adaptive mode, if any. */
+  readonly concurrencyCap: number | undefined;
+  readonly breaker:
+    | { readonly halfOpen: boolean; readonly reopensInMs: number; readonly coolDownMs: number }
+    | undefined;
+  readonly cleanups: {
+    readonly count: number;
+    readonly handlesClosed: number;
+    readonly handlesSurvived: number;
+    readonly lastDurationMs: number;
+    readonly maxDurationMs: number;
+    readonly totalDurationMs: number;
+  };
+  /** Calls that ended holding handles, and those handles by kind. */
+  readonly leaks: { readonly calls: number; readonly handles: Readonly<Partial<Record<HandleKind, number>>> };
+  /** After a cleanup or emergency: did the next call succeed with nothing of the failed one left? */
+  readonly recovery: { readonly attempts: number; readonly successes: number; readonly rate: number | undefined };
+  /** Sampling ticks that covered this tool. */
+  readonly samples: number;
+  /** Percentiles of finished calls' usage over the window. */
+  readonly history: UsageHistorySnapshot;
+}
+
+function zeroLevels(): Record<LimitLevel, number> {
+  const out = {} as Record<LimitLevel, number>;
+  for (const level of LIMIT_LEVELS) out[level] = 0;
+  return out;
+}
+
+/** The guard's per-tool bookkeeping. */
+export class ToolRecord {
+  readonly name: string;
+  readonly stats: ToolStats = new ToolStats();
+  readonly calls: Set<ToolCall> = new Set();
+  readonly gate: AdmissionGate;
+  readonly history: UsageHistory;
+  /** Tool-scope level trackers (limits on the sum over its calls). */
+  readonly trackers: Map<LimitName, LevelTracker> = new Map();
+  /** Owner-configured per-call limits (after the tool's own declaration narrowed them). */
+  configured: ResourceLimits;
+  /** Effective per-call limits, and the same as pairs for the sampler's hot loop. */
+  limits: ResourceLimits;
+  limitEntries: readonly (readonly [LimitName, number])[];
+  registered = false;
+  unregistered = false;
+  deactivatedBy: 'owner' | 'emergency' | undefined;
+  lastCallFailed = false;
+  everCalled = false;
+  state: ToolState = 'registered';
+  breaker: BreakerState | undefined;
+  lastSampledAt: number = Number.NEGATIVE_INFINITY;
+  samples = 0;
+  rejected = 0;
+  readonly levelEntries: Record<LimitLevel, number> = zeroLevels();
+  consecutiveCleanups = 0;
+  cleanupCount = 0;
+  handlesClosed = 0;
+  handlesSurvived = 0;
+  lastCleanupMs = 0;
+  maxCleanupMs = 0;
+  totalCleanupMs = 0;
+  leakCalls = 0;
+  readonly leakedHandles: Partial<Record<HandleKind, number>> = {};
+  /** Set after a cleanup or emergency; the next finished call decides whether recovery succeeded. */
+  recoveryPending: { survived: number } | undefined;
+  recoveryAttempts = 0;
+  recoverySuccesses = 0;
+
+  constructor(name: string, configured: ResourceLimits, gate: AdmissionGate, historySize: number) {
+    this.name = name;
+    this.configured = configured;
+    this.limits = configured;
+    this.limitEntries = ToolRecord.entriesOf(configured);
+    this.gate = gate;
+    this.history = new UsageHistory(historySize);
+  }
+
+  /**
+   * The limits as `[name, value]` pairs.
+   *
+   * @param limits - the limits
+   * @returns the pairs
+   */
+  static entriesOf(limits: ResourceLimits): readonly (readonly [LimitName, number])[] {
+    const out: (readonly [LimitName, number])[] = [];
+    for (const name of LIMIT_NAMES) {
+      const value = limits[name];
+      if (value !== undefined) out.push([name, value]);
+    }
+    return out;
+  }
+
+  /**
+   * Sets the effective per-call limits.
+   *
+   * @param limits - the limits
+   */
+  setLimits(limits: ResourceLimits): void {
+    this.limits = limits;
+    this.limitEntries = ToolRecord.entriesOf(limits);
+  }
+
+  /** @returns the state its flags and calls imply */
+  deriveState(): ToolState {
+    if (this.unregistered) return 'unregistered';
+    if (this.deactivatedBy !== undefined) return 'deactivated';
+    if (this.calls.size > 0) return 'active';
+    if (this.lastCallFailed) return 'error';
+    return this.everCalled ? 'idle' : 'registered';
+  }
+
+  /**
+   * Adds a cleanup's figures.
+   *
+   * @param report - the cleanup report
+   */
+  countCleanup(report: CleanupReport): void {
+    this.cleanupCount++;
+    this.handlesClosed += report.attempted - report.survived;
+    this.handlesSurvived += report.survived;
+    this.lastCleanupMs = report.durationMs;
+    if (report.durationMs > this.maxCleanupMs) this.maxCleanupMs = report.durationMs;
+    this.totalCleanupMs += report.durationMs;
+  }
+
+  /**
+   * Adds a leak's figures.
+   *
+   * @param leaked - handles by kind
+   */
+  countLeak(leaked: Readonly<Partial<Record<HandleKind, number>>>): void {
+    this.leakCalls++;
+    for (const [kind, n] of Object.entries(leaked) as [HandleKind, number][]) {
+      this.leakedHandles[kind] = (this.leakedHandles[kind] ?? 0) + n;
+    }
+  }
+
+  /**
+   * A copy of the tool's state.
+   *
+   * @param now - the guard's clock
+   * @returns the snapshot
+   */
+  snapshot(now: number): ToolSnapshot {
+    const levels: Partial<Record<LimitName, LimitLevel>> = {};
+    for (const [name, tracker] of this.trackers) if (tracker.level !== undefined) levels[name] = tracker.level;
+    const breaker = this.breaker;
+    return {
+      ...this.stats.snapshot(),
+      state: this.state,
+      limits: this.limits,
+      levels,
+      levelEntries: { ...this.levelEntries },
+      throttled: this.gate.throttled,
+      queued: this.gate.queued,
+      rejected: this.rejected,
+      concurrencyCap: Number.isFinite(this.gate.cap) ? this.gate.cap : undefined,
+      breaker:
+        breaker === undefined
+          ? undefined
+          : {
+              halfOpen: breaker.halfOpen,
+              reopensInMs: Math.max(0, breaker.reopensAt - now),
+              coolDownMs: breaker.coolDownMs,
+            },
+      cleanups: {
+        count: this.cleanupCount,
+        handlesClosed: this.handlesClosed,
+        handlesSurvived: this.handlesSurvived,
+        lastDurationMs: this.lastCleanupMs,
+        maxDurationMs: this.maxCleanupMs,
+        totalDurationMs: this.totalCleanupMs,
+      },
+      leaks: { calls: this.leakCalls, handles: { ...this.leakedHandles } },
+      recovery: {
+        attempts: this.recoveryAttempts,
+        successes: this.recoverySuccesses,
+        rate: this.recoveryAttempts === 0 ? undefined : this.recoverySuccesses / this.recoveryAttempts,
+      },
+      samples: this.samples,
+      history: this.history.snapshot(),
+    };
+  }
+}

@@ -1,0 +1,37 @@
+/** The per-tool lifecycle of the specification: registration, activation, operation, deactivation, unregistration, error. */
+
+/**
+ * Where a tool is in its lifecycle.
+ *
+ * - `registered`: known, never called yet (sampled at the idle rate).
+ * - `active`: calls in flight (sampled at the active rate).
+ * - `idle`: no call in flight (idle rate).
+ * - `error`: no call in flight, and the last one failed (thrown, timeout, limit) (idle rate).
+ * - `deactivated`: disabled by the owner, or by the emergency level during its cool-down; calls are
+ *   refused; in-flight calls were cleaned up (deactivated rate).
+ * - `unregistered`: removed; everything cleaned up; no longer tracked.
+ *
+ * @example
+ * ```ts
+ * guard.on('state', (e) => console.error(`${e.tool}: ${e.from} -> ${e.to} (${e.reason})`));
+ * ```
+ */
+export type ToolState = 'registered' | 'active' | 'idle' | 'error' | 'deactivated' | 'unregistered';
+
+/**
+ * Every {@link ToolState}.
+ *
+ * @example
+ * ```ts
+ * import { TOOL_STATES } from '@mcp-resource-guard/core';
+ * TOOL_STATES.includes('idle'); // true
+ * ```
+ */
+export const TOOL_STATES: readonly ToolState[] = Object.freeze([
+  'registered',
+  'active',
+  'idle',
+  'error',
+  'deactivated',
+  'unregistered',
+]);
