@@ -102,6 +102,7 @@ export class ResourceGuardError extends Error {
 
   static override [Symbol.hasInstance](value: unknown): boolean {
     // `this` is the class on the right of `instanceof`, so subclasses check with their own `is`.
+    // biome-ignore lint/complexity/noThisInStatic: deliberate, see above
     return this.is(value);
   }
 }

@@ -151,7 +151,7 @@ export class ToolCall implements CallContext {
   #onStop: ((reason: unknown) => void) | undefined;
   #stopped: Promise<unknown> | undefined;
   #record: CallRecord | undefined;
-  #handlerRunning = true;
+  #handlerRunning = false;
   /** Settles when the call's end-of-call cleanup has finished. */
   settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
 
@@ -201,7 +201,10 @@ export class ToolCall implements CallContext {
     return this.#stopReason;
   }
 
-  /** Whether the tool's handler is still running (it may outlive the call when it ignores the signal). */
+  /**
+   * Whether the promise returned by the work given to {@link ToolCall.run} is still pending (it may
+   * outlive the call when the handler ignores the signal).
+   */
   get handlerRunning(): boolean {
     return this.#handlerRunning;
   }
@@ -258,7 +261,13 @@ export class ToolCall implements CallContext {
    * @returns what `fn` returns
    */
   run<T>(fn: () => T): T {
-    return callContextStorage.run(this, fn);
+    const result = callContextStorage.run(this, fn);
+    if (result instanceof Promise) {
+      this.#handlerRunning = true;
+      const settled = (): void => this.#handlerSettled();
+      result.then(settled, settled);
+    }
+    return result;
   }
 
   /**
@@ -353,8 +362,8 @@ export class ToolCall implements CallContext {
     return this.#stopped;
   }
 
-  /** Notes that the tool's handler has returned or thrown (it may do so after the call ended). */
-  handlerSettled(): void {
+  /** The work given to {@link ToolCall.run} has settled (it may do so after the call ended). */
+  #handlerSettled(): void {
     if (!this.#handlerRunning) return;
     this.#handlerRunning = false;
     this.#owner.handlerSettled(this);

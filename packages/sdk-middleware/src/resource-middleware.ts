@@ -138,8 +138,6 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     let outcome: CallOutcome = 'thrown';
     try {
       const handler = call.run(next);
-      const settle = (): void => call.handlerSettled();
-      handler.then(settle, settle);
       const result = await Promise.race([handler, call.stopped.then((): typeof STOPPED => STOPPED)]);
       if (result === STOPPED) {
         outcome = outcomeOfStop(call);
