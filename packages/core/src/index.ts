@@ -47,6 +47,20 @@ export {
   type ThrottleOptions,
   validateLimits,
 } from './guard-options.js';
+export {
+  childProcessCloser,
+  descendantsOf,
+  fdCloser,
+  fileHandleCloser,
+  serverCloser,
+  socketCloser,
+  streamCloser,
+  tempDirCloser,
+  timerCloser,
+  udpCloser,
+  watcherCloser,
+  workerCloser,
+} from './handle-closers.js';
 export { CLEANUP_STEPS, type CleanupStepName, countsAsFile, countsAsNetwork, HandleKind } from './handle-kind.js';
 export { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
 export { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';

@@ -1,0 +1,374 @@
+/** How to close each kind of Node.js handle safely: graceful first, forced after the grace period, never crashing the process. */
+
+import type { ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import type { Worker } from 'node:worker_threads';
+import type { HandleCloser } from './handle-registry.js';
+
+/** Emitters the guard force-closes get one listener of its own, so that a late `'error'` cannot crash the process. */
+const guarded = new WeakSet<EventEmitter>();
+function swallowErrors(emitter: EventEmitter): void {
+  if (guarded.has(emitter)) return;
+  guarded.add(emitter);
+  emitter.on('error', () => {
+    // Errors after the guard closed the handle (EBADF, ERR_STREAM_DESTROYED, ECONNRESET) are expected.
+  });
+}
+
+function once(emitter: EventEmitter, event: string, done: () => boolean): Promise<void> {
+  if (done()) return Promise.resolve();
+  return new Promise((resolve) => emitter.once(event, () => resolve()));
+}
+
+/**
+ * Closes a `fs.promises` FileHandle.
+ *
+ * @param handle - the file handle
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('file', fileHandleCloser(fh), path);
+ * ```
+ */
+export function fileHandleCloser(handle: FileHandle): HandleCloser {
+  return {
+    close: () => handle.close(),
+    isClosed: () => handle.fd === -1,
+  };
+}
+
+/**
+ * Closes a file descriptor number (from `fs.open` / `fs.openSync`). `isOpen` reports whether the
+ * descriptor is still the one the call opened (the fs probe clears it when the tool closes it).
+ *
+ * @param close - closes the descriptor
+ * @param isOpen - whether it is still open
+ * @returns its closer
+ * @example
+ * ```ts
+ * let open = true;
+ * call.addHandle('file', fdCloser(() => { fs.closeSync(fd); open = false; }, () => open));
+ * ```
+ */
+export function fdCloser(close: () => void, isOpen: () => boolean): HandleCloser {
+  return {
+    close: () => {
+      if (isOpen()) close();
+    },
+    isClosed: () => !isOpen(),
+  };
+}
+
+/** A stream, as far as closing it goes. */
+interface DestroyableStream extends EventEmitter {
+  destroy(error?: Error): unknown;
+  readonly destroyed: boolean;
+  readonly closed?: boolean;
+}
+
+/**
+ * Closes a stream (fs read/write streams, and anything stream-like) through the stream itself, never
+ * through its descriptor, after giving it an `'error'` listener.
+ *
+ * @param stream - the stream
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('file', streamCloser(fs.createReadStream(path)), path);
+ * ```
+ */
+export function streamCloser(stream: DestroyableStream): HandleCloser {
+  const closed = (): boolean => stream.destroyed && stream.closed !== false;
+  return {
+    close: () => {
+      swallowErrors(stream);
+      stream.destroy();
+      return once(stream, 'close', closed);
+    },
+    isClosed: closed,
+  };
+}
+
+/** A socket, as far as closing it goes. */
+interface EndableSocket extends DestroyableStream {
+  end(): unknown;
+}
+
+/**
+ * Closes a TCP/TLS socket: `end()` (a FIN) first, `destroy()` after the grace period.
+ *
+ * @param socket - the socket
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('socket', socketCloser(socket), `${host}:${port}`);
+ * ```
+ */
+export function socketCloser(socket: EndableSocket): HandleCloser {
+  const closed = (): boolean => socket.destroyed;
+  return {
+    close: () => {
+      swallowErrors(socket);
+      socket.end();
+      return once(socket, 'close', closed);
+    },
+    forceClose: () => {
+      socket.destroy();
+    },
+    isClosed: closed,
+  };
+}
+
+/**
+ * Closes a listening server (net, http, https): stops listening, then ends its connections
+ * (idle ones at once, all of them after the grace period, for http servers).
+ *
+ * @param server - the server
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('server', serverCloser(server), `:${port}`);
+ * ```
+ */
+export function serverCloser(
+  server: Server & { closeIdleConnections?(): void; closeAllConnections?(): void },
+): HandleCloser {
+  let closed = !server.listening;
+  server.once('close', () => {
+    closed = true;
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        swallowErrors(server);
+        if (closed) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        server.closeIdleConnections?.();
+      }),
+    forceClose: () => {
+      server.closeAllConnections?.();
+    },
+    isClosed: () => closed || !server.listening,
+  };
+}
+
+/** A UDP socket, as far as closing it goes. */
+interface ClosableDgram extends EventEmitter {
+  close(callback?: () => void): unknown;
+}
+
+/**
+ * Closes a UDP socket.
+ *
+ * @param socket - the dgram socket
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('udp', udpCloser(socket));
+ * ```
+ */
+export function udpCloser(socket: ClosableDgram): HandleCloser {
+  let closed = false;
+  socket.once('close', () => {
+    closed = true;
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        swallowErrors(socket);
+        if (closed) {
+          resolve();
+          return;
+        }
+        try {
+          socket.close(() => resolve());
+        } catch {
+          // ERR_SOCKET_DGRAM_NOT_RUNNING: already closed.
+          closed = true;
+          resolve();
+        }
+      }),
+    isClosed: () => closed,
+  };
+}
+
+/**
+ * Closes a `fs.watch` watcher.
+ *
+ * @param watcher - the watcher
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('watcher', watcherCloser(fs.watch(dir)), dir);
+ * ```
+ */
+export function watcherCloser(watcher: EventEmitter & { close(): void }): HandleCloser {
+  let closed = false;
+  watcher.once('close', () => {
+    closed = true;
+  });
+  return {
+    close: () => {
+      swallowErrors(watcher);
+      watcher.close();
+      closed = true;
+    },
+    isClosed: () => closed,
+  };
+}
+
+/**
+ * Clears a timer, interval or immediate. `isPending` reports whether it has yet to fire (the timer
+ * probe knows; for intervals, until cleared).
+ *
+ * @param clear - clears it
+ * @param isPending - whether it is still pending
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('timer', timerCloser(() => clearTimeout(t), () => pending));
+ * ```
+ */
+export function timerCloser(clear: () => void, isPending: () => boolean): HandleCloser {
+  let cleared = false;
+  return {
+    close: () => {
+      if (isPending()) clear();
+      cleared = true;
+    },
+    isClosed: () => cleared || !isPending(),
+  };
+}
+
+/**
+ * The pids of a process's descendants, deepest last, from `/proc/<pid>/task/<tid>/children` (Linux).
+ * Empty where /proc is unavailable.
+ *
+ * @param pid - the root process
+ * @returns descendant pids
+ * @example
+ * ```ts
+ * descendantsOf(child.pid ?? 0); // [1234, 1240]
+ * ```
+ */
+export function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0 && out.length < 10_000) {
+    const current = queue.shift() as number;
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${current}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      let children: string;
+      try {
+        children = readFileSync(`/proc/${current}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const token of children.split(' ')) {
+        const child = Number(token);
+        if (Number.isSafeInteger(child) && child > 0) {
+          out.push(child);
+          queue.push(child);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Stops a child process and the processes it started: SIGTERM first, SIGKILL after the grace period.
+ *
+ * @param child - the child process
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('child_process', childProcessCloser(spawn('sleep', ['60'])), 'sleep');
+ * ```
+ */
+export function childProcessCloser(child: ChildProcess): HandleCloser {
+  const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
+  let tree: number[] = [];
+  return {
+    close: () => {
+      swallowErrors(child);
+      if (exited()) return;
+      tree = child.pid === undefined ? [] : descendantsOf(child.pid);
+      child.kill('SIGTERM');
+      signalAll(tree, 'SIGTERM');
+      return once(child, 'exit', exited);
+    },
+    forceClose: () => {
+      const pid = child.pid;
+      const all = pid === undefined ? tree : [...new Set([...tree, ...descendantsOf(pid)])];
+      child.kill('SIGKILL');
+      signalAll(all, 'SIGKILL');
+      return once(child, 'exit', exited);
+    },
+    isClosed: exited,
+  };
+}
+
+/**
+ * Terminates a worker thread.
+ *
+ * @param worker - the worker
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('worker', workerCloser(new Worker(file)));
+ * ```
+ */
+export function workerCloser(worker: Worker): HandleCloser {
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+  });
+  return {
+    close: async () => {
+      swallowErrors(worker);
+      if (!exited) await worker.terminate();
+      exited = true;
+    },
+    isClosed: () => exited,
+  };
+}
+
+/**
+ * Removes a call's temp directory (recursively; symlinks inside are removed, never followed).
+ *
+ * @param dir - the directory, created by the guard under its temp root
+ * @returns its closer
+ * @example
+ * ```ts
+ * call.addHandle('temp_dir', tempDirCloser(dir), dir);
+ * ```
+ */
+export function tempDirCloser(dir: string): HandleCloser {
+  return {
+    close: () => rm(dir, { recursive: true, force: true, maxRetries: 2 }),
+    isClosed: () => !existsSync(dir),
+  };
+}

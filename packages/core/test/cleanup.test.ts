@@ -1,0 +1,230 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createServer, type Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CleanupReport,
+  childProcessCloser,
+  createResourceGuard,
+  fileHandleCloser,
+  type LeakEvent,
+  openFdCount,
+  serverCloser,
+  socketCloser,
+  streamCloser,
+  timerCloser,
+} from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'guard-cleanup-'));
+const file = join(dir, 'data.txt');
+writeFileSync(file, 'hello');
+let peer: Server;
+let port = 0;
+const peerSockets = new Set<Socket>();
+
+beforeAll(async () => {
+  peer = createServer((s) => {
+    peerSockets.add(s);
+    s.on('close', () => peerSockets.delete(s));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+  port = (peer.address() as { port: number }).port;
+});
+afterAll(async () => {
+  for (const s of peerSockets) s.destroy();
+  await new Promise((r) => peer.close(r));
+});
+
+/** Active handles by type (from Node's own list). */
+function activeResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return counts;
+}
+
+/** Types of which there are more active handles now than in `before`. */
+function extraResources(before: Map<string, number>): string[] {
+  return [...activeResources()].filter(([type, n]) => n > (before.get(type) ?? 0)).map(([type]) => type);
+}
+
+async function connect(): Promise<Socket> {
+  const socket = new Socket();
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.connect(port, '127.0.0.1', resolve);
+  });
+  return socket;
+}
+
+function spawnStubborn(): Promise<ChildProcess> {
+  // Ignores SIGTERM: only SIGKILL after the grace period stops it.
+  const child = spawn(
+    process.execPath,
+    ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); process.stdout.write('ready')"],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  return new Promise((resolve) => child.stdout?.once('data', () => resolve(child)));
+}
+
+describe('cleanup of leaked handles', () => {
+  it('closes files, streams, sockets, a server, timers and a stubborn child process: fds and handles back to baseline', async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    const fdsBefore = openFdCount();
+    const resourcesBefore = activeResources();
+    const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
+    const leaks: LeakEvent[] = [];
+    const reports: CleanupReport[] = [];
+    guard.on('leak', (e) => leaks.push(e));
+    guard.on('cleanup', (r) => reports.push(r));
+
+    const call = await guard.admit({ toolName: 'leaky' });
+    let stubborn: ChildProcess | undefined;
+    await call.run(async () => {
+      for (let i = 0; i < 3; i++) call.addHandle('file', fileHandleCloser(await open(file, 'r')), file);
+      const stream = createReadStream(file);
+      await new Promise((r) => stream.once('open', r));
+      call.addHandle('file', streamCloser(stream), file);
+      for (let i = 0; i < 2; i++) call.addHandle('socket', socketCloser(await connect()), `127.0.0.1:${port}`);
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      call.addHandle('server', serverCloser(server));
+      let pending = true;
+      const timer = setTimeout(() => {
+        pending = false;
+      }, 60_000);
+      call.addHandle(
+        'timer',
+        timerCloser(
+          () => clearTimeout(timer),
+          () => pending,
+        ),
+      );
+      const interval = setInterval(() => {}, 1000);
+      let active = true;
+      call.addHandle(
+        'interval',
+        timerCloser(
+          () => {
+            clearInterval(interval);
+            active = false;
+          },
+          () => active,
+        ),
+      );
+      stubborn = await spawnStubborn();
+      call.addHandle('child_process', childProcessCloser(stubborn), 'stubborn');
+    });
+    expect(call.usage().fileHandles).toBe(4);
+    expect(call.usage().networkConnections).toBe(3);
+    expect(openFdCount()).toBeGreaterThan(fdsBefore ?? 0);
+
+    const record = call.end('ok');
+    expect(record.leaked).toEqual({ file: 4, socket: 2, server: 1, timer: 1, interval: 1, child_process: 1 });
+    const report = await call.settled;
+    expect(leaks).toEqual([expect.objectContaining({ tool: 'leaky', total: 10, late: false })]);
+    expect(report).toBe(reports[0]);
+    expect(report?.survivors).toEqual([]);
+    expect(report).toMatchObject({ reason: 'leak', mode: 'close', attempted: 10, survived: 0 });
+    expect(report?.closed).toEqual({ file: 4, socket: 2, server: 1, timer: 1, interval: 1, child_process: 1 });
+    expect(report?.steps.map((s) => s.name)).toEqual(['files', 'network', 'cpu']);
+    expect(stubborn?.signalCode).toBe('SIGKILL');
+    expect(call.usage().fileHandles).toBe(4); // the record keeps what it held at the end
+    expect(call.handles.size).toBe(0);
+
+    await new Promise((r) => setTimeout(r, 50));
+    expect(openFdCount()).toBe(fdsBefore);
+    expect(extraResources(resourcesBefore)).toEqual([]);
+    const audit = guard.audit().filter((e) => e.action === 'cleanup');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.snapshot?.call?.handles).toEqual({
+      file: 4,
+      socket: 2,
+      server: 1,
+      timer: 1,
+      interval: 1,
+      child_process: 1,
+    });
+    expect(audit[0]?.snapshot?.process.openFds).toBeGreaterThan(fdsBefore ?? 0);
+  });
+
+  it('runs the specification’s sequence, files newest first, and a failing closer stops nothing else', async () => {
+    const guard = createResourceGuard();
+    const call = await guard.admit({ toolName: 'order' });
+    const closed: string[] = [];
+    const disposable = (name: string, fail = false) => ({
+      close: () => {
+        closed.push(name);
+        if (fail) throw new Error(`${name} refused`);
+      },
+    });
+    call.track(disposable('temp'), { kind: 'temp_dir' });
+    call.track(disposable('file1'), { kind: 'file' });
+    call.track(disposable('timer'), { kind: 'timer' });
+    call.track(disposable('socket'), { kind: 'socket' });
+    call.track(disposable('custom', true));
+    call.track(disposable('file2'), { kind: 'file' });
+    call.end('thrown');
+    const report = await call.settled;
+    expect(closed).toEqual(['file2', 'file1', 'socket', 'custom', 'timer', 'temp']);
+    expect(report).toMatchObject({ attempted: 6, survived: 1, failed: { custom: 1 } });
+    expect(report?.errors).toEqual([{ kind: 'custom', message: 'Error: custom refused' }]);
+    expect(report?.survivors).toEqual([{ kind: 'custom', label: undefined }]);
+  });
+
+  it('bounds a step in time: a closer that never finishes is reported, the rest still run', async () => {
+    const guard = createResourceGuard({ cleanup: { graceMs: 10, stepTimeoutMs: 50 } });
+    const call = await guard.admit({ toolName: 'hang' });
+    let timerClosed = false;
+    call.addHandle('socket', { close: () => new Promise(() => {}), isClosed: () => false });
+    call.addHandle('timer', { close: () => void (timerClosed = true), isClosed: () => timerClosed });
+    call.end('ok');
+    const report = await call.settled;
+    expect(timerClosed).toBe(true);
+    expect(report).toMatchObject({ survived: 1, failed: { socket: 1 }, closed: { timer: 1 } });
+  });
+
+  it('only reports leaks with leaks: report, and closes nothing', async () => {
+    const guard = createResourceGuard({ leaks: 'report' });
+    const call = await guard.admit({ toolName: 'r' });
+    let closedIt = false;
+    call.addHandle('timer', { close: () => void (closedIt = true), isClosed: () => closedIt });
+    call.end('ok');
+    const report = await call.settled;
+    expect(report).toMatchObject({ mode: 'report', attempted: 0, survived: 1 });
+    expect(closedIt).toBe(false);
+  });
+
+  it('closes at once a handle opened after the call ended (a handler that ignored its signal)', async () => {
+    const guard = createResourceGuard();
+    const leaks: LeakEvent[] = [];
+    guard.on('leak', (e) => leaks.push(e));
+    const call = await guard.admit({ toolName: 'late' });
+    call.end('timeout');
+    let closedIt = false;
+    call.addHandle('timer', { close: () => void (closedIt = true), isClosed: () => closedIt });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(closedIt).toBe(true);
+    expect(leaks).toEqual([expect.objectContaining({ late: true, handles: { timer: 1 } })]);
+  });
+
+  it('does not touch a handle the tool released, and untrack() keeps a resource out of cleanup', async () => {
+    const guard = createResourceGuard();
+    const call = await guard.admit({ toolName: 't' });
+    const fh = await open(file, 'r');
+    const handle = call.addHandle('file', fileHandleCloser(fh), file);
+    await fh.close();
+    call.releaseHandle(handle);
+    let disposed = false;
+    const resource = call.track({ [Symbol.dispose]: () => void (disposed = true) });
+    call.untrack(resource);
+    call.end('ok');
+    expect(await call.settled).toBeUndefined();
+    expect(disposed).toBe(false);
+  });
+});
