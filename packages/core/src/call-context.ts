@@ -3,6 +3,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ErrorCode, ResourceGuardError } from './errors.js';
 import type { ResourceUsage } from './resource-usage.js';
+import type { Disposable, TrackOptions } from './tool-call.js';
 
 /**
  * What code running inside a tool call can learn about, and do within, that call.
@@ -28,6 +29,26 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** What the call has used so far. */
   usage(): ResourceUsage;
+  /**
+   * The call's own temp directory (created owner-only on first use, measured against
+   * `maxTempStorageMb`, removed when the call ends).
+   */
+  tempDir(): string;
+  /**
+   * Asks the guard to dispose of `resource` when the call ends, if it is still tracked then.
+   *
+   * @param resource - anything with `[Symbol.asyncDispose]`, `[Symbol.dispose]`, `close()` or `destroy()`
+   * @param options - its kind (which cleanup step) and a label
+   * @returns the same resource
+   */
+  track<T extends Disposable>(resource: T, options?: TrackOptions): T;
+  /**
+   * Stops tracking a resource given to `track()` (you closed it yourself).
+   *
+   * @param resource - the resource
+   * @returns whether it was tracked
+   */
+  untrack(resource: Disposable): boolean;
 }
 
 const storageKey = Symbol.for('@mcp-resource-guard/call-context-storage');

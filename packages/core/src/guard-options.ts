@@ -1,9 +1,12 @@
 /** The guard's configuration: its shape, defaults and validation at construction. */
 
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { type AuditSink, MemoryAuditSink } from './audit-log.js';
 import { type Clock, systemClock } from './clock.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
 import { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
+import type { ProbeOptions } from './probes/probe-set.js';
 import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
 import { RESOURCE_NAMES, type ResourceName } from './resource-usage.js';
 import { type Scheduler, systemScheduler } from './scheduler.js';
@@ -165,7 +168,14 @@ export interface ResourceGuardOptions {
   readonly historySize?: number;
   /** Adaptive limits; off unless given (`true` for the defaults). */
   readonly adaptive?: boolean | AdaptiveOptions;
-  /** Usage sources (probes) sampled on every tick, in order. */
+  /**
+   * Which built-in probes attribute files, sockets, timers, processes, CPU and memory to calls
+   * automatically. Default: all (`true`); `false` for none.
+   */
+  readonly probes?: boolean | ProbeOptions;
+  /** Where `ctx.tempDir()` creates per-call directories. Default: `<os tmpdir>/mcp-resource-guard-<pid>`. */
+  readonly tempRoot?: string;
+  /** Extra usage sources sampled on every tick, after the built-in ones. */
   readonly sources?: readonly UsageSource[];
   /** The monotonic clock; tests inject their own. Default: `performance.now()`. */
   readonly clock?: Clock;
@@ -194,6 +204,8 @@ export interface ResolvedGuardOptions {
   readonly historySize: number;
   readonly adaptive: Required<AdaptiveOptions> | undefined;
   readonly sources: readonly UsageSource[];
+  readonly probes: Required<ProbeOptions>;
+  readonly tempRoot: string;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
 }
@@ -214,6 +226,8 @@ const OPTION_KEYS = [
   'historySize',
   'adaptive',
   'sources',
+  'probes',
+  'tempRoot',
   'clock',
   'scheduler',
 ] as const;
@@ -430,6 +444,10 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
     throw invalid('scheduler', scheduler, 'an object with a schedule(fn, delayMs) method');
   }
 
+  const probes = resolveProbes(o.probes);
+  if (o.tempRoot !== undefined && (typeof o.tempRoot !== 'string' || !isAbsolute(o.tempRoot))) {
+    throw invalid('tempRoot', o.tempRoot, 'an absolute directory path');
+  }
   const coolDownMs = numberAt(emergency.coolDownMs, 'emergency.coolDownMs', 30_000, ms);
   const memoryAudit = audit.sink === undefined ? new MemoryAuditSink(capacity) : undefined;
   return {
@@ -471,9 +489,30 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
     historySize: numberAt(o.historySize, 'historySize', 128, { min: 1, max: 100_000, integer: true }),
     adaptive: resolveAdaptive(o.adaptive),
     sources: Object.freeze([...((o.sources as UsageSource[] | undefined) ?? [])]),
+    probes,
+    tempRoot: (o.tempRoot as string | undefined) ?? join(tmpdir(), `mcp-resource-guard-${process.pid}`),
     clock: clock as Clock,
     scheduler: scheduler as Scheduler,
   };
+}
+
+const PROBE_NAMES = ['files', 'network', 'timers', 'processes', 'cpu', 'memory'] as const;
+
+function resolveProbes(value: unknown): Required<ProbeOptions> {
+  const all = (on: boolean): Required<ProbeOptions> =>
+    Object.freeze({ files: on, network: on, timers: on, processes: on, cpu: on, memory: on });
+  if (value === undefined || value === true) return all(true);
+  if (value === false) return all(false);
+  const given = objectAt(value, 'probes', 'true, false, or an object of booleans by probe');
+  checkKeys(given, 'probes', PROBE_NAMES);
+  const out = { ...all(true) } as Record<(typeof PROBE_NAMES)[number], boolean>;
+  for (const name of PROBE_NAMES) {
+    const v = given[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw invalid(`probes.${name}`, v, 'true or false');
+    out[name] = v;
+  }
+  return Object.freeze(out);
 }
 
 function isObjectWith(value: unknown, method: string): boolean {

@@ -4,7 +4,6 @@ import type { ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { rm } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import type { Worker } from 'node:worker_threads';
 import type { HandleCloser } from './handle-registry.js';
@@ -353,22 +352,5 @@ export function workerCloser(worker: Worker): HandleCloser {
       exited = true;
     },
     isClosed: () => exited,
-  };
-}
-
-/**
- * Removes a call's temp directory (recursively; symlinks inside are removed, never followed).
- *
- * @param dir - the directory, created by the guard under its temp root
- * @returns its closer
- * @example
- * ```ts
- * call.addHandle('temp_dir', tempDirCloser(dir), dir);
- * ```
- */
-export function tempDirCloser(dir: string): HandleCloser {
-  return {
-    close: () => rm(dir, { recursive: true, force: true, maxRetries: 2 }),
-    isClosed: () => !existsSync(dir),
   };
 }

@@ -21,6 +21,11 @@ export interface HandleCloser {
   forceClose?(): void | Promise<void>;
   /** Whether the handle is closed now. */
   isClosed(): boolean;
+  /**
+   * Whether the handle, though opened by the call, is not the call's to close (an unref'd timer, a
+   * socket idle in a keep-alive pool). Asked when the call ends: shared handles are released, not closed.
+   */
+  isShared?(): boolean;
 }
 
 /**

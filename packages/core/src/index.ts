@@ -55,7 +55,6 @@ export {
   serverCloser,
   socketCloser,
   streamCloser,
-  tempDirCloser,
   timerCloser,
   udpCloser,
   watcherCloser,
@@ -65,6 +64,8 @@ export { CLEANUP_STEPS, type CleanupStepName, countsAsFile, countsAsNetwork, Han
 export { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
 export { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 export { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, LimitLevel, levelRank } from './limit-level.js';
+export { detach, runShared } from './probes/attribution.js';
+export type { ProbeOptions } from './probes/probe-set.js';
 export {
   createResourceGuard,
   type GuardSnapshot,

@@ -18,6 +18,10 @@ import type { HandleKind } from './handle-kind.js';
 import type { TrackedHandle } from './handle-registry.js';
 import { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 import { levelRank } from './limit-level.js';
+import { cpuPercentSource } from './probes/cpu-probe.js';
+import { memorySource } from './probes/memory-probe.js';
+import { acquireProbes } from './probes/probe-set.js';
+import { createCallTempDir, prepareTempRoot, tempDirCloser, tempStorageSource } from './probes/temp-storage.js';
 import { type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 import { LIMITED_RESOURCE, type LimitName, narrowLimits, type ResourceLimits } from './resource-limits.js';
 import { processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
@@ -25,6 +29,7 @@ import { RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resourc
 import { type CallOwner, type CallRecord, type StartCallInit, ToolCall } from './tool-call.js';
 import { ToolRecord, type ToolSnapshot } from './tool-record.js';
 import type { ToolState } from './tool-state.js';
+import type { UsageSource } from './usage-source.js';
 
 /**
  * A point-in-time copy of the guard's state.
@@ -137,6 +142,10 @@ export class ResourceGuard {
   readonly #owner: CallOwner;
   readonly #policies: ReadonlyMap<ResourceName, LevelPolicy>;
   readonly #cleanups = new Set<Promise<unknown>>();
+  readonly #sources: readonly UsageSource[];
+  readonly #releaseProbes: () => void;
+  readonly #tempDirs = new WeakMap<ToolCall, string>();
+  #tempRoot: string | undefined;
   #nextId = 0;
   #internalErrors = 0;
   #closed = false;
@@ -166,7 +175,14 @@ export class ResourceGuard {
       handlerSettled: (call) => {
         this.#orphans.delete(call);
       },
+      tempDir: (call) => this.#tempDir(call),
     };
+    this.#releaseProbes = acquireProbes(o.probes);
+    const builtIn: UsageSource[] = [];
+    if (o.probes.cpu) builtIn.push(cpuPercentSource());
+    if (o.probes.memory) builtIn.push(memorySource({ children: o.probes.processes }));
+    builtIn.push(tempStorageSource((call) => this.#tempDirs.get(call)));
+    this.#sources = [...builtIn, ...o.sources];
   }
 
   // ---------------------------------------------------------------- limits and lifecycle
@@ -344,7 +360,7 @@ export class ResourceGuard {
     session?.calls.add(call);
     tool.everCalled = true;
     tool.stats.started();
-    for (const source of this.#o.sources) {
+    for (const source of this.#sources) {
       if (source.callStarted === undefined) continue;
       try {
         source.callStarted(call);
@@ -502,14 +518,33 @@ export class ResourceGuard {
     this.#process.gate.drain(error);
     for (const session of this.#sessions.values()) session.gate.drain(error);
     for (const tool of this.#tools.values()) tool.gate.drain(error);
-    for (const source of this.#o.sources) {
+    for (const source of this.#sources) {
       try {
         await source.close?.();
       } catch (e) {
         this.reportInternalError(`source:${source.name}`, e);
       }
     }
+    this.#releaseProbes();
     await Promise.allSettled([...this.#cleanups]);
+  }
+
+  #tempDir(call: ToolCall): string {
+    const existing = this.#tempDirs.get(call);
+    if (existing !== undefined) return existing;
+    if (call.ended) {
+      throw new ResourceGuardError({
+        code: ErrorCode.NoCallContext,
+        message: `tempDir() was called after call ${call.callId} ended`,
+        hint: 'Create temp files while the call runs; the directory is removed when it ends.',
+      });
+    }
+    this.#tempRoot ??= prepareTempRoot(this.#o.tempRoot);
+    const root = this.#tempRoot;
+    const dir = createCallTempDir(root, call.callId);
+    this.#tempDirs.set(call, dir);
+    call.addHandle('temp_dir', tempDirCloser(dir, root), dir);
+    return dir;
   }
 
   // ---------------------------------------------------------------- records
@@ -721,7 +756,7 @@ export class ResourceGuard {
     }
     for (const orphan of this.#orphans) calls.push(orphan);
     if (calls.length > 0) {
-      for (const source of this.#o.sources) {
+      for (const source of this.#sources) {
         try {
           source.sample(calls, now);
         } catch (error) {
@@ -1073,7 +1108,7 @@ export class ResourceGuard {
 
   #finish(call: ToolCall, outcome: CallOutcome): CallRecord {
     const now = this.#o.clock.now();
-    for (const source of this.#o.sources) {
+    for (const source of this.#sources) {
       if (source.callEnded === undefined) continue;
       try {
         source.callEnded(call);
@@ -1082,6 +1117,16 @@ export class ResourceGuard {
       }
     }
     const { usage, peak } = call.endSnapshot(now);
+    if (call.holdsHandles) {
+      // Handles that are not the call's to close (unref'd timers, pooled sockets) leave with it, untouched.
+      for (const handle of call.handles.list()) {
+        try {
+          if (handle.closer.isShared?.() === true) call.releaseHandle(handle);
+        } catch (error) {
+          this.reportInternalError('finish:isShared', error);
+        }
+      }
+    }
     const tool = this.#tools.get(call.toolName);
     const session = call.sessionId === undefined ? undefined : this.#sessions.get(call.sessionId);
     this.#inFlight.delete(call);

@@ -3,6 +3,7 @@
 import { type CallContext, callContextStorage } from './call-context.js';
 import type { CallOutcome } from './call-outcome.js';
 import type { CleanupReason, CleanupReport } from './cleanup.js';
+import { cpuSlices, restoreSlice, switchSlice } from './cpu-slices.js';
 import type { HandleKind } from './handle-kind.js';
 import { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
 import type { LevelTracker } from './level-tracker.js';
@@ -87,6 +88,8 @@ export interface CallOwner {
   lateHandle(call: ToolCall, handle: TrackedHandle): void;
   /** The tool's handler returned or threw. */
   handlerSettled(call: ToolCall): void;
+  /** Creates (once) and returns the call's temp directory. */
+  tempDir(call: ToolCall): string;
 }
 
 function disposerOf(value: Disposable): (() => unknown) | undefined {
@@ -244,6 +247,16 @@ export class ToolCall implements CallContext {
   }
 
   /**
+   * The call's own temp directory: created owner-only under the guard's temp root on first use,
+   * measured against `maxTempStorageMb`, removed when the call ends.
+   *
+   * @returns its absolute path
+   */
+  tempDir(): string {
+    return this.#owner.tempDir(this);
+  }
+
+  /**
    * Sets a measured resource (used by usage sources).
    *
    * @param resource - which
@@ -261,7 +274,17 @@ export class ToolCall implements CallContext {
    * @returns what `fn` returns
    */
   run<T>(fn: () => T): T {
-    const result = callContextStorage.run(this, fn);
+    let result: T;
+    if (cpuSlices.enabled) {
+      const previous = switchSlice(this);
+      try {
+        result = callContextStorage.run(this, fn);
+      } finally {
+        restoreSlice(previous);
+      }
+    } else {
+      result = callContextStorage.run(this, fn);
+    }
     if (result instanceof Promise) {
       this.#handlerRunning = true;
       const settled = (): void => this.#handlerSettled();

@@ -1,0 +1,95 @@
+/**
+ * Memory per call. One isolate cannot say which call allocated what, so the growth of the JS heap
+ * (plus external memory) between two samples is apportioned among the calls in flight by their share
+ * of main-thread time in that interval; a call's figure is its accumulated share, never below zero.
+ * Child processes the call started are measured exactly (their RSS, from pidusage), and so is their CPU.
+ */
+
+import pidusage from 'pidusage';
+import type { ToolCall } from '../tool-call.js';
+import type { UsageSource } from '../usage-source.js';
+import { childrenOf } from './process-probe.js';
+
+const MB = 1024 * 1024;
+
+interface CallMemory {
+  /** Apportioned heap growth since the call started, in bytes. */
+  heap: number;
+  /** CPU time of the call at the previous sample, for the share. */
+  cpu: number;
+  /** RSS of its live children at the last reading, in bytes. */
+  childRss: number;
+}
+
+/**
+ * The memory source. With `children` on, each sample also reads the call's child processes (async;
+ * the figures land on the next sample).
+ *
+ * @param options - whether to measure child processes
+ * @returns the source
+ */
+export function memorySource(options: { children: boolean }): UsageSource {
+  const state = new WeakMap<ToolCall, CallMemory>();
+  const childCpu = new WeakMap<object, number>();
+  let lastTotal: number | undefined;
+  let reading = false;
+
+  const readChildren = (calls: readonly ToolCall[]): void => {
+    if (reading) return;
+    const byPid = new Map<number, { call: ToolCall; child: object }>();
+    for (const call of calls) {
+      const children = childrenOf(call);
+      if (children === undefined) continue;
+      for (const child of children) if (child.pid !== undefined) byPid.set(child.pid, { call, child });
+    }
+    if (byPid.size === 0) return;
+    reading = true;
+    pidusage([...byPid.keys()], (error, stats) => {
+      reading = false;
+      if (error || stats === undefined) return;
+      const rss = new Map<ToolCall, number>();
+      for (const [pidText, stat] of Object.entries(stats)) {
+        const owner = byPid.get(Number(pidText));
+        if (owner === undefined || stat === undefined || stat === null) continue;
+        rss.set(owner.call, (rss.get(owner.call) ?? 0) + stat.memory);
+        const before = childCpu.get(owner.child) ?? 0;
+        if (stat.ctime > before && !owner.call.ended) owner.call.cpuTimeMs += stat.ctime - before;
+        childCpu.set(owner.child, stat.ctime);
+      }
+      for (const [call, bytes] of rss) {
+        const s = state.get(call);
+        if (s !== undefined) s.childRss = bytes;
+      }
+    });
+  };
+
+  return {
+    name: 'memory',
+    sample(calls) {
+      const usage = process.memoryUsage();
+      const total = usage.heapUsed + usage.external;
+      const growth = lastTotal === undefined ? 0 : total - lastTotal;
+      lastTotal = total;
+      let cpuSum = 0;
+      const live: { call: ToolCall; s: CallMemory; cpu: number }[] = [];
+      for (const call of calls) {
+        if (call.ended) continue;
+        let s = state.get(call);
+        if (s === undefined) {
+          s = { heap: 0, cpu: call.cpuTimeMs, childRss: 0 };
+          state.set(call, s);
+        }
+        const cpu = Math.max(0, call.cpuTimeMs - s.cpu);
+        s.cpu = call.cpuTimeMs;
+        cpuSum += cpu;
+        live.push({ call, s, cpu });
+      }
+      for (const { call, s, cpu } of live) {
+        const share = cpuSum > 0 ? cpu / cpuSum : 1 / live.length;
+        s.heap = Math.max(0, s.heap + growth * share);
+        call.measure('memoryMb', (s.heap + s.childRss) / MB);
+      }
+      if (options.children) readChildren(calls);
+    },
+  };
+}

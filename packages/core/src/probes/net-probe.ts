@@ -1,0 +1,119 @@
+/**
+ * Attributes network resources to calls: client and accepted sockets (diagnostics_channel), servers a
+ * call starts listening, TLS sockets, HTTP client requests, fetch (undici) requests and UDP sockets.
+ * Sockets owned by a connection pool (http.Agent keep-alive, undici) belong to the pool, never to a call.
+ */
+
+import type { Socket as DgramSocket } from 'node:dgram';
+import dc from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import { serverCloser, socketCloser, udpCloser } from '../handle-closers.js';
+import type { HandleCloser } from '../handle-registry.js';
+import { attribute, currentCall, ownerOf, release } from './attribution.js';
+
+type AnyFn = (...args: never[]) => unknown;
+
+interface UndiciRequest {
+  abort?: ((error: Error) => void) | null;
+  completed?: boolean;
+  aborted?: boolean;
+  origin?: unknown;
+}
+
+function attributeSocket(socket: net.Socket, label: string): void {
+  if (attribute(socket, 'socket', socketCloser(socket), label)) socket.once('close', () => release(socket));
+}
+
+function requestCloser(request: ClientRequest): HandleCloser {
+  let done = false;
+  request.once('close', () => {
+    done = true;
+  });
+  return {
+    close: () => {
+      request.on('error', () => {});
+      request.destroy();
+    },
+    isClosed: () => done || request.destroyed,
+  };
+}
+
+function undiciCloser(request: UndiciRequest): HandleCloser {
+  return {
+    close: () => {
+      if (typeof request.abort === 'function' && !request.completed && !request.aborted) {
+        request.abort(new Error('closed by the resource guard: the tool call ended'));
+      }
+    },
+    isClosed: () => request.completed === true || request.aborted === true,
+  };
+}
+
+/**
+ * Installs the network probe; returns the function that uninstalls it.
+ *
+ * @returns uninstall
+ */
+export function installNetProbe(): () => void {
+  const subscriptions: [string, (message: unknown) => void][] = [
+    ['net.client.socket', (message) => attributeSocket((message as { socket: net.Socket }).socket, 'tcp client')],
+    ['net.server.socket', (message) => attributeSocket((message as { socket: net.Socket }).socket, 'tcp accepted')],
+    [
+      'http.client.request.start',
+      (message) => {
+        const { request } = message as { request: ClientRequest };
+        const call = currentCall();
+        if (call === undefined) return;
+        if (attribute(request, 'socket', requestCloser(request), 'http request', call)) {
+          request.once('close', () => release(request));
+          // The request, not its socket, is the call's connection: the socket may return to a keep-alive pool.
+          request.once('socket', (socket: net.Socket) => {
+            if (ownerOf(socket) === call) release(socket);
+          });
+        }
+      },
+    ],
+    [
+      'undici:request:create',
+      (message) => {
+        const { request } = message as { request: UndiciRequest & object };
+        attribute(request, 'socket', undiciCloser(request), `fetch ${String(request.origin ?? '')}`);
+      },
+    ],
+    ['undici:request:trailers', (message) => release((message as { request: object }).request)],
+    ['undici:request:error', (message) => release((message as { request: object }).request)],
+    // A socket undici connected belongs to its pool, not to the call that caused the connection.
+    ['undici:client:connected', (message) => release((message as { socket: object }).socket)],
+    [
+      'udp.socket',
+      (message) => {
+        const { socket } = message as { socket: DgramSocket };
+        if (attribute(socket, 'udp', udpCloser(socket), 'udp')) socket.once('close', () => release(socket));
+      },
+    ],
+  ];
+  for (const [name, fn] of subscriptions) dc.subscribe(name, fn);
+
+  const originalListen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
+    if (attribute(this, 'server', serverCloser(this), 'server')) this.once('close', () => release(this));
+    return (originalListen as AnyFn).apply(this, args as never[]) as net.Server;
+  } as typeof originalListen;
+
+  // Node 20 does not publish net.client.socket for tls.connect.
+  const originalTlsConnect = tls.connect;
+  const mutableTls = tls as unknown as Record<string, unknown>;
+  mutableTls.connect = function connect(this: unknown, ...args: unknown[]) {
+    const socket = (originalTlsConnect as AnyFn).apply(this, args as never[]) as tls.TLSSocket;
+    attributeSocket(socket, 'tls client');
+    return socket;
+  };
+
+  return () => {
+    for (const [name, fn] of subscriptions) dc.unsubscribe(name, fn);
+    net.Server.prototype.listen = originalListen;
+    mutableTls.connect = originalTlsConnect;
+  };
+}

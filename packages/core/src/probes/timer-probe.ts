@@ -1,0 +1,123 @@
+/**
+ * Attributes timers to calls: setTimeout, setInterval and setImmediate still pending when the call ends.
+ * An unref'd timer does not keep the process alive and is not the call's to close: it is released when
+ * the call ends (it is counted while the call runs).
+ */
+
+import { syncBuiltinESMExports } from 'node:module';
+import timers from 'node:timers';
+import { promisify } from 'node:util';
+import type { HandleCloser } from '../handle-registry.js';
+import { attribute, currentCall, release } from './attribution.js';
+
+type AnyFn = (...args: unknown[]) => unknown;
+interface TimerLike {
+  hasRef?(): boolean;
+}
+
+interface TimerEntry {
+  pending: boolean;
+}
+
+const promisifyCustom: symbol = promisify.custom;
+
+/** Pending state of each attributed timer, by the timer object Node returns. */
+const entries = new WeakMap<object, TimerEntry>();
+
+function closer(timer: TimerLike & object, entry: TimerEntry, clear: (t: unknown) => void): HandleCloser {
+  return {
+    close: () => {
+      if (entry.pending) clear(timer);
+      entry.pending = false;
+    },
+    isClosed: () => !entry.pending,
+    isShared: () => typeof timer.hasRef === 'function' && !timer.hasRef(),
+  };
+}
+
+/**
+ * Installs the timer probe; returns the function that uninstalls it.
+ *
+ * @returns uninstall
+ */
+export function installTimerProbe(): () => void {
+  const g = globalThis as unknown as Record<string, AnyFn>;
+  const t = timers as unknown as Record<string, AnyFn>;
+  const original = {
+    setTimeout: g.setTimeout as AnyFn,
+    setInterval: g.setInterval as AnyFn,
+    setImmediate: g.setImmediate as AnyFn,
+    clearTimeout: g.clearTimeout as AnyFn,
+    clearInterval: g.clearInterval as AnyFn,
+    clearImmediate: g.clearImmediate as AnyFn,
+  };
+  const moduleOriginal = {
+    setTimeout: t.setTimeout as AnyFn,
+    setInterval: t.setInterval as AnyFn,
+    setImmediate: t.setImmediate as AnyFn,
+    clearTimeout: t.clearTimeout as AnyFn,
+    clearInterval: t.clearInterval as AnyFn,
+    clearImmediate: t.clearImmediate as AnyFn,
+  };
+
+  const schedule = (create: AnyFn, clear: AnyFn, kind: 'timer' | 'interval' | 'immediate', repeats: boolean): AnyFn =>
+    function scheduled(this: unknown, callback: unknown, ...rest: unknown[]): unknown {
+      const call = currentCall();
+      if (call === undefined || typeof callback !== 'function') return create.call(this, callback, ...rest);
+      const entry: TimerEntry = { pending: true };
+      let timer: object | undefined;
+      const run = function (this: unknown, ...args: unknown[]): unknown {
+        if (!repeats) {
+          entry.pending = false;
+          if (timer !== undefined) release(timer);
+        }
+        return (callback as AnyFn).apply(this, args);
+      };
+      timer = create.call(this, run, ...rest) as object;
+      entries.set(timer, entry);
+      attribute(
+        timer,
+        kind,
+        closer(timer, entry, (x) => clear.call(globalThis, x)),
+        undefined,
+        call,
+      );
+      return timer;
+    };
+
+  const cancel = (clear: AnyFn): AnyFn =>
+    function cancelled(this: unknown, timer: unknown): unknown {
+      if (typeof timer === 'object' && timer !== null) {
+        const entry = entries.get(timer);
+        if (entry !== undefined) {
+          entry.pending = false;
+          release(timer);
+        }
+      }
+      return clear.call(this, timer);
+    };
+
+  const patched = {
+    setTimeout: schedule(original.setTimeout, original.clearTimeout, 'timer', false),
+    setInterval: schedule(original.setInterval, original.clearInterval, 'interval', true),
+    setImmediate: schedule(original.setImmediate, original.clearImmediate, 'immediate', false),
+    clearTimeout: cancel(original.clearTimeout),
+    clearInterval: cancel(original.clearInterval),
+    clearImmediate: cancel(original.clearImmediate),
+  };
+  // util.promisify(setTimeout) and friends rely on a custom symbol carried by the original functions.
+  for (const name of ['setTimeout', 'setImmediate'] as const) {
+    const custom = (original[name] as unknown as Record<symbol, unknown>)[promisifyCustom];
+    if (custom !== undefined) Object.defineProperty(patched[name], promisifyCustom, { value: custom });
+  }
+  for (const [name, fn] of Object.entries(patched)) {
+    g[name] = fn;
+    t[name] = fn;
+  }
+  syncBuiltinESMExports();
+  return () => {
+    for (const [name, fn] of Object.entries(original)) g[name] = fn;
+    for (const [name, fn] of Object.entries(moduleOriginal)) t[name] = fn;
+    syncBuiltinESMExports();
+  };
+}
