@@ -2,7 +2,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import type { Worker } from 'node:worker_threads';

@@ -182,7 +182,12 @@ describe('cleanup of leaked handles', () => {
     const call = await guard.admit({ toolName: 'hang' });
     let timerClosed = false;
     call.addHandle('socket', { close: () => new Promise(() => {}), isClosed: () => false });
-    call.addHandle('timer', { close: () => void (timerClosed = true), isClosed: () => timerClosed });
+    call.addHandle('timer', {
+      close: () => {
+        timerClosed = true;
+      },
+      isClosed: () => timerClosed,
+    });
     call.end('ok');
     const report = await call.settled;
     expect(timerClosed).toBe(true);
@@ -193,7 +198,12 @@ describe('cleanup of leaked handles', () => {
     const guard = createResourceGuard({ leaks: 'report' });
     const call = await guard.admit({ toolName: 'r' });
     let closedIt = false;
-    call.addHandle('timer', { close: () => void (closedIt = true), isClosed: () => closedIt });
+    call.addHandle('timer', {
+      close: () => {
+        closedIt = true;
+      },
+      isClosed: () => closedIt,
+    });
     call.end('ok');
     const report = await call.settled;
     expect(report).toMatchObject({ mode: 'report', attempted: 0, survived: 1 });
@@ -207,7 +217,12 @@ describe('cleanup of leaked handles', () => {
     const call = await guard.admit({ toolName: 'late' });
     call.end('timeout');
     let closedIt = false;
-    call.addHandle('timer', { close: () => void (closedIt = true), isClosed: () => closedIt });
+    call.addHandle('timer', {
+      close: () => {
+        closedIt = true;
+      },
+      isClosed: () => closedIt,
+    });
     await new Promise((r) => setTimeout(r, 5));
     expect(closedIt).toBe(true);
     expect(leaks).toEqual([expect.objectContaining({ late: true, handles: { timer: 1 } })]);
@@ -221,7 +236,11 @@ describe('cleanup of leaked handles', () => {
     await fh.close();
     call.releaseHandle(handle);
     let disposed = false;
-    const resource = call.track({ [Symbol.dispose]: () => void (disposed = true) });
+    const resource = call.track({
+      [Symbol.dispose]: () => {
+        disposed = true;
+      },
+    });
     call.untrack(resource);
     call.end('ok');
     expect(await call.settled).toBeUndefined();

@@ -36,7 +36,9 @@ function setup(options: ResourceGuardOptions = {}) {
   const events: { [K in keyof GuardEvents]?: GuardEvents[K][] } = {};
   for (const name of ['limit', 'throttle', 'cleanup', 'leak', 'emergency', 'recovery', 'state'] as const) {
     guard.on(name, (e) => {
-      (events[name] ??= [] as never[]).push(e as never);
+      const list = events[name] ?? [];
+      list.push(e as never);
+      events[name] = list as never;
     });
   }
   return { time, source, guard, events };
