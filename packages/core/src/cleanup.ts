@@ -2,6 +2,7 @@
 
 import { CLEANUP_STEPS, type CleanupStepName, type HandleKind } from './handle-kind.js';
 import type { TrackedHandle } from './handle-registry.js';
+import { nativeClearTimeout, nativeSetTimeout } from './native-timers.js';
 
 /**
  * Why a cleanup ran.
@@ -81,9 +82,9 @@ function describeError(error: unknown): string {
 function bounded(promise: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
+    timer = nativeSetTimeout(() => resolve('timeout'), ms);
   });
-  return Promise.race([promise.then(() => 'done' as const), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise.then(() => 'done' as const), timeout]).finally(() => nativeClearTimeout(timer));
 }
 
 /** Calls `fn` now (so that closes start in the order asked) and turns its outcome into a promise. */

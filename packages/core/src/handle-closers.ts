@@ -2,7 +2,7 @@
 
 import type { ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import type { Worker } from 'node:worker_threads';
@@ -136,25 +136,29 @@ export function socketCloser(socket: EndableSocket): HandleCloser {
 export function serverCloser(
   server: Server & { closeIdleConnections?(): void; closeAllConnections?(): void },
 ): HandleCloser {
-  let closed = !server.listening;
+  // Created when listen() is called, before the server is bound: "not listening" alone does not mean closed.
+  let closeEmitted = false;
+  let closeAsked = false;
   server.once('close', () => {
-    closed = true;
+    closeEmitted = true;
   });
   return {
     close: () =>
       new Promise<void>((resolve) => {
         swallowErrors(server);
-        if (closed) {
+        closeAsked = true;
+        if (closeEmitted) {
           resolve();
           return;
         }
+        // Resolves when the last connection has ended (or at once, with an error, if it never listened).
         server.close(() => resolve());
         server.closeIdleConnections?.();
       }),
     forceClose: () => {
       server.closeAllConnections?.();
     },
-    isClosed: () => closed || !server.listening,
+    isClosed: () => closeEmitted || (closeAsked && !server.listening),
   };
 }
 
@@ -258,6 +262,13 @@ export function timerCloser(clear: () => void, isPending: () => boolean): Handle
  * ```
  */
 export function descendantsOf(pid: number): number[] {
+  const viaChildren = descendantsFromChildrenFiles(pid);
+  return viaChildren ?? descendantsFromStat(pid);
+}
+
+/** Reads `/proc/<pid>/task/<tid>/children` (needs CONFIG_PROC_CHILDREN); undefined where unavailable. */
+function descendantsFromChildrenFiles(pid: number): number[] | undefined {
+  if (!existsSync(`/proc/${pid}/task/${pid}/children`)) return undefined;
   const out: number[] = [];
   const queue = [pid];
   while (queue.length > 0 && out.length < 10_000) {
@@ -282,6 +293,40 @@ export function descendantsOf(pid: number): number[] {
           queue.push(child);
         }
       }
+    }
+  }
+  return out;
+}
+
+/** Scans `/proc/<n>/stat` for parent pids; slower, works everywhere /proc does. */
+function descendantsFromStat(pid: number): number[] {
+  const byParent = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    const child = Number(name);
+    if (!Number.isSafeInteger(child)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the parenthesised command: state, ppid, ...
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const siblings = byParent.get(ppid);
+      if (siblings === undefined) byParent.set(ppid, [child]);
+      else siblings.push(child);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of byParent.get(queue.shift() as number) ?? []) {
+      out.push(child);
+      queue.push(child);
     }
   }
   return out;
@@ -315,15 +360,16 @@ export function childProcessCloser(child: ChildProcess): HandleCloser {
       swallowErrors(child);
       if (exited()) return;
       tree = child.pid === undefined ? [] : descendantsOf(child.pid);
-      child.kill('SIGTERM');
       signalAll(tree, 'SIGTERM');
+      child.kill('SIGTERM');
       return once(child, 'exit', exited);
     },
     forceClose: () => {
       const pid = child.pid;
+      // Descendants first: once the child dies they are re-parented and can no longer be found from it.
       const all = pid === undefined ? tree : [...new Set([...tree, ...descendantsOf(pid)])];
-      child.kill('SIGKILL');
       signalAll(all, 'SIGKILL');
+      child.kill('SIGKILL');
       return once(child, 'exit', exited);
     },
     isClosed: exited,

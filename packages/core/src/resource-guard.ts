@@ -3,6 +3,7 @@
 import { writeSync } from 'node:fs';
 import { AdmissionGate, type GateScope } from './admission-gate.js';
 import type { AuditEntry } from './audit-log.js';
+import { callContextStorage } from './call-context.js';
 import type { CallOutcome } from './call-outcome.js';
 import { type CleanupReason, type CleanupReport, closeHandles } from './cleanup.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
@@ -1310,7 +1311,19 @@ export class ResourceGuard {
     return promise;
   }
 
-  async #cleanup(
+  /** Runs a cleanup outside any call context, so that nothing it does is attributed to a call. */
+  #cleanup(
+    call: ToolCall,
+    reason: CleanupReason,
+    mode: 'close' | 'report',
+    tool: ToolRecord | undefined,
+    outcome: CallOutcome,
+    only?: TrackedHandle[],
+  ): Promise<CleanupReport | undefined> {
+    return callContextStorage.exit(() => this.#runCleanup(call, reason, mode, tool, outcome, only));
+  }
+
+  async #runCleanup(
     call: ToolCall,
     reason: CleanupReason,
     mode: 'close' | 'report',

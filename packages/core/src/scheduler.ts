@@ -1,5 +1,7 @@
 /** The timer the guard's sampler runs on; injectable so that tests drive it with a manual clock. */
 
+import { nativeClearTimeout, nativeSetTimeout } from './native-timers.js';
+
 /**
  * Schedules the guard's one sampling timer. The default uses Node's timers, unref'd so that the guard
  * never keeps a process alive.
@@ -34,8 +36,8 @@ export interface Scheduler {
  */
 export const systemScheduler: Scheduler = Object.freeze({
   schedule(fn: () => void, delayMs: number): () => void {
-    const timer = setTimeout(fn, delayMs);
+    const timer = nativeSetTimeout(fn, delayMs);
     timer.unref();
-    return () => clearTimeout(timer);
+    return () => nativeClearTimeout(timer);
   },
 });

@@ -69,9 +69,11 @@ export function installNetProbe(): () => void {
         if (attribute(request, 'socket', requestCloser(request), 'http request', call)) {
           request.once('close', () => release(request));
           // The request, not its socket, is the call's connection: the socket may return to a keep-alive pool.
-          request.once('socket', (socket: net.Socket) => {
+          const adopt = (socket: net.Socket): void => {
             if (ownerOf(socket) === call) release(socket);
-          });
+          };
+          if (request.socket) adopt(request.socket);
+          else request.once('socket', adopt);
         }
       },
     ],

@@ -1,0 +1,414 @@
+import { exec, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CleanupReport,
+  createResourceGuard,
+  getCallContext,
+  openFdCount,
+  type ResourceGuard,
+  runShared,
+  type ToolCall,
+} from '../src/index.js';
+
+const dir = fs.mkdtempSync(join(tmpdir(), 'guard-probes-'));
+const file = join(dir, 'data.txt');
+fs.writeFileSync(file, 'x'.repeat(1000));
+
+let peer: http.Server;
+let base = '';
+beforeAll(async () => {
+  peer = http.createServer((req, res) => {
+    if (req.url === '/slow') {
+      res.write('partial');
+      return; // never ends: the request stays open
+    }
+    res.end('ok');
+  });
+  peer.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(peer.address() as net.AddressInfo).port}`;
+});
+afterAll(async () => {
+  peer.closeAllConnections();
+  await new Promise((r) => peer.close(r));
+});
+
+function counts(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) m.set(r, (m.get(r) ?? 0) + 1);
+  return m;
+}
+function extra(before: Map<string, number>): string[] {
+  return [...counts()].filter(([t, n]) => n > (before.get(t) ?? 0)).map(([t, n]) => `${t}+${n - (before.get(t) ?? 0)}`);
+}
+const settleSoon = () => new Promise((r) => setTimeout(r, 60));
+
+/** Running (not a zombie waiting to be reaped). */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+// libuv keeps one inotify descriptor per loop once fs.watch is first used: open it before any baseline.
+fs.watch(dir).close();
+
+async function runLeaky(guard: ResourceGuard, toolName: string, leak: (call: ToolCall) => Promise<void>) {
+  const call = await guard.admit({ toolName });
+  await call.run(() => leak(call));
+  const during = call.usage();
+  const handles = call.handles.countByKind();
+  const record = call.end('ok');
+  const report = await call.settled;
+  return { call, during, handles, record, report };
+}
+
+describe('automatic attribution and cleanup, per kind', () => {
+  const kinds: [string, (call: ToolCall) => Promise<void>, Record<string, number>][] = [
+    [
+      'fs.promises.open FileHandles',
+      async () => {
+        await open(file, 'r');
+        await open(file, 'r');
+      },
+      { file: 2 },
+    ],
+    [
+      'fs.open and fs.openSync descriptors',
+      async () => {
+        fs.openSync(file, 'r');
+        await new Promise<void>((resolve, reject) => fs.open(file, 'r', (e) => (e ? reject(e) : resolve())));
+      },
+      { file: 2 },
+    ],
+    [
+      'read and write streams (closed through the stream)',
+      async () => {
+        const r = fs.createReadStream(file, { highWaterMark: 10 });
+        await new Promise<void>((res) => r.once('readable', () => res()));
+        const w = fs.createWriteStream(join(dir, 'out.txt'));
+        w.write('pending');
+        await new Promise<void>((res) => w.once('open', () => res()));
+      },
+      { file: 2 },
+    ],
+    [
+      'fs.watch watchers',
+      async () => {
+        fs.watch(dir);
+      },
+      { watcher: 1 },
+    ],
+    [
+      'TCP client sockets and a listening server with an accepted socket',
+      async () => {
+        const server = net.createServer(() => {});
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        const port = (server.address() as net.AddressInfo).port;
+        const socket = net.connect(port, '127.0.0.1');
+        await new Promise((r) => socket.once('connect', r));
+        await new Promise((r) => setTimeout(r, 10));
+      },
+      { server: 1, socket: 2 },
+    ],
+    [
+      'an http request left in flight',
+      async () => {
+        const req = http.get(`${base}/slow`, { agent: new http.Agent({ keepAlive: false }) }, (res) => res.resume());
+        await new Promise((r) => req.once('response', r));
+      },
+      { socket: 1 },
+    ],
+    [
+      'a fetch whose body is never read',
+      async () => {
+        await fetch(`${base}/slow`);
+      },
+      { socket: 1 },
+    ],
+    [
+      'a UDP socket',
+      async () => {
+        const s = dgram.createSocket('udp4');
+        await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+      },
+      { udp: 1 },
+    ],
+    [
+      'timers, intervals and immediates',
+      async () => {
+        setTimeout(() => {}, 60_000);
+        setInterval(() => {}, 60_000);
+        setImmediate(() => {});
+      },
+      { timer: 1, interval: 1, immediate: 1 },
+    ],
+    [
+      'child processes from spawn and exec',
+      async () => {
+        spawn('sleep', ['30']);
+        exec('sleep 30');
+        await new Promise((r) => setTimeout(r, 20));
+      },
+      { child_process: 2 },
+    ],
+    [
+      'a worker thread',
+      async () => {
+        const w = new Worker('setInterval(() => {}, 1000)', { eval: true });
+        await new Promise((r) => w.once('online', r));
+      },
+      { worker: 1 },
+    ],
+    [
+      'a temp dir with files',
+      async (call) => {
+        await writeFile(join(call.tempDir(), 'a.bin'), Buffer.alloc(1024));
+      },
+      { temp_dir: 1 },
+    ],
+  ];
+
+  it.each(kinds)(
+    '%s: attributed, counted, closed, and the process is back to its baseline',
+    async (_name, leak, expected) => {
+      await settleSoon();
+      const fds = openFdCount();
+      const resources = counts();
+      const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
+      const { handles, record, report } = await runLeaky(guard, 'leaky', leak);
+      // While it runs the call may also hold library internals it released at its end (undici's unref'd timer).
+      expect(handles).toMatchObject(expected);
+      expect(record.leaked).toEqual(expected);
+      expect(report?.survived).toBe(0);
+      expect(report?.survivors).toEqual([]);
+      await settleSoon();
+      expect(extra(resources)).toEqual([]);
+      expect(openFdCount()).toBe(fds);
+      await guard.close();
+    },
+  );
+});
+
+describe('attribution rules', () => {
+  it('attributes to the call that opened, never to another call running at the same time', async () => {
+    const guard = createResourceGuard();
+    const a = await guard.admit({ toolName: 'a' });
+    const b = await guard.admit({ toolName: 'b' });
+    let bFile: fs.promises.FileHandle | undefined;
+    await Promise.all([
+      a.run(async () => {
+        await open(file, 'r');
+        await new Promise((r) => setTimeout(r, 5));
+        await open(file, 'r');
+      }),
+      b.run(async () => {
+        await new Promise((r) => setTimeout(r, 2));
+        bFile = await open(file, 'r');
+      }),
+    ]);
+    expect(a.usage().fileHandles).toBe(2);
+    expect(b.usage().fileHandles).toBe(1);
+    a.end('ok');
+    await a.settled;
+    // a's cleanup did not touch b's file.
+    expect(bFile?.fd).toBeGreaterThan(0);
+    b.end('ok');
+    await b.settled;
+    expect(bFile?.fd).toBe(-1);
+    await guard.close();
+  });
+
+  it('counts only what is open: a file the tool closed itself is no leak', async () => {
+    const guard = createResourceGuard();
+    const { record, report } = await runLeaky(guard, 'tidy', async () => {
+      const fh = await open(file, 'r');
+      await fh.read(Buffer.alloc(10), 0, 10, 0);
+      await fh.close();
+      const fd = fs.openSync(file, 'r');
+      fs.closeSync(fd);
+      const t = setTimeout(() => {}, 1000);
+      clearTimeout(t);
+      await new Promise((r) => setTimeout(r, 1));
+    });
+    expect(record.leaked).toEqual({});
+    expect(record.peak.fileHandles).toBe(1);
+    expect(report).toBeUndefined();
+    await guard.close();
+  });
+
+  it('never closes a keep-alive socket idle in its pool, and does not count it as a leak', async () => {
+    const guard = createResourceGuard();
+    const agent = new http.Agent({ keepAlive: true });
+    const { record } = await runLeaky(guard, 'http', async () => {
+      await new Promise<void>((resolve) =>
+        http.get(`${base}/`, { agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        }),
+      );
+      await fetch(`${base}/`).then((r) => r.text());
+      await new Promise((r) => setTimeout(r, 5));
+    });
+    expect(record.leaked).toEqual({});
+    const pooled = Object.values(agent.freeSockets).flat();
+    expect(pooled).toHaveLength(1);
+    expect(pooled[0]?.destroyed).toBe(false);
+    agent.destroy();
+    await guard.close();
+  });
+
+  it('leaves unref’d timers and anything created in runShared() to the process', async () => {
+    const guard = createResourceGuard();
+    let shared: net.Server | undefined;
+    let unrefd: NodeJS.Timeout | undefined;
+    const { record } = await runLeaky(guard, 'shared', async () => {
+      unrefd = setTimeout(() => {}, 60_000).unref();
+      shared = runShared(() => net.createServer().listen(0, '127.0.0.1'));
+      await new Promise((r) => shared?.once('listening', r));
+    });
+    expect(record.leaked).toEqual({});
+    expect(shared?.listening).toBe(true);
+    expect(unrefd?.hasRef()).toBe(false);
+    clearTimeout(unrefd);
+    shared?.close();
+    await guard.close();
+  });
+
+  it('stops a child process that ignores SIGTERM, and its own children', async () => {
+    const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
+    let grandchild = 0;
+    const { report } = await runLeaky(guard, 'tree', async () => {
+      const child = spawn('sh', ['-c', "trap '' TERM; sleep 30 & echo $!; wait"], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      grandchild = Number(await new Promise<string>((r) => child.stdout?.once('data', (d) => r(String(d).trim()))));
+    });
+    expect(report?.survived).toBe(0);
+    await settleSoon();
+    expect(grandchild).toBeGreaterThan(0);
+    expect(isRunning(grandchild)).toBe(false);
+    await guard.close();
+  });
+
+  it('gives each call an owner-only temp dir, measures it, and removes it', async () => {
+    const guard = createResourceGuard({ sampling: { activeMs: 10 }, tempRoot: join(dir, 'root') });
+    const call = await guard.admit({ toolName: 'tmp' });
+    const tdir = await call.run(async () => {
+      const d = getCallContext().tempDir();
+      expect(getCallContext().tempDir()).toBe(d);
+      await writeFile(join(d, 'big.bin'), Buffer.alloc(2 * 1024 * 1024));
+      fs.symlinkSync('/etc', join(d, 'link-to-etc'));
+      return d;
+    });
+    expect((fs.statSync(tdir).mode & 0o777).toString(8)).toBe('700');
+    expect(tdir.startsWith(join(dir, 'root'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(call.usage().tempStorageMb).toBeGreaterThanOrEqual(2);
+    call.end('ok');
+    const report = (await call.settled) as CleanupReport;
+    expect(report.closed).toEqual({ temp_dir: 1 });
+    expect(fs.existsSync(tdir)).toBe(false);
+    expect(fs.existsSync('/etc/hostname')).toBe(true);
+    await guard.close();
+  });
+
+  it('refuses to remove a temp dir that was swapped for a symlink out of the root', async () => {
+    const guard = createResourceGuard({ tempRoot: join(dir, 'root2') });
+    const victim = fs.mkdtempSync(join(dir, 'victim-'));
+    fs.writeFileSync(join(victim, 'keep.txt'), 'keep');
+    const call = await guard.admit({ toolName: 'evil' });
+    call.run(() => {
+      const d = getCallContext().tempDir();
+      fs.rmSync(d, { recursive: true });
+      fs.symlinkSync(victim, d);
+    });
+    call.end('ok');
+    const report = (await call.settled) as CleanupReport;
+    expect(report.survived).toBe(1);
+    expect(report.errors[0]?.message).toMatch(/outside the temp root/);
+    expect(fs.readFileSync(join(victim, 'keep.txt'), 'utf8')).toBe('keep');
+    await guard.close();
+  });
+});
+
+describe('CPU and memory', () => {
+  function burn(ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // busy
+    }
+  }
+
+  it('measures the main-thread time of a call across awaits', async () => {
+    const guard = createResourceGuard();
+    const call = await guard.admit({ toolName: 'cpu' });
+    await call.run(async () => {
+      burn(30);
+      await new Promise((r) => setTimeout(r, 5));
+      burn(30);
+      await Promise.resolve();
+      burn(20);
+    });
+    const cpu = call.usage().cpuTimeMs;
+    call.end('ok');
+    // At least the burns; the upper bound is loose (a shared machine): accuracy is measured in bench/.
+    expect(cpu).toBeGreaterThanOrEqual(79.9);
+    expect(cpu).toBeLessThan(160);
+    await guard.close();
+  });
+
+  it('attributes concurrent calls’ CPU to each call in proportion', async () => {
+    const guard = createResourceGuard();
+    const shares = [40, 80, 120];
+    const calls = await Promise.all(shares.map(() => guard.admit({ toolName: 'c' })));
+    await Promise.all(
+      calls.map((call, i) =>
+        call.run(async () => {
+          for (let k = 0; k < 5; k++) {
+            burn((shares[i] ?? 0) / 5);
+            await new Promise((r) => setImmediate(r));
+          }
+        }),
+      ),
+    );
+    const measured = calls.map((c) => c.usage().cpuTimeMs);
+    // Each call gets at least its own burns and far less than another's: shares are measured in bench/.
+    for (const [i, m] of measured.entries()) {
+      const expected = shares[i] ?? 0;
+      expect(m).toBeGreaterThanOrEqual(expected - 0.1);
+      expect(m).toBeLessThan(expected * 2 + 20);
+    }
+    for (const c of calls) c.end('ok');
+    await guard.close();
+  });
+
+  it('apportions heap growth to the call that is running', async () => {
+    const guard = createResourceGuard({ sampling: { activeMs: 10 } });
+    const call = await guard.admit({ toolName: 'mem' });
+    const keep: Buffer[] = [];
+    await call.run(async () => {
+      for (let i = 0; i < 8; i++) {
+        keep.push(Buffer.alloc(4 * 1024 * 1024, 1));
+        burn(2);
+        await new Promise((r) => setTimeout(r, 12));
+      }
+    });
+    const mb = call.usage().memoryMb;
+    call.end('ok');
+    expect(keep.length).toBe(8);
+    expect(mb).toBeGreaterThan(16);
+    await guard.close();
+  });
+});
