@@ -62,8 +62,11 @@ describe.each(['v1', 'v2'] as const)('SDK %s: results with and without the middl
       expect(snapshot.tools.structured?.outcomes.ok).toBe(1);
       expect(snapshot.inFlight).toBe(0);
       expect(snapshot.internalErrors).toBe(0);
+      // Unknown tools and the disabled one are the SDK's to refuse: not tracked, and no rejection counted.
+      expect(Object.keys(snapshot.tools)).not.toContain('does_not_exist');
+      expect(snapshot.tools.disabled).toMatchObject({ calls: 0, rejected: 0, state: 'deactivated' });
       const total = Object.values(snapshot.tools).reduce((n, t) => n + t.calls, 0);
-      expect(total).toBe(CORPUS_CALLS.length);
+      expect(total).toBe(CORPUS_CALLS.filter(([name]) => ['', 'does_not_exist', 'disabled'].indexOf(name) < 0).length);
     },
   );
 });

@@ -269,7 +269,7 @@ export class ResourceGuard {
     if (tool === undefined || tool.unregistered) return;
     tool.deactivatedBy = 'owner';
     tool.breaker = undefined;
-    this.#stopAll(tool.calls, 'deactivated', () => this.#deactivatedError(tool, 'was deactivated'));
+    this.#stopAll(tool.calls, 'deactivated', () => this.#deactivatedError(tool, 'was deactivated', 'owner'));
     this.#updateState(tool, 'owner');
   }
 
@@ -288,8 +288,8 @@ export class ResourceGuard {
     if (tool === undefined || tool.unregistered) return;
     tool.unregistered = true;
     tool.breaker = undefined;
-    this.#stopAll(tool.calls, 'unregistered', () => this.#deactivatedError(tool, 'was removed'));
-    tool.gate.drain(this.#deactivatedError(tool, 'was removed'));
+    this.#stopAll(tool.calls, 'unregistered', () => this.#deactivatedError(tool, 'was removed', 'removed'));
+    tool.gate.drain(this.#deactivatedError(tool, 'was removed', 'removed'));
     this.#updateState(tool, 'unregistered');
     if (tool.calls.size === 0) this.#tools.delete(name);
   }
@@ -328,7 +328,12 @@ export class ResourceGuard {
     const now = this.#o.clock.now();
     const tool = this.#toolRecord(init.toolName, false) as ToolRecord;
     const toolName = tool.name;
-    this.#checkAvailable(tool, init.sessionId, now);
+    try {
+      this.#checkAvailable(tool, init.sessionId, now);
+    } catch (error) {
+      this.#rejected(tool, init.sessionId, error);
+      throw error;
+    }
     const session = init.sessionId === undefined ? undefined : this.#sessionRecord(init.sessionId);
     const gates: AdmissionGate[] = [this.#process.gate];
     if (session !== undefined) gates.push(session.gate);
@@ -609,15 +614,21 @@ export class ResourceGuard {
   // ---------------------------------------------------------------- admission
 
   #checkAvailable(tool: ToolRecord, sessionId: string | undefined, now: number): void {
-    if (tool.unregistered) throw this.#deactivatedError(tool, 'was removed');
+    if (tool.unregistered) throw this.#deactivatedError(tool, 'was removed', 'removed');
     const breaker = tool.breaker;
-    if (tool.deactivatedBy === 'owner') throw this.#deactivatedError(tool, 'is deactivated by the server');
+    if (tool.deactivatedBy === 'owner') throw this.#deactivatedError(tool, 'is deactivated by the server', 'owner');
     if (breaker !== undefined) {
       if (!breaker.halfOpen) {
-        throw this.#deactivatedError(tool, 'is deactivated after an emergency', Math.max(0, breaker.reopensAt - now));
+        const wait = Math.max(0, breaker.reopensAt - now);
+        throw this.#deactivatedError(tool, 'is deactivated after an emergency', 'emergency', wait);
       }
       if (breaker.probe !== undefined) {
-        throw this.#deactivatedError(tool, 'is being probed after an emergency', this.#o.sampling.activeMs);
+        throw this.#deactivatedError(
+          tool,
+          'is being probed after an emergency',
+          'emergency',
+          this.#o.sampling.activeMs,
+        );
       }
     }
     const blocked = Math.max(
@@ -637,7 +648,12 @@ export class ResourceGuard {
     }
   }
 
-  #deactivatedError(tool: ToolRecord, what: string, retryAfterMs?: number): ResourceGuardError {
+  #deactivatedError(
+    tool: ToolRecord,
+    what: string,
+    cause: 'owner' | 'emergency' | 'removed',
+    retryAfterMs?: number,
+  ): ResourceGuardError {
     return new ResourceGuardError({
       code: ErrorCode.ToolDeactivated,
       message: `Tool "${tool.name}" ${what}`,
@@ -645,7 +661,11 @@ export class ResourceGuard {
         retryAfterMs === undefined
           ? 'The server owner must enable it again.'
           : `Retry after ${Math.ceil(retryAfterMs)} ms.`,
-      data: { tool: tool.name, ...(retryAfterMs === undefined ? {} : { retryAfterMs: Math.ceil(retryAfterMs) }) },
+      data: {
+        tool: tool.name,
+        cause,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs: Math.ceil(retryAfterMs) }),
+      },
     });
   }
 
@@ -658,8 +678,10 @@ export class ResourceGuard {
   }
 
   #rejected(tool: ToolRecord, sessionId: string | undefined, error: unknown): void {
-    tool.rejected++;
     const data = ResourceGuardError.is(error) ? error.data : undefined;
+    // A tool its owner disabled or removed is not refused by the guard's limits: no rejection to count.
+    if (data?.cause === 'owner' || data?.cause === 'removed') return;
+    tool.rejected++;
     const code = ResourceGuardError.is(error) ? error.code : undefined;
     const scope = (data?.scope as GateScope | undefined) ?? 'tool';
     const retryAfterMs = typeof data?.retryAfterMs === 'number' ? data.retryAfterMs : undefined;

@@ -12,8 +12,9 @@ import {
   type ToolCall,
 } from '@mcp-resource-guard/core';
 import { sdkSignalOf } from './tool-call-interceptor.js';
-import type { ToolCallMiddleware } from './tool-call-middleware.js';
+import type { MiddlewareServer, ToolCallMiddleware } from './tool-call-middleware.js';
 import { errorResult, type ToolCallResult } from './tool-call-result.js';
+import { ToolLifecycleBridge } from './tool-lifecycle-bridge.js';
 
 /**
  * Options of {@link resourceMiddleware}: the guard's options (limits, per-tool overrides, ...).
@@ -86,7 +87,13 @@ function outcomeOfStop(call: ToolCall): CallOutcome {
 
 /** The answer for a call the guard refused or stopped: an `isError` result the client (and model) can act on. */
 function guardErrorResult(error: ResourceGuardError): ToolCallResult {
-  return errorResult(`${error.message}. ${error.hint}`, { code: error.code, ...(error.data ?? {}) });
+  return errorResult(error.message, { code: error.code, ...(error.data ?? {}) });
+}
+
+/** A tool its owner disabled or removed is the SDK's to refuse, exactly as it would without the guard. */
+function ownerRefusal(error: ResourceGuardError): boolean {
+  const cause = error.data?.cause;
+  return error.code === ErrorCode.ToolDeactivated && (cause === 'owner' || cause === 'removed');
 }
 
 function isRefusal(error: unknown): error is ResourceGuardError {
@@ -116,7 +123,11 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
   const { guard: given, ...guardOptions } = options;
   const guard = given ?? createResourceGuard(guardOptions);
 
+  const bridge = new ToolLifecycleBridge(guard);
+
   const middleware = async function resourceGuard(ctx, next): Promise<ToolCallResult> {
+    // A call of a tool the server does not know is the SDK's to refuse; it is not tracked.
+    if (!ctx.server.isRegistered(ctx.toolName)) return next();
     const sdkSignal = sdkSignalOf(ctx);
     let call: ToolCall;
     try {
@@ -127,7 +138,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
         signal: sdkSignal,
       });
     } catch (error) {
-      if (isRefusal(error)) return guardErrorResult(error);
+      if (isRefusal(error)) return ownerRefusal(error) ? next() : guardErrorResult(error);
       // Tracking never breaks a call: a closed or failing guard lets it run untracked.
       if (!(ResourceGuardError.is(error) && error.code === ErrorCode.GuardClosed)) {
         guard.reportInternalError('middleware:admit', error);
@@ -135,6 +146,14 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       return next();
     }
     ctx.useSignal(() => call.signal);
+    // The client cancelled or the transport closed: the SDK will send no answer, so the call ends now
+    // and its cleanup runs, whether or not the handler honours its signal.
+    const onSdkAbort = (): void => {
+      if (call.stopReason !== undefined || call.ended) return;
+      call.stopCause = 'cancelled';
+      call.stop(sdkSignal.reason);
+    };
+    sdkSignal.addEventListener('abort', onSdkAbort, { once: true });
     let outcome: CallOutcome = 'thrown';
     try {
       const handler = call.run(next);
@@ -150,6 +169,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       outcome = sdkSignal.aborted ? 'cancelled' : 'thrown';
       throw error;
     } finally {
+      sdkSignal.removeEventListener('abort', onSdkAbort);
       try {
         call.end(outcome);
         await call.settled;
@@ -160,6 +180,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
   } as ToolCallMiddleware;
 
   return Object.assign(middleware, {
+    onInstall: (server: MiddlewareServer): void => bridge.attach(server),
     guard,
     snapshot: (): GuardSnapshot => guard.snapshot(),
     on: <K extends keyof GuardEvents>(event: K, listener: (payload: GuardEvents[K]) => void): (() => void) =>

@@ -30,6 +30,8 @@ export interface SdkServer {
   readonly lowLevel: LowLevelServer;
   /** The registered tools, when the instance is (or belongs to) an `McpServer` we were given. */
   readonly registeredTools: Record<string, RegisteredToolLike> | undefined;
+  /** The `McpServer` we were given, if it was one. */
+  readonly mcpServer?: object | undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -115,7 +117,7 @@ export function resolveSdkServer(server: unknown): SdkServer {
   }
   const major = detectMajor(lowLevel);
   if (major === undefined) throw unsupported(server, 'the server matches neither SDK 1.x nor 2.x');
-  return { major, lowLevel, registeredTools };
+  return { major, lowLevel, registeredTools, mcpServer: registeredTools === undefined ? undefined : server };
 }
 
 /**

@@ -1,8 +1,14 @@
 /** Installs one dispatcher at a server's `tools/call` handler and runs the middleware chain for every call. */
 
 import { ErrorCode, ResourceGuardError } from '@mcp-resource-guard/core';
+import { ServerBinding } from './middleware-server.js';
 import { registeredToolInfo, type SdkRequestHandler, type SdkServer } from './sdk-server.js';
-import type { RegisteredToolInfo, ToolCallContext, ToolCallMiddleware } from './tool-call-middleware.js';
+import type {
+  MiddlewareServer,
+  RegisteredToolInfo,
+  ToolCallContext,
+  ToolCallMiddleware,
+} from './tool-call-middleware.js';
 import type { ToolCallResult } from './tool-call-result.js';
 
 const TOOLS_CALL = 'tools/call';
@@ -21,6 +27,7 @@ class DispatchContext implements ToolCallContext {
   readonly toolName: string;
   readonly requestId: string | number;
   readonly sdkMajor: 1 | 2;
+  readonly server: MiddlewareServer;
   readonly #sdk: SdkServer;
   readonly #params: Record<string, unknown>;
   readonly #extra: Record<string, unknown>;
@@ -29,12 +36,14 @@ class DispatchContext implements ToolCallContext {
 
   constructor(
     sdk: SdkServer,
+    server: MiddlewareServer,
     request: Record<string, unknown>,
     params: Record<string, unknown>,
     toolName: string,
     extra: Record<string, unknown>,
   ) {
     this.#sdk = sdk;
+    this.server = server;
     this.#params = params;
     this.#extra = extra;
     this.toolName = toolName;
@@ -136,11 +145,13 @@ function runChain(
  * that run around it. One per low-level server, whatever wrapper or copy of this package installed it.
  */
 export class ToolCallInterceptor {
-  readonly sdk: SdkServer;
+  sdk: SdkServer;
+  readonly binding: ServerBinding;
   #chain: readonly ToolCallMiddleware[] = [];
 
   private constructor(sdk: SdkServer) {
     this.sdk = sdk;
+    this.binding = new ServerBinding(sdk, sdk.mcpServer);
   }
 
   /**
@@ -153,7 +164,18 @@ export class ToolCallInterceptor {
   static for(sdk: SdkServer): ToolCallInterceptor {
     const holder = sdk.lowLevel as unknown as Marked;
     const existing = holder[INTERCEPTOR];
-    if (existing instanceof ToolCallInterceptor) return existing;
+    if (existing instanceof ToolCallInterceptor) {
+      // Bound through the low-level server first, and now given its McpServer: learn the registry.
+      if (
+        existing.sdk.registeredTools === undefined &&
+        sdk.registeredTools !== undefined &&
+        sdk.mcpServer !== undefined
+      ) {
+        existing.sdk = sdk;
+        existing.binding.attachRegistry(sdk, sdk.mcpServer);
+      }
+      return existing;
+    }
     if (existing !== undefined) {
       throw new ResourceGuardError({
         code: ErrorCode.UnsupportedSdk,
@@ -189,6 +211,7 @@ export class ToolCallInterceptor {
         });
       }
     }
+    for (const middleware of middlewares) middleware.onInstall?.(this.binding);
     this.#chain = [...this.#chain, ...middlewares];
   }
 
@@ -220,7 +243,7 @@ export class ToolCallInterceptor {
     // A malformed request goes straight to the SDK, which answers it exactly as it would unguarded.
     if (!isObject(params) || typeof params.name !== 'string') return handler(request, extra);
     if (this.sdk.major === 2 && !isObject(extra.mcpReq)) return handler(request, extra);
-    const ctx = new DispatchContext(this.sdk, request, params, params.name, extra);
+    const ctx = new DispatchContext(this.sdk, this.binding, request, params, params.name, extra);
     return runChain(chain, ctx, async () => (await handler(request, ctx.handlerExtra())) as ToolCallResult);
   }
 }

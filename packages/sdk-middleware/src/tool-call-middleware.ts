@@ -52,6 +52,8 @@ export interface ToolCallContext {
   readonly tool: RegisteredToolInfo | undefined;
   /** The SDK major version serving the call. */
   readonly sdkMajor: 1 | 2;
+  /** The server the call came to. */
+  readonly server: MiddlewareServer;
   /**
    * The signal the tool handler will see. It starts as the SDK's (client cancel, transport close);
    * a middleware may replace it with {@link ToolCallContext.useSignal}.
@@ -86,4 +88,66 @@ export interface ToolCallContext {
  * server.use(timing);
  * ```
  */
-export type ToolCallMiddleware = (ctx: ToolCallContext, next: () => Promise<ToolCallResult>) => Promise<ToolCallResult>;
+export interface ToolCallMiddleware {
+  (ctx: ToolCallContext, next: () => Promise<ToolCallResult>): Promise<ToolCallResult>;
+  /**
+   * Called once per server the middleware is installed on, before any call; lets a middleware follow
+   * the server's tools and sessions. A middleware installed on many servers is told about each.
+   */
+  onInstall?(server: MiddlewareServer): void;
+}
+
+/**
+ * A change in a server's tool registry.
+ *
+ * @example
+ * ```ts
+ * server.onToolChange((c) => console.error(`${c.name}: ${c.type}`));
+ * ```
+ */
+export interface ToolChange {
+  readonly type: 'registered' | 'removed' | 'enabled' | 'disabled';
+  readonly name: string;
+  readonly tool: RegisteredToolInfo | undefined;
+}
+
+/**
+ * What a middleware can see of, and do to, a server it is installed on.
+ *
+ * @example
+ * ```ts
+ * const audit: ToolCallMiddleware = Object.assign(async (ctx, next) => next(), {
+ *   onInstall(server: MiddlewareServer) {
+ *     server.onToolChange((c) => console.error(c.type, c.name));
+ *   },
+ * });
+ * ```
+ */
+export interface MiddlewareServer {
+  /** The SDK major version. */
+  readonly sdkMajor: 1 | 2;
+  /** Whether the server keeps a tool registry (an `McpServer`); a low-level `Server` does not. */
+  readonly hasToolRegistry: boolean;
+  /** The registered tools (empty for a low-level `Server`). */
+  tools(): RegisteredToolInfo[];
+  /** Whether `name` is a registered tool (always true for a low-level `Server`, which has no registry). */
+  isRegistered(name: string): boolean;
+  /**
+   * Enables or disables a registered tool through the SDK (clients get `notifications/tools/list_changed`).
+   *
+   * @returns whether the tool exists on this server
+   */
+  setToolEnabled(name: string, enabled: boolean): boolean;
+  /**
+   * Follows registrations, removals, enables and disables (by anyone but {@link MiddlewareServer.setToolEnabled}).
+   *
+   * @returns a function that unsubscribes
+   */
+  onToolChange(listener: (change: ToolChange) => void): () => void;
+  /**
+   * Called when the server's transport closes, with its session id (undefined for stdio).
+   *
+   * @returns a function that unsubscribes
+   */
+  onClose(listener: (sessionId: string | undefined) => void): () => void;
+}
