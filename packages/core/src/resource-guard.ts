@@ -990,6 +990,7 @@ export class ResourceGuard {
     if (rank >= CLEANUP_RANK && previousRank < CLEANUP_RANK && actedOn !== undefined && !actedOn.ended) {
       this.#stop(actedOn, resource === 'executionTimeMs' ? 'timeout' : 'limit', reasonFor(actedOn));
     }
+    if (rank === EMERGENCY_RANK && call?.ended === true) this.#orphans.delete(call);
     if (rank === EMERGENCY_RANK) {
       const emergencyTool = tool ?? (actedOn === undefined ? undefined : this.#tools.get(actedOn.toolName));
       if (ctx.scope === 'call' || ctx.scope === 'tool') {
@@ -1153,7 +1154,8 @@ export class ResourceGuard {
     const tool = this.#tools.get(call.toolName);
     const session = call.sessionId === undefined ? undefined : this.#sessions.get(call.sessionId);
     this.#inFlight.delete(call);
-    if (call.handlerRunning) this.#orphans.add(call);
+    // A handler that outlives its call is watched against the time limit, up to the emergency level.
+    if (call.handlerRunning && call.limits.maxExecutionTimeMs !== undefined) this.#orphans.add(call);
     const leaked = call.holdsHandles ? call.handles.countByKind() : NO_HANDLES;
     const record: CallRecord = {
       callId: call.callId,

@@ -193,7 +193,13 @@ describe('automatic attribution and cleanup, per kind', () => {
       expect(record.leaked).toEqual(expected);
       expect(report?.survived).toBe(0);
       expect(report?.survivors).toEqual([]);
-      await settleSoon();
+      // Pipes of a killed child close when its 'close' event comes, and the child-process sampler runs
+      // `getconf` once (pidusage): wait until the baseline holds twice, 100 ms apart.
+      const back = () => openFdCount() === fds && extra(resources).length === 0;
+      for (let waited = 0, held = 0; waited < 5000 && held < 2; waited += 50) {
+        held = back() ? held + 1 : 0;
+        if (held < 2) await new Promise((r) => setTimeout(r, 50));
+      }
       expect(extra(resources)).toEqual([]);
       expect(openFdCount()).toBe(fds);
       await guard.close();
@@ -354,6 +360,7 @@ describe('CPU and memory', () => {
   it('measures the main-thread time of a call across awaits', async () => {
     const guard = createResourceGuard();
     const call = await guard.admit({ toolName: 'cpu' });
+    const started = performance.now();
     await call.run(async () => {
       burn(30);
       await new Promise((r) => setTimeout(r, 5));
@@ -361,11 +368,13 @@ describe('CPU and memory', () => {
       await Promise.resolve();
       burn(20);
     });
+    const elapsed = performance.now() - started;
     const cpu = call.usage().cpuTimeMs;
     call.end('ok');
-    // At least the burns; the upper bound is loose (a shared machine): accuracy is measured in bench/.
+    // At least the burns, never more than the call's wall time (the 5 ms sleep is not counted).
+    // Accuracy on a quiet machine is measured in bench/.
     expect(cpu).toBeGreaterThanOrEqual(79.9);
-    expect(cpu).toBeLessThan(160);
+    expect(cpu).toBeLessThanOrEqual(elapsed - 4);
     await guard.close();
   });
 
@@ -373,6 +382,7 @@ describe('CPU and memory', () => {
     const guard = createResourceGuard();
     const shares = [40, 80, 120];
     const calls = await Promise.all(shares.map(() => guard.admit({ toolName: 'c' })));
+    const started = performance.now();
     await Promise.all(
       calls.map((call, i) =>
         call.run(async () => {
@@ -383,13 +393,12 @@ describe('CPU and memory', () => {
         }),
       ),
     );
+    const elapsed = performance.now() - started;
     const measured = calls.map((c) => c.usage().cpuTimeMs);
-    // Each call gets at least its own burns and far less than another's: shares are measured in bench/.
-    for (const [i, m] of measured.entries()) {
-      const expected = shares[i] ?? 0;
-      expect(m).toBeGreaterThanOrEqual(expected - 0.1);
-      expect(m).toBeLessThan(expected * 2 + 20);
-    }
+    // Each call gets at least its own burns...
+    for (const [i, m] of measured.entries()) expect(m).toBeGreaterThanOrEqual((shares[i] ?? 0) - 0.1);
+    // ...and slices are disjoint: no time is counted twice. (Accuracy under load is measured in bench/.)
+    expect(measured.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(elapsed + 0.1);
     for (const c of calls) c.end('ok');
     await guard.close();
   });

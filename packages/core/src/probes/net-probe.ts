@@ -98,6 +98,13 @@ export function installNetProbe(): () => void {
   ];
   for (const [name, fn] of subscriptions) dc.subscribe(name, fn);
 
+  // `new net.Socket().connect()` publishes no channel message: the prototype's connect sees it.
+  const originalConnect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function connect(this: net.Socket, ...args: unknown[]) {
+    attributeSocket(this, 'tcp client');
+    return (originalConnect as AnyFn).apply(this, args as never[]) as net.Socket;
+  } as typeof originalConnect;
+
   const originalListen = net.Server.prototype.listen;
   net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown[]) {
     if (attribute(this, 'server', serverCloser(this), 'server')) this.once('close', () => release(this));
@@ -116,6 +123,7 @@ export function installNetProbe(): () => void {
   return () => {
     for (const [name, fn] of subscriptions) dc.unsubscribe(name, fn);
     net.Server.prototype.listen = originalListen;
+    net.Socket.prototype.connect = originalConnect;
     mutableTls.connect = originalTlsConnect;
   };
 }
