@@ -1,3 +1,4 @@
+import { openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createServer, type Server as NetServer, Socket } from 'node:net';
 import { openFdCount, runShared } from '@mcp-resource-guard/core';
@@ -94,8 +95,6 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
   });
 
   it('closes what a tool leaks before the response leaves: the fd count is back at once', async () => {
-    await sleep(20);
-    const fds = openFdCount();
     const h = await v1({}, (s) =>
       s.registerTool('leaky', {}, async () => {
         await open(FILE, 'r');
@@ -105,6 +104,9 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
         return text('leaked');
       }),
     );
+    // The baseline includes the guard's own watchdog thread.
+    await sleep(200);
+    const fds = openFdCount();
     const leaks: unknown[] = [];
     h.guard.on('leak', (e) => leaks.push(e.handles));
     const result = await h.client.callTool({ name: 'leaky' });
@@ -220,7 +222,8 @@ describe.each(['v1', 'v2'] as const)('emergency deactivation, SDK %s', (variant)
     withMiddleware(server).use(guard);
     const reg = server as unknown as McpServerV1;
     reg.registerTool('greedy', {}, async () => {
-      for (let i = 0; i < 4; i++) await open(FILE, 'r');
+      // Four at once, before any sample: the first sample sees 200 % of the limit.
+      for (let i = 0; i < 4; i++) openSync(FILE, 'r');
       await sleep(200);
       return text('done');
     });

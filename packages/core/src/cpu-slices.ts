@@ -9,13 +9,21 @@ import { performance } from 'node:perf_hooks';
 /** Something slice time is added to. */
 export interface SliceOwner {
   cpuTimeMs: number;
+  /** The call id as a number, for the loop watchdog's shared memory. */
+  readonly numericId?: number;
 }
 
-/** The slice clock's state: whether it is on, and which call owns the running slice. */
-export const cpuSlices: { enabled: boolean; current: SliceOwner | undefined; start: number } = {
+/** The slice clock's state: whether it is on, which call owns the running slice, and the watchdog's memory. */
+export const cpuSlices: {
+  enabled: boolean;
+  current: SliceOwner | undefined;
+  start: number;
+  watchdog: Int32Array | undefined;
+} = {
   enabled: false,
   current: undefined,
   start: 0,
+  watchdog: undefined,
 };
 
 /**
@@ -33,6 +41,8 @@ export function switchSlice(owner: SliceOwner | undefined): SliceOwner | undefin
   if (previous !== undefined) previous.cpuTimeMs += now - cpuSlices.start;
   cpuSlices.current = owner;
   cpuSlices.start = now;
+  // Slot 1 of the watchdog's memory: the call whose code runs now (0: none).
+  if (cpuSlices.watchdog !== undefined) cpuSlices.watchdog[1] = owner?.numericId ?? 0;
   return previous;
 }
 

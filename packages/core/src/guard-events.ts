@@ -152,6 +152,21 @@ export interface InternalErrorEvent {
 }
 
 /**
+ * The event loop was blocked longer than the watchdog's threshold (reported when it runs again).
+ *
+ * @example
+ * ```ts
+ * guard.on('blocked', (e) => console.error(`loop blocked ${e.durationMs} ms in ${e.tool ?? 'no call'}`));
+ * ```
+ */
+export interface BlockedEvent {
+  readonly durationMs: number;
+  /** The call whose code was running, when the CPU probe knew it. */
+  readonly callId: string | undefined;
+  readonly tool: string | undefined;
+}
+
+/**
  * The events a guard emits, by name.
  *
  * @example
@@ -169,6 +184,7 @@ export interface GuardEvents {
   emergency: EmergencyEvent;
   recovery: RecoveryEvent;
   state: StateEvent;
+  blocked: BlockedEvent;
   /** The guard caught a failure of its own; the tool call went on. */
   internalError: InternalErrorEvent;
 }

@@ -173,6 +173,13 @@ export interface ResourceGuardOptions {
    * automatically. Default: all (`true`); `false` for none.
    */
   readonly probes?: boolean | ProbeOptions;
+  /**
+   * The blocked-event-loop watchdog (one worker thread per process, about 10 MB): a loop blocked longer
+   * than `thresholdMs` (default 1000) is reported when it recovers, naming the call that was running;
+   * with `exitProcess`, the process is killed (SIGKILL) for a supervisor to restart. Default: on,
+   * report only. `false` turns it off.
+   */
+  readonly watchdog?: boolean | { readonly thresholdMs?: number; readonly exitProcess?: boolean };
   /** Where `ctx.tempDir()` creates per-call directories. Default: `<os tmpdir>/mcp-resource-guard-<pid>`. */
   readonly tempRoot?: string;
   /** Extra usage sources sampled on every tick, after the built-in ones. */
@@ -205,6 +212,7 @@ export interface ResolvedGuardOptions {
   readonly adaptive: Required<AdaptiveOptions> | undefined;
   readonly sources: readonly UsageSource[];
   readonly probes: Required<ProbeOptions>;
+  readonly watchdog: { readonly thresholdMs: number; readonly exitProcess: boolean } | undefined;
   readonly tempRoot: string;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
@@ -227,6 +235,7 @@ const OPTION_KEYS = [
   'adaptive',
   'sources',
   'probes',
+  'watchdog',
   'tempRoot',
   'clock',
   'scheduler',
@@ -490,10 +499,24 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
     adaptive: resolveAdaptive(o.adaptive),
     sources: Object.freeze([...((o.sources as UsageSource[] | undefined) ?? [])]),
     probes,
+    watchdog: resolveWatchdog(o.watchdog),
     tempRoot: (o.tempRoot as string | undefined) ?? join(tmpdir(), `mcp-resource-guard-${process.pid}`),
     clock: clock as Clock,
     scheduler: scheduler as Scheduler,
   };
+}
+
+function resolveWatchdog(value: unknown): ResolvedGuardOptions['watchdog'] {
+  if (value === false) return undefined;
+  const given = value === undefined || value === true ? {} : objectAt(value, 'watchdog', 'true, false, or an object');
+  checkKeys(given, 'watchdog', ['thresholdMs', 'exitProcess']);
+  if (given.exitProcess !== undefined && typeof given.exitProcess !== 'boolean') {
+    throw invalid('watchdog.exitProcess', given.exitProcess, 'true or false');
+  }
+  return Object.freeze({
+    thresholdMs: numberAt(given.thresholdMs, 'watchdog.thresholdMs', 1000, { min: 20, max: 3_600_000, integer: true }),
+    exitProcess: given.exitProcess === true,
+  });
 }
 
 const PROBE_NAMES = ['files', 'network', 'timers', 'processes', 'cpu', 'memory'] as const;

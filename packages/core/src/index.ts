@@ -26,6 +26,7 @@ export { type Clock, systemClock } from './clock.js';
 export { describeValue, ErrorCode, ResourceGuardError, type ResourceGuardErrorInit } from './errors.js';
 export { EventHub } from './event-hub.js';
 export type {
+  BlockedEvent,
   EmergencyEvent,
   GuardEvents,
   InternalErrorEvent,

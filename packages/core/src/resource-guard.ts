@@ -20,6 +20,7 @@ import type { TrackedHandle } from './handle-registry.js';
 import { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 import { levelRank } from './limit-level.js';
 import { cpuPercentSource } from './probes/cpu-probe.js';
+import { type LoopBlock, watchLoop } from './probes/loop-watchdog.js';
 import { memorySource } from './probes/memory-probe.js';
 import { acquireProbes } from './probes/probe-set.js';
 import { createCallTempDir, prepareTempRoot, tempDirCloser, tempStorageSource } from './probes/temp-storage.js';
@@ -145,6 +146,7 @@ export class ResourceGuard {
   readonly #cleanups = new Set<Promise<unknown>>();
   readonly #sources: readonly UsageSource[];
   readonly #releaseProbes: () => void;
+  readonly #stopWatchdog: (() => void) | undefined;
   readonly #tempDirs = new WeakMap<ToolCall, string>();
   #tempRoot: string | undefined;
   #nextId = 0;
@@ -179,6 +181,14 @@ export class ResourceGuard {
       tempDir: (call) => this.#tempDir(call),
     };
     this.#releaseProbes = acquireProbes(o.probes);
+    this.#stopWatchdog =
+      o.watchdog === undefined
+        ? undefined
+        : watchLoop(
+            o.watchdog,
+            (block) => this.#blocked(block),
+            (error) => this.reportInternalError('watchdog', error),
+          );
     const builtIn: UsageSource[] = [];
     if (o.probes.cpu) builtIn.push(cpuPercentSource());
     if (o.probes.memory) builtIn.push(memorySource({ children: o.probes.processes }));
@@ -532,7 +542,25 @@ export class ResourceGuard {
       }
     }
     this.#releaseProbes();
+    this.#stopWatchdog?.();
     await Promise.allSettled([...this.#cleanups]);
+  }
+
+  #blocked(block: LoopBlock): void {
+    let tool: string | undefined;
+    if (block.callId !== undefined) {
+      for (const set of [this.#inFlight, this.#orphans]) {
+        for (const call of set) if (call.callId === block.callId) tool = call.toolName;
+      }
+    }
+    this.#events.emit('blocked', { durationMs: block.durationMs, callId: block.callId, tool });
+    this.#audit({
+      action: 'blocked_loop',
+      tool,
+      callId: block.callId,
+      detail: `event loop blocked about ${block.durationMs} ms`,
+      snapshot: this.#snapshotFor(undefined, undefined),
+    });
   }
 
   #tempDir(call: ToolCall): string {

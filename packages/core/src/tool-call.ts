@@ -130,6 +130,8 @@ export class ToolCall implements CallContext {
   readonly limits: ResourceLimits;
   /** Clock reading at start, in milliseconds. */
   readonly startedAt: number;
+  /** The call id as a number (for the loop watchdog's shared memory). */
+  readonly numericId: number;
   /** Measured by usage sources. */
   memoryMb = 0;
   cpuTimeMs = 0;
@@ -161,6 +163,7 @@ export class ToolCall implements CallContext {
   constructor(owner: CallOwner, callId: string, init: StartCallInit, limits: ResourceLimits) {
     this.#owner = owner;
     this.callId = callId;
+    this.numericId = Number(callId) | 0;
     this.toolName = init.toolName;
     this.sessionId = init.sessionId;
     this.requestId = init.requestId;

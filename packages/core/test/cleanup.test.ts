@@ -74,10 +74,10 @@ function spawnStubborn(): Promise<ChildProcess> {
 
 describe('cleanup of leaked handles', () => {
   it('closes files, streams, sockets, a server, timers and a stubborn child process: fds and handles back to baseline', async () => {
+    const guard = createResourceGuard({ probes: false, watchdog: false, cleanup: { graceMs: 100 } });
     await new Promise((r) => setTimeout(r, 20));
     const fdsBefore = openFdCount();
     const resourcesBefore = activeResources();
-    const guard = createResourceGuard({ probes: false, cleanup: { graceMs: 100 } });
     const leaks: LeakEvent[] = [];
     const reports: CleanupReport[] = [];
     guard.on('leak', (e) => leaks.push(e));
