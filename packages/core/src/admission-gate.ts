@@ -73,6 +73,17 @@ export class AdmissionGate {
   }
 
   /**
+   * Admits a call only if it may enter at once.
+   *
+   * @returns whether it entered
+   */
+  tryEnter(): boolean {
+    if (!this.#open() || this.#waiting.length > 0) return false;
+    this.#inFlight++;
+    return true;
+  }
+
+  /**
    * Admits a call: synchronously (returns undefined) when the gate is open and nobody waits,
    * otherwise a promise that resolves when admitted or rejects with `THROTTLED`.
    *

@@ -78,7 +78,14 @@ export { LIMIT_NAMES, LIMITED_RESOURCE, type LimitName, narrowLimits, type Resou
 export { openFdCount, type ProcessSnapshot, processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
 export { RESOURCE_NAMES, type ResourceName, type ResourceUsage, ZERO_USAGE } from './resource-usage.js';
 export { type Scheduler, systemScheduler } from './scheduler.js';
-export type { CallRecord, Disposable, StartCallInit, ToolCall, TrackOptions } from './tool-call.js';
+export {
+  CALL_STOPPED,
+  type CallRecord,
+  type Disposable,
+  type StartCallInit,
+  type ToolCall,
+  type TrackOptions,
+} from './tool-call.js';
 export type { BreakerState, ToolSnapshot } from './tool-record.js';
 export { TOOL_STATES, type ToolState } from './tool-state.js';
 export type { ToolStatsSnapshot } from './tool-stats.js';

@@ -239,12 +239,14 @@ export class ResourceGuard {
     const configured = declared === undefined ? this.limitsFor(name) : narrowLimits(this.limitsFor(name), declared);
     tool.configured = configured;
     tool.setLimits(configured);
+    const fresh = !tool.registered || tool.unregistered;
     tool.registered = true;
     if (tool.unregistered) {
       tool.unregistered = false;
       tool.deactivatedBy = undefined;
     }
     this.#updateState(tool, 'registered');
+    if (fresh) this.#stateChanged(tool, 'unregistered', tool.state, 'registered');
     this.#ensureTick(this.#o.clock.now() + this.#o.sampling.idleMs);
   }
 
@@ -333,6 +335,40 @@ export class ResourceGuard {
    * const call = await guard.admit({ toolName: 'echo', signal: extra.signal });
    * ```
    */
+  /**
+   * Admits a call at once when nothing stands in its way (no throttle, queue or deactivation in any
+   * scope): the allocation-free fast path. Returns undefined otherwise; then call {@link ResourceGuard.admit}.
+   *
+   * @param init - what is known about the call
+   * @returns the call, or undefined
+   * @example
+   * ```ts
+   * const call = guard.tryAdmit(init) ?? (await guard.admit(init));
+   * ```
+   */
+  tryAdmit(init: StartCallInit): ToolCall | undefined {
+    if (this.#closed) return undefined;
+    const tool = this.#tools.get(init.toolName);
+    if (tool === undefined || tool.unregistered || tool.deactivatedBy !== undefined || tool.breaker !== undefined) {
+      return undefined;
+    }
+    const now = this.#o.clock.now();
+    if (this.#process.blockedUntil > now) return undefined;
+    const session = init.sessionId === undefined ? undefined : this.#sessionRecord(init.sessionId);
+    if (session !== undefined && session.blockedUntil > now) return undefined;
+    if (!this.#process.gate.tryEnter()) return undefined;
+    if (session !== undefined && !session.gate.tryEnter()) {
+      this.#process.gate.leave();
+      return undefined;
+    }
+    if (!tool.gate.tryEnter()) {
+      session?.gate.leave();
+      this.#process.gate.leave();
+      return undefined;
+    }
+    return this.#start(tool, session, init);
+  }
+
   async admit(init: StartCallInit): Promise<ToolCall> {
     if (this.#closed) throw this.#closedError();
     const now = this.#o.clock.now();
@@ -364,12 +400,11 @@ export class ResourceGuard {
       if (session !== undefined && session.calls.size === 0) this.#maybeDropSession(session);
       throw error;
     }
-    const call = new ToolCall(
-      this.#owner,
-      String(++this.#nextId),
-      toolName === init.toolName ? init : { ...init, toolName },
-      tool.limits,
-    );
+    return this.#start(tool, session, toolName === init.toolName ? init : { ...init, toolName });
+  }
+
+  #start(tool: ToolRecord, session: ScopeRecord | undefined, init: StartCallInit): ToolCall {
+    const call = new ToolCall(this.#owner, String(++this.#nextId), init, tool.limits);
     if (tool.breaker?.halfOpen) tool.breaker.probe = call;
     this.#inFlight.add(call);
     tool.calls.add(call);
@@ -634,9 +669,14 @@ export class ResourceGuard {
     const from = tool.state;
     if (to === from) return;
     tool.state = to;
-    if (this.#events.has('state')) this.#events.emit('state', { tool: tool.name, from, to, reason });
-    const routine = (to === 'active' || to === 'idle') && from !== 'deactivated' && from !== 'error';
-    if (!routine) this.#audit({ action: 'state', tool: tool.name, detail: `${from} -> ${to} (${reason})` });
+    // Per-call changes (active, idle, error) are in snapshots; events and audit report the lifecycle.
+    const lifecycle = to === 'deactivated' || from === 'deactivated' || to === 'unregistered';
+    if (lifecycle) this.#stateChanged(tool, from, to, reason);
+  }
+
+  #stateChanged(tool: ToolRecord, from: ToolState, to: ToolState, reason: string): void {
+    this.#events.emit('state', { tool: tool.name, from, to, reason });
+    this.#audit({ action: 'state', tool: tool.name, detail: `${from} -> ${to} (${reason})` });
   }
 
   // ---------------------------------------------------------------- admission

@@ -79,6 +79,17 @@ export interface TrackOptions {
   readonly label?: string;
 }
 
+/**
+ * What {@link ToolCall.runUntilStopped} resolves with when the guard stopped the call first.
+ *
+ * @example
+ * ```ts
+ * const result = await call.runUntilStopped(() => handler());
+ * if (result === CALL_STOPPED) return answerWith(call.stopReason);
+ * ```
+ */
+export const CALL_STOPPED: unique symbol = Symbol('mcp-resource-guard.call-stopped');
+
 /** What a {@link ToolCall} needs from the guard that owns it. */
 export interface CallOwner {
   now(): number;
@@ -154,7 +165,6 @@ export class ToolCall implements CallContext {
   #peakMemory = 0;
   #stopReason: unknown;
   #onStop: ((reason: unknown) => void) | undefined;
-  #stopped: Promise<unknown> | undefined;
   #record: CallRecord | undefined;
   #handlerRunning = false;
   /** Settles when the call's end-of-call cleanup has finished. */
@@ -277,23 +287,63 @@ export class ToolCall implements CallContext {
    * @returns what `fn` returns
    */
   run<T>(fn: () => T): T {
-    let result: T;
-    if (cpuSlices.enabled) {
-      const previous = switchSlice(this);
-      try {
-        result = callContextStorage.run(this, fn);
-      } finally {
-        restoreSlice(previous);
-      }
-    } else {
-      result = callContextStorage.run(this, fn);
-    }
+    const result = this.#enter(fn);
     if (result instanceof Promise) {
       this.#handlerRunning = true;
       const settled = (): void => this.#handlerSettled();
       result.then(settled, settled);
     }
     return result;
+  }
+
+  /**
+   * Runs the tool's work inside the call's context, like {@link ToolCall.run}, and resolves with its
+   * result, or with {@link CALL_STOPPED} as soon as the guard stops the call (limit, timeout, cancel,
+   * deactivation), whichever comes first. The work may go on after a stop; its late result is ignored.
+   *
+   * @param fn - the work of the call
+   * @returns its result, or `CALL_STOPPED`
+   */
+  runUntilStopped<T>(fn: () => T | PromiseLike<T>): Promise<T | typeof CALL_STOPPED> {
+    return new Promise<T | typeof CALL_STOPPED>((resolve, reject) => {
+      if (this.#stopReason !== undefined) {
+        resolve(CALL_STOPPED);
+        return;
+      }
+      this.#onStop = () => resolve(CALL_STOPPED);
+      let result: T | PromiseLike<T>;
+      try {
+        result = this.#enter(fn);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<T>).then !== 'function') {
+        resolve(result as T);
+        return;
+      }
+      this.#handlerRunning = true;
+      (result as PromiseLike<T>).then(
+        (value) => {
+          this.#handlerSettled();
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#handlerSettled();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #enter<T>(fn: () => T): T {
+    if (!cpuSlices.enabled) return callContextStorage.run(this, fn);
+    const previous = switchSlice(this);
+    try {
+      return callContextStorage.run(this, fn);
+    } finally {
+      restoreSlice(previous);
+    }
   }
 
   /**
@@ -363,8 +413,8 @@ export class ToolCall implements CallContext {
   }
 
   /**
-   * Stops the call: its signal aborts with `reason`, and {@link ToolCall.stopped} resolves. Idempotent;
-   * the first reason wins.
+   * Stops the call: its signal aborts with `reason`, and {@link ToolCall.runUntilStopped} resolves with
+   * `CALL_STOPPED`. Idempotent; the first reason wins.
    *
    * @param reason - why (normally a {@link ResourceGuardError})
    */
@@ -373,19 +423,6 @@ export class ToolCall implements CallContext {
     this.#stopReason = reason;
     this.#controller?.abort(reason);
     this.#onStop?.(reason);
-  }
-
-  /** Resolves with the reason when the guard stops the call; never rejects. Created on first read. */
-  get stopped(): Promise<unknown> {
-    if (this.#stopped === undefined) {
-      this.#stopped =
-        this.#stopReason !== undefined
-          ? Promise.resolve(this.#stopReason)
-          : new Promise((resolve) => {
-              this.#onStop = resolve;
-            });
-    }
-    return this.#stopped;
   }
 
   /** The work given to {@link ToolCall.run} has settled (it may do so after the call ended). */

@@ -14,6 +14,8 @@
  * @example
  * ```ts
  * guard.on('state', (e) => console.error(`${e.tool}: ${e.from} -> ${e.to} (${e.reason})`));
+ * // Events report registration, deactivation, reactivation and unregistration; the per-call
+ * // changes between active, idle and error are visible in `guard.snapshot().tools[name].state`.
  * ```
  */
 export type ToolState = 'registered' | 'active' | 'idle' | 'error' | 'deactivated' | 'unregistered';

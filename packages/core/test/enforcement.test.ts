@@ -295,11 +295,9 @@ describe('lifecycle', () => {
     const again = await guard.admit({ toolName: 't' });
     again.end('ok');
     expect(events.state?.map((e) => `${e.from}->${e.to}`)).toEqual([
-      'registered->active',
+      'unregistered->registered',
       'active->deactivated',
       'deactivated->idle',
-      'idle->active',
-      'active->idle',
     ]);
   });
 

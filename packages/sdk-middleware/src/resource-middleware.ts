@@ -1,6 +1,7 @@
 /** `resourceMiddleware()`: the guard as a tool-call middleware, and the handle to its state. */
 
 import {
+  CALL_STOPPED,
   type CallOutcome,
   createResourceGuard,
   ErrorCode,
@@ -66,8 +67,6 @@ export interface ResourceMiddleware extends ToolCallMiddleware {
   close(): Promise<void>;
 }
 
-const STOPPED: unique symbol = Symbol('stopped');
-
 function outcomeOf(result: ToolCallResult, sdkSignal: AbortSignal): CallOutcome {
   if (sdkSignal.aborted) return 'cancelled';
   return result.isError === true ? 'tool_error' : 'ok';
@@ -131,12 +130,8 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     const sdkSignal = sdkSignalOf(ctx);
     let call: ToolCall;
     try {
-      call = await guard.admit({
-        toolName: ctx.toolName,
-        sessionId: ctx.sessionId,
-        requestId: ctx.requestId,
-        signal: sdkSignal,
-      });
+      const init = { toolName: ctx.toolName, sessionId: ctx.sessionId, requestId: ctx.requestId, signal: sdkSignal };
+      call = guard.tryAdmit(init) ?? (await guard.admit(init));
     } catch (error) {
       if (isRefusal(error)) return ownerRefusal(error) ? next() : guardErrorResult(error);
       // Tracking never breaks a call: a closed or failing guard lets it run untracked.
@@ -156,9 +151,8 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     sdkSignal.addEventListener('abort', onSdkAbort, { once: true });
     let outcome: CallOutcome = 'thrown';
     try {
-      const handler = call.run(next);
-      const result = await Promise.race([handler, call.stopped.then((): typeof STOPPED => STOPPED)]);
-      if (result === STOPPED) {
+      const result = await call.runUntilStopped(next);
+      if (result === CALL_STOPPED) {
         outcome = outcomeOfStop(call);
         const reason = call.stopReason;
         return ResourceGuardError.is(reason) ? guardErrorResult(reason) : errorResult(String(reason));

@@ -99,13 +99,22 @@ class DispatchContext implements ToolCallContext {
   /** The extra/ctx to hand the SDK's handler: the SDK's own, unless a middleware replaced the signal. */
   handlerExtra(): Record<string, unknown> {
     if (this.#provideSignal === undefined) return this.#extra;
-    const signalProperty = { get: () => this.signal, enumerable: true, configurable: true };
-    if (this.sdkMajor === 1) return Object.defineProperty({ ...this.#extra }, 'signal', signalProperty);
-    const mcpReq = Object.defineProperty(
-      { ...(this.#extra.mcpReq as Record<string, unknown>) },
-      'signal',
-      signalProperty,
-    );
+    // A copy of the SDK's object whose `signal` is read lazily (object-literal getters stay fast).
+    const ctx = this;
+    if (this.sdkMajor === 1) {
+      return {
+        ...this.#extra,
+        get signal(): AbortSignal {
+          return ctx.signal;
+        },
+      };
+    }
+    const mcpReq = {
+      ...(this.#extra.mcpReq as Record<string, unknown>),
+      get signal(): AbortSignal {
+        return ctx.signal;
+      },
+    };
     return { ...this.#extra, mcpReq };
   }
 }
