@@ -1,11 +1,13 @@
 /** How to close each kind of Node.js handle safely: graceful first, forced after the grace period, never crashing the process. */
 
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, ChildProcess as ChildProcessClass } from 'node:child_process';
+import dgram from 'node:dgram';
 import type { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { Server } from 'node:net';
-import type { Worker } from 'node:worker_threads';
+import net, { type Server } from 'node:net';
+import { type Worker, Worker as WorkerClass } from 'node:worker_threads';
+import type { HandleKind } from './handle-kind.js';
 import type { HandleCloser } from './handle-registry.js';
 
 /** Emitters the guard force-closes get one listener of its own, so that a late `'error'` cannot crash the process. */
@@ -399,4 +401,53 @@ export function workerCloser(worker: Worker): HandleCloser {
     },
     isClosed: () => exited,
   };
+}
+
+/**
+ * A kind and closer for a resource of any supported type: net/http servers, sockets, UDP sockets,
+ * child processes, workers, FileHandles, streams, watchers, and anything with `[Symbol.asyncDispose]`,
+ * `[Symbol.dispose]`, `close()` or `destroy()`.
+ *
+ * @param resource - the resource
+ * @returns its kind and closer, or undefined for a resource the guard cannot close
+ * @example
+ * ```ts
+ * const found = closerFor(pool);
+ * if (found) registry.add(found.kind, found.closer);
+ * ```
+ */
+export function closerFor(resource: object): { kind: HandleKind; closer: HandleCloser } | undefined {
+  if (resource instanceof net.Server) return { kind: 'server', closer: serverCloser(resource) };
+  if (resource instanceof net.Socket) return { kind: 'socket', closer: socketCloser(resource) };
+  if (resource instanceof dgram.Socket) return { kind: 'udp', closer: udpCloser(resource) };
+  if (resource instanceof ChildProcessClass) return { kind: 'child_process', closer: childProcessCloser(resource) };
+  if (resource instanceof WorkerClass) return { kind: 'worker', closer: workerCloser(resource) };
+  const r = resource as Record<string | symbol, unknown>;
+  if (
+    typeof r.fd === 'number' &&
+    typeof r.close === 'function' &&
+    typeof r.read === 'function' &&
+    typeof r.stat === 'function'
+  ) {
+    return { kind: 'file', closer: fileHandleCloser(resource as FileHandle) };
+  }
+  if (typeof r.destroy === 'function' && typeof r.destroyed === 'boolean' && typeof r.on === 'function') {
+    return { kind: 'file', closer: streamCloser(resource as unknown as DestroyableStream) };
+  }
+  for (const key of [Symbol.asyncDispose, Symbol.dispose, 'close', 'destroy'] as const) {
+    const dispose = r[key];
+    if (typeof dispose !== 'function') continue;
+    let closed = false;
+    return {
+      kind: 'custom',
+      closer: {
+        close: async () => {
+          await (dispose as () => unknown).call(resource);
+          closed = true;
+        },
+        isClosed: () => closed,
+      },
+    };
+  }
+  return undefined;
 }

@@ -50,6 +50,7 @@ export {
 } from './guard-options.js';
 export {
   childProcessCloser,
+  closerFor,
   descendantsOf,
   fdCloser,
   fileHandleCloser,

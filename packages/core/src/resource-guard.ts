@@ -15,10 +15,12 @@ import {
   resolveGuardOptions,
   validateLimits,
 } from './guard-options.js';
+import { closerFor } from './handle-closers.js';
 import type { HandleKind } from './handle-kind.js';
-import type { TrackedHandle } from './handle-registry.js';
+import { HandleRegistry, type TrackedHandle } from './handle-registry.js';
 import { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 import { levelRank } from './limit-level.js';
+import { detach } from './probes/attribution.js';
 import { cpuPercentSource } from './probes/cpu-probe.js';
 import { type LoopBlock, watchLoop } from './probes/loop-watchdog.js';
 import { memorySource } from './probes/memory-probe.js';
@@ -148,6 +150,7 @@ export class ResourceGuard {
   readonly #releaseProbes: () => void;
   readonly #stopWatchdog: (() => void) | undefined;
   readonly #tempDirs = new WeakMap<ToolCall, string>();
+  readonly #shared = new HandleRegistry();
   #tempRoot: string | undefined;
   #nextId = 0;
   #internalErrors = 0;
@@ -550,8 +553,36 @@ export class ResourceGuard {
   }
 
   /**
-   * Stops every call in flight (their cleanup runs as they end), refuses new ones, stops sampling and
-   * closes the usage sources. Idempotent.
+   * Declares a resource shared by the whole server (a pool, a client, a cache): it is detached from the
+   * call that opened it, never closed by a call's cleanup, and closed by {@link ResourceGuard.close}.
+   *
+   * @param resource - a server, socket, child process, worker, FileHandle, stream, or anything disposable
+   * @returns the same resource
+   * @throws {@link ResourceGuardError} `INVALID_CONFIG` for a resource the guard cannot close
+   * @example
+   * ```ts
+   * const pool = guard.share(createPool());
+   * ```
+   */
+  share<T extends object>(resource: T): T {
+    const found = closerFor(resource);
+    if (found === undefined) {
+      throw new ResourceGuardError({
+        code: ErrorCode.InvalidConfig,
+        message: 'share() was given a resource the guard cannot close',
+        hint: 'Pass a server, socket, child process, worker, FileHandle, stream, or an object with close(), destroy() or [Symbol.dispose]().',
+        path: 'resource',
+        value: resource,
+      });
+    }
+    detach(resource);
+    this.#shared.add(found.kind, found.closer, 'shared');
+    return resource;
+  }
+
+  /**
+   * Stops every call in flight (their cleanup runs as they end), refuses new ones, stops sampling,
+   * closes the usage sources and the resources given to {@link ResourceGuard.share}. Idempotent.
    *
    * @returns a promise that settles when cleanups already running have finished
    * @example
@@ -579,6 +610,11 @@ export class ResourceGuard {
     this.#releaseProbes();
     this.#stopWatchdog?.();
     await Promise.allSettled([...this.#cleanups]);
+    if (this.#shared.size > 0) {
+      await callContextStorage.exit(() =>
+        closeHandles(this.#shared.list(), this.#o.cleanup, () => this.#o.clock.now()),
+      );
+    }
   }
 
   #blocked(block: LoopBlock): void {

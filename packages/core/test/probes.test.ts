@@ -1,4 +1,4 @@
-import { exec, spawn } from 'node:child_process';
+import { exec, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
@@ -6,6 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -303,6 +304,60 @@ describe('attribution rules', () => {
     clearTimeout(unrefd);
     shared?.close();
     await guard.close();
+  });
+
+  it('leaves a shared resource to the guard: not closed by the call, closed by guard.close()', async () => {
+    const guard = createResourceGuard();
+    let server: net.Server | undefined;
+    const { record } = await runLeaky(guard, 'pool', async () => {
+      server = guard.share(net.createServer().listen(0, '127.0.0.1'));
+      await new Promise((r) => server?.once('listening', r));
+    });
+    expect(record.leaked).toEqual({});
+    expect(server?.listening).toBe(true);
+    await guard.close();
+    expect(server?.listening).toBe(false);
+  });
+
+  it.skipIf(spawnSync('openssl', ['version']).status !== 0)('attributes TLS client sockets', async () => {
+    const keyFile = join(dir, 'key.pem');
+    const certFile = join(dir, 'cert.pem');
+    spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+      ],
+      { stdio: 'ignore' },
+    );
+    const server = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (s) =>
+      s.on('error', () => {}),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const guard = createResourceGuard();
+    const { handles, report } = await runLeaky(guard, 'tls', async () => {
+      const socket = tls.connect({
+        port: (server.address() as net.AddressInfo).port,
+        host: '127.0.0.1',
+        rejectUnauthorized: false,
+      });
+      await new Promise((r) => socket.once('secureConnect', r));
+    });
+    expect(handles).toEqual({ socket: 1 });
+    expect(report?.closed).toEqual({ socket: 1 });
+    await guard.close();
+    await new Promise((r) => server.close(r));
   });
 
   it('stops a child process that ignores SIGTERM, and its own children', async () => {
