@@ -326,19 +326,6 @@ export class ResourceGuard {
   // ---------------------------------------------------------------- calls
 
   /**
-   * Admits a call: checks the process, session and tool gates (waiting in a bounded queue while
-   * throttled), then starts tracking it. The caller must end it with {@link ToolCall.end} on every path.
-   *
-   * @param init - what is known about the call
-   * @returns the call
-   * @throws {@link ResourceGuardError} `THROTTLED` or `TOOL_DEACTIVATED` (with `data.retryAfterMs`) when
-   *   the call is refused, `GUARD_CLOSED` after {@link ResourceGuard.close}
-   * @example
-   * ```ts
-   * const call = await guard.admit({ toolName: 'echo', signal: extra.signal });
-   * ```
-   */
-  /**
    * Admits a call at once when nothing stands in its way (no throttle, queue or deactivation in any
    * scope): the allocation-free fast path. Returns undefined otherwise; then call {@link ResourceGuard.admit}.
    *
@@ -372,6 +359,19 @@ export class ResourceGuard {
     return this.#start(tool, session, init);
   }
 
+  /**
+   * Admits a call: checks the process, session and tool gates (waiting in a bounded queue while
+   * throttled), then starts tracking it. The caller must end it with {@link ToolCall.end} on every path.
+   *
+   * @param init - what is known about the call
+   * @returns the call
+   * @throws {@link ResourceGuardError} `THROTTLED` or `TOOL_DEACTIVATED` (with `data.retryAfterMs`) when
+   *   the call is refused, `GUARD_CLOSED` after {@link ResourceGuard.close}
+   * @example
+   * ```ts
+   * const call = await guard.admit({ toolName: 'echo', signal: extra.signal });
+   * ```
+   */
   async admit(init: StartCallInit): Promise<ToolCall> {
     if (this.#closed) throw this.#closedError();
     const now = this.#o.clock.now();
