@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * The benchmark runner: `node bench/dist/run.js [--scenario <name>]... [--quick]`. Runs the scenarios
+ * on this Node, writes bench/results/node<major>.json and regenerates BENCHMARKS.md from every
+ * results file present. Progress goes to stderr, a summary to stdout.
+ */
+
+import { parseArgs } from 'node:util';
+import { updateBenchmarksMd } from './benchmarks-md.js';
+import { runChildProcess } from './child-process.js';
+import { describeEnvironment, nodeMajor } from './environment.js';
+import {
+  BENCHMARKS_MD,
+  REPO_ROOT,
+  type ResultsFile,
+  readAllResults,
+  readResults,
+  resultsPath,
+  writeResults,
+} from './results.js';
+import { isNotMeasured, isOverhead, type RunContext, type ScenarioResult } from './scenario.js';
+import { findScenario, scenarios } from './scenarios/index.js';
+
+const USAGE = `usage: node bench/dist/run.js [options]
+  --scenario <name>         run only this scenario (repeatable); its entry replaces the one in the results file
+  --quick                   a smoke test of the harness: 2 short rounds, nothing written
+  --child-node-option <opt> pass a Node option to every child (repeatable), e.g. --cpu-prof
+  --list                    list the scenarios
+  --help                    this text`;
+
+function summaryLines(name: string, result: ScenarioResult): string[] {
+  if (isOverhead(result)) {
+    const r = result;
+    const added = r.spread.addedMicros;
+    return [
+      `${name}: bare ${Math.round(r.bareCallsPerSec)} calls/s, guarded ${Math.round(r.guardedCallsPerSec)} calls/s, ` +
+        `ratio ${r.ratio.toFixed(3)}, added ${r.addedMicrosP50.toFixed(1)} µs/call ` +
+        `(p25 ${added.p25.toFixed(1)}, p75 ${added.p75.toFixed(1)}), added CPU ${r.addedCpuMicrosP50.toFixed(1)} µs/call`,
+    ];
+  }
+  if (isNotMeasured(result)) return [`${name}: null (${result.reason})`];
+  return Object.entries(result).flatMap(([part, sub]) => summaryLines(`${name}.${part}`, sub));
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      'child-node-option': { type: 'string', multiple: true },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.list) {
+    for (const s of scenarios) console.log(`${s.name.padEnd(20)} ${s.description}`);
+    return 0;
+  }
+  const names = values.scenario ?? scenarios.map((s) => s.name);
+  const selected = names.map((name) => {
+    const scenario = findScenario(name);
+    if (scenario === undefined) throw new Error(`unknown scenario "${name}"; --list shows them`);
+    return scenario;
+  });
+  const full = values.scenario === undefined;
+  const quick = values.quick;
+  const nodeOptions = values['child-node-option'] ?? [];
+
+  const environment = describeEnvironment(REPO_ROOT);
+  const log = (message: string): void => console.error(`[bench ${process.version}] ${message}`);
+  log(`${environment.cpuModel} × ${environment.cpus}, load ${environment.loadAverage.join(' ')}`);
+  const ctx: RunContext = { quick, log, runChild: (request) => runChildProcess(request, { nodeOptions }) };
+
+  const started = performance.now();
+  const results: Record<string, ScenarioResult> = {};
+  for (const scenario of selected) {
+    log(`${scenario.name}: ${scenario.description}`);
+    results[scenario.name] = await scenario.run(ctx);
+  }
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  log(`done in ${seconds} s`);
+
+  for (const [name, result] of Object.entries(results))
+    for (const line of summaryLines(name, result)) console.log(line);
+  if (quick) {
+    log('--quick: nothing written');
+    return 0;
+  }
+
+  const path = resultsPath(nodeMajor());
+  const previous = full ? undefined : await readResults(path);
+  if (previous !== undefined && previous.environment.node !== environment.node) {
+    log(`${path} was measured on ${previous.environment.node}; its other scenarios are kept as they were`);
+  }
+  const merged = { ...previous?.scenarios, ...results };
+  const ordered: Record<string, ScenarioResult> = {};
+  for (const s of scenarios) if (merged[s.name] !== undefined) ordered[s.name] = merged[s.name]!;
+  const file: ResultsFile = {
+    schema: 1,
+    environment,
+    suiteSeconds: full ? seconds : (previous?.suiteSeconds ?? null),
+    lastRun: { scenarios: selected.map((s) => s.name), seconds },
+    scenarios: ordered,
+  };
+  await writeResults(path, file);
+  log(`wrote ${path}`);
+  const descriptions = new Map(
+    scenarios.flatMap((s) => [[s.name, s.description] as const, ...Object.entries(s.figures ?? {})]),
+  );
+  await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(), descriptions);
+  log(`updated ${BENCHMARKS_MD}`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    if (error instanceof Error && error.stack !== undefined) console.error(error.stack);
+    process.exitCode = 1;
+  },
+);

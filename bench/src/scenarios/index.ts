@@ -1,0 +1,26 @@
+/** Every scenario, in the order they run and appear in the results. Add a new one here. */
+
+import type { Scenario } from '../scenario.js';
+import { overheadHttp } from './overhead-http.js';
+import { overheadRealistic } from './overhead-realistic.js';
+import { overheadTrivial } from './overhead-trivial.js';
+import { pendingScenarios } from './pending.js';
+import { scale } from './scale.js';
+
+export const scenarios: readonly Scenario[] = [
+  overheadTrivial,
+  overheadRealistic,
+  overheadHttp,
+  ...pendingScenarios,
+  scale,
+];
+
+/**
+ * The scenario of that name.
+ *
+ * @param name - e.g. `overhead.trivial`
+ * @returns the scenario, or undefined
+ */
+export function findScenario(name: string): Scenario | undefined {
+  return scenarios.find((s) => s.name === name);
+}

@@ -1,0 +1,23 @@
+/** overhead.trivial: what the guard adds to the cheapest possible call (no-op tool, in-memory, sequential). */
+
+import { compareBareGuarded } from '../compare.js';
+import { measureNoopCalls } from '../noop-tools.js';
+import type { LoopSettings, Scenario } from '../scenario.js';
+
+const NAME = 'overhead.trivial';
+const FULL: LoopSettings = { warmupMs: 500, batchMs: 150, batches: 10, concurrency: 1 };
+const QUICK: LoopSettings = { warmupMs: 200, batchMs: 100, batches: 3, concurrency: 1 };
+
+export const overheadTrivial: Scenario = {
+  name: NAME,
+  description: 'No-op tool on an McpServer over InMemoryTransport, real SDK Client, sequential calls.',
+  run: (ctx) =>
+    compareBareGuarded(ctx, {
+      scenario: NAME,
+      label: NAME,
+      params: { tools: 1 },
+      loop: ctx.quick ? QUICK : FULL,
+      rounds: ctx.quick ? 2 : 6,
+    }),
+  measure: (request) => measureNoopCalls(request, 1),
+};
