@@ -934,6 +934,14 @@ export class ResourceGuard {
   #evaluateCall(call: ToolCall, now: number): void {
     const tool = this.#tools.get(call.toolName);
     if (tool === undefined) return;
+    // The client cancelled or the transport closed: the call is over for the client, so it is stopped
+    // (and cleaned up when it ends), whether or not its handler honours the signal. Polled here, at the
+    // sampling interval, rather than with a listener per call on the hot path.
+    const transport = call.transportSignal;
+    if (transport?.aborted === true && !call.ended && call.stopReason === undefined) {
+      this.#stop(call, 'cancelled', transport.reason ?? new Error('cancelled'));
+      return;
+    }
     const usage = call.ended ? undefined : call.usage();
     for (const [name, limit] of ToolRecord.entriesOf(call.limits)) {
       const resource = LIMITED_RESOURCE[name];

@@ -202,6 +202,11 @@ export class ToolCall implements CallContext {
     return this.#controller.signal;
   }
 
+  /** The transport's signal given at admission (client cancel, transport close), if any. */
+  get transportSignal(): AbortSignal | undefined {
+    return this.#upstream;
+  }
+
   /** True once the call has ended. */
   get ended(): boolean {
     return this.#record !== undefined;

@@ -1,20 +1,32 @@
-/** Subscribes to a guard's events and records them as OpenTelemetry metrics. */
+/** `instrumentGuard()`: subscribes to a guard's events and snapshots and records them as OpenTelemetry metrics. */
 
-import type { CallOutcome, CallRecord, ResourceGuard } from '@mcp-resource-guard/core';
-import { type Attributes, diag, type MeterProvider, metrics, ValueType } from '@opentelemetry/api';
+import type { GuardEvents, ResourceGuard } from '@mcp-resource-guard/core';
+import { type BatchObservableCallback, type Meter, type MeterProvider, metrics } from '@opentelemetry/api';
 import {
-  ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_OPERATION_NAME,
-  ATTR_GEN_AI_TOOL_NAME,
-  ATTR_MCP_METHOD_NAME,
-  GEN_AI_OPERATION_EXECUTE_TOOL,
-  MCP_DURATION_BUCKETS,
-  MCP_METHOD_TOOLS_CALL,
-  METRIC_MCP_SERVER_OPERATION_DURATION,
-} from './semantic-conventions.js';
+  recordBlocked,
+  recordCall,
+  recordCleanup,
+  recordEmergency,
+  recordInternalError,
+  recordLeak,
+  recordLimit,
+  recordRecovery,
+  recordThrottle,
+} from './guard-event-recorders.js';
+import { createGuardInstruments, type GuardInstruments, observablesOf } from './guard-instruments.js';
+import { observeSnapshot } from './snapshot-observer.js';
+import { TelemetryErrors } from './telemetry-errors.js';
 
-/** Anything that emits the guard's events: a `ResourceGuard` or the `resourceMiddleware()` handle. */
-export type GuardEventSource = Pick<ResourceGuard, 'on'>;
+/**
+ * What {@link instrumentGuard} reads: a `ResourceGuard`, or the `resourceMiddleware()` handle (both
+ * have `on()` and `snapshot()`).
+ *
+ * @example
+ * ```ts
+ * const source: GuardMetricsSource = resourceMiddleware();
+ * ```
+ */
+export type GuardMetricsSource = Pick<ResourceGuard, 'on' | 'snapshot'>;
 
 /**
  * Options of {@link instrumentGuard}.
@@ -34,86 +46,130 @@ export interface GuardMetricsOptions {
  *
  * @example
  * ```ts
- * const metricsHandle = instrumentGuard(guard);
- * metricsHandle.stop();
+ * const guardMetrics = instrumentGuard(guard);
+ * process.on('SIGTERM', () => guardMetrics.stop());
  * ```
  */
 export interface GuardMetrics {
-  /** Stops recording; instruments already created stay with their meter provider. */
+  /**
+   * Stops recording: unsubscribes from the guard's events and removes the observable callback.
+   * Idempotent. Instruments already created stay with their meter provider, with what they recorded.
+   */
   stop(): void;
+  /** True once {@link GuardMetrics.stop} has been called. */
+  readonly stopped: boolean;
 }
 
+/** The meter's instrumentation scope name. */
 const METER_NAME = '@mcp-resource-guard/otel-exporter';
+/** The meter's instrumentation scope version (this package's version). */
 const METER_VERSION = '0.1.0';
 
-/**
- * `error.type` for an outcome: the convention's `tool_error` for in-band errors, our own
- * low-cardinality values otherwise; undefined on success.
- *
- * @param outcome - how the call ended
- * @returns the attribute value, or undefined for `ok`
- * @example
- * ```ts
- * errorTypeOf('timeout'); // 'timeout'
- * ```
- */
-export function errorTypeOf(outcome: CallOutcome): string | undefined {
-  switch (outcome) {
-    case 'ok':
-      return undefined;
-    case 'thrown':
-      return '_OTHER';
-    case 'limit':
-      return 'resource_limit';
-    default:
-      return outcome;
-  }
-}
+type Recorder<K extends keyof GuardEvents> = (instruments: GuardInstruments, payload: GuardEvents[K]) => void;
+
+const INERT: GuardMetrics = Object.freeze({ stop(): void {}, stopped: true });
 
 /**
- * Records a guard's calls as OpenTelemetry metrics, through `@opentelemetry/api` only. Without an SDK
- * registered the instruments are no-ops. Telemetry never throws into the guard: failures are logged
- * to OpenTelemetry's diagnostic logger.
+ * Records a guard's calls, limits, cleanups and state as OpenTelemetry metrics, through
+ * `@opentelemetry/api` only: `mcp.server.operation.duration` (MCP semantic conventions) and the
+ * `mcp_resource_guard.*` metrics listed in the README. Without an SDK registered the instruments are
+ * no-ops. Telemetry never throws into the guard or the user: a failing meter, instrument or exporter
+ * is reported to OpenTelemetry's diagnostic logger (`diag`) and the call goes on; nothing is counted
+ * as a guard internal error.
+ *
+ * Attributes are the tool name (`gen_ai.tool.name`), `error.type` and closed enums under
+ * `mcp_resource_guard.*`; never session ids, request ids, call ids or arguments.
  *
  * @param source - the guard, or the middleware returned by `resourceMiddleware()`
  * @param options - the meter provider to use
  * @returns a handle that stops recording
  * @example
  * ```ts
+ * import { resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
  * import { instrumentGuard } from '@mcp-resource-guard/otel-exporter';
  * const guard = resourceMiddleware();
  * server.use(guard);
- * instrumentGuard(guard);
+ * const guardMetrics = instrumentGuard(guard); // or instrumentGuard(guard, { meterProvider })
  * ```
  */
-export function instrumentGuard(source: GuardEventSource, options: GuardMetricsOptions = {}): GuardMetrics {
-  const provider = options.meterProvider ?? metrics.getMeterProvider();
-  const meter = provider.getMeter(METER_NAME, METER_VERSION);
-  const duration = meter.createHistogram(METRIC_MCP_SERVER_OPERATION_DURATION, {
-    description: 'Duration of MCP requests handled by the server, measured by the resource guard.',
-    unit: 's',
-    valueType: ValueType.DOUBLE,
-    advice: { explicitBucketBoundaries: [...MCP_DURATION_BUCKETS] },
-  });
+export function instrumentGuard(source: GuardMetricsSource, options: GuardMetricsOptions = {}): GuardMetrics {
+  const errors = new TelemetryErrors();
+  let meter: Meter;
+  let instruments: GuardInstruments;
+  try {
+    const provider = options.meterProvider ?? metrics.getMeterProvider();
+    meter = provider.getMeter(METER_NAME, METER_VERSION);
+    instruments = createGuardInstruments(meter);
+  } catch (error) {
+    errors.report('setup', error);
+    return INERT;
+  }
 
-  const offCall = source.on('call', (record: CallRecord) => {
+  const unsubscribers: (() => void)[] = [];
+  const listen = <K extends keyof GuardEvents>(event: K, record: Recorder<K>): void => {
+    const where = `event:${String(event)}`;
     try {
-      const attributes: Attributes = {
-        [ATTR_MCP_METHOD_NAME]: MCP_METHOD_TOOLS_CALL,
-        [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_EXECUTE_TOOL,
-        [ATTR_GEN_AI_TOOL_NAME]: record.toolName,
-      };
-      const errorType = errorTypeOf(record.outcome);
-      if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
-      duration.record(record.usage.executionTimeMs / 1000, attributes);
+      unsubscribers.push(
+        source.on(event, (payload) => {
+          try {
+            record(instruments, payload);
+          } catch (error) {
+            errors.report(where, error);
+          }
+        }),
+      );
     } catch (error) {
-      diag.error('mcp-resource-guard: failed to record call metrics', error);
+      errors.report(`subscribe:${String(event)}`, error);
     }
-  });
+  };
+  listen('call', recordCall);
+  listen('leak', recordLeak);
+  listen('cleanup', recordCleanup);
+  listen('limit', recordLimit);
+  listen('throttle', recordThrottle);
+  listen('emergency', recordEmergency);
+  listen('recovery', recordRecovery);
+  listen('blocked', recordBlocked);
+  listen('internalError', recordInternalError);
 
+  const observables = observablesOf(instruments);
+  const observe: BatchObservableCallback = (result) => {
+    try {
+      observeSnapshot(result, instruments, source.snapshot());
+    } catch (error) {
+      errors.report('observe', error);
+    }
+  };
+  let observing = false;
+  try {
+    meter.addBatchObservableCallback(observe, observables);
+    observing = true;
+  } catch (error) {
+    errors.report('observe:add', error);
+  }
+
+  let stopped = false;
   return {
     stop(): void {
-      offCall();
+      if (stopped) return;
+      stopped = true;
+      for (const off of unsubscribers.splice(0)) {
+        try {
+          off();
+        } catch (error) {
+          errors.report('unsubscribe', error);
+        }
+      }
+      if (!observing) return;
+      observing = false;
+      try {
+        meter.removeBatchObservableCallback(observe, observables);
+      } catch (error) {
+        errors.report('observe:remove', error);
+      }
+    },
+    get stopped(): boolean {
+      return stopped;
     },
   };
 }

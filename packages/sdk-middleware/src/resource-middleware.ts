@@ -141,14 +141,8 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       return next();
     }
     ctx.useSignal(() => call.signal);
-    // The client cancelled or the transport closed: the SDK will send no answer, so the call ends now
-    // and its cleanup runs, whether or not the handler honours its signal.
-    const onSdkAbort = (): void => {
-      if (call.stopReason !== undefined || call.ended) return;
-      call.stopCause = 'cancelled';
-      call.stop(sdkSignal.reason);
-    };
-    sdkSignal.addEventListener('abort', onSdkAbort, { once: true });
+    // When the client cancels or the transport closes, the SDK sends no answer: the guard's sampler sees
+    // the aborted transport signal and stops the call, which ends and is cleaned up here.
     let outcome: CallOutcome = 'thrown';
     try {
       const result = await call.runUntilStopped(next);
@@ -163,7 +157,6 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       outcome = sdkSignal.aborted ? 'cancelled' : 'thrown';
       throw error;
     } finally {
-      sdkSignal.removeEventListener('abort', onSdkAbort);
       try {
         call.end(outcome);
         await call.settled;

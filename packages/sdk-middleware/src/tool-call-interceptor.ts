@@ -32,6 +32,7 @@ class DispatchContext implements ToolCallContext {
   readonly #params: Record<string, unknown>;
   readonly #extra: Record<string, unknown>;
   #provideSignal: (() => AbortSignal) | undefined;
+  #sdkSignal: AbortSignal | undefined;
   #state: Map<unknown, unknown> | undefined;
 
   constructor(
@@ -82,10 +83,13 @@ class DispatchContext implements ToolCallContext {
     return this.#state;
   }
 
-  /** The SDK's own signal for this request. */
+  /** The SDK's own signal for this request (read before any middleware replaced it). */
   get sdkSignal(): AbortSignal {
-    const holder = this.sdkMajor === 1 ? this.#extra : (this.#extra.mcpReq as Record<string, unknown>);
-    return holder.signal as AbortSignal;
+    if (this.#sdkSignal === undefined) {
+      const holder = this.sdkMajor === 1 ? this.#extra : (this.#extra.mcpReq as Record<string, unknown>);
+      this.#sdkSignal = holder.signal as AbortSignal;
+    }
+    return this.#sdkSignal;
   }
 
   get signal(): AbortSignal {
@@ -93,29 +97,25 @@ class DispatchContext implements ToolCallContext {
   }
 
   useSignal(provide: () => AbortSignal): void {
+    if (this.#sdkSignal === undefined) void this.sdkSignal;
     this.#provideSignal = provide;
   }
 
   /** The extra/ctx to hand the SDK's handler: the SDK's own, unless a middleware replaced the signal. */
   handlerExtra(): Record<string, unknown> {
     if (this.#provideSignal === undefined) return this.#extra;
-    // A copy of the SDK's object whose `signal` is read lazily (object-literal getters stay fast).
+    // The SDK builds this object for this one request: its `signal` is swapped in place for a getter
+    // (no copy), read lazily so that an unread signal costs nothing.
+    const holder = this.sdkMajor === 1 ? this.#extra : (this.#extra.mcpReq as Record<string, unknown>);
     const ctx = this;
-    if (this.sdkMajor === 1) {
-      return {
-        ...this.#extra,
-        get signal(): AbortSignal {
-          return ctx.signal;
-        },
-      };
-    }
-    const mcpReq = {
-      ...(this.#extra.mcpReq as Record<string, unknown>),
-      get signal(): AbortSignal {
+    Object.defineProperty(holder, 'signal', {
+      configurable: true,
+      enumerable: true,
+      get(): AbortSignal {
         return ctx.signal;
       },
-    };
-    return { ...this.#extra, mcpReq };
+    });
+    return this.#extra;
   }
 }
 
