@@ -1,4 +1,8 @@
-// A Streamable HTTP MCP host on 127.0.0.1: one McpServer and transport per session, all behind one guard.
+/**
+ * A Streamable HTTP MCP host on 127.0.0.1: one McpServer and transport per session, created by the
+ * caller's factory (which installs the guard on each). Used by the examples, the demo, the tests and the
+ * benchmarks.
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,8 +10,13 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
+/** A running host. */
 export interface HttpHost {
+  /** The MCP endpoint. */
   readonly url: URL;
+  /** Sessions open now. */
+  readonly sessions: number;
+  /** Closes every session's server and the HTTP server. */
   close(): Promise<void>;
 }
 
@@ -17,6 +26,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return chunks.length === 0 ? undefined : JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+/**
+ * Starts the host on a free port of 127.0.0.1.
+ *
+ * @param createServerForSession - makes the McpServer of a new session
+ * @returns the running host
+ */
 export async function startHttpHost(createServerForSession: () => McpServer): Promise<HttpHost> {
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
 
@@ -57,6 +72,9 @@ export async function startHttpHost(createServerForSession: () => McpServer): Pr
   const { port } = http.address() as AddressInfo;
   return {
     url: new URL(`http://127.0.0.1:${port}/mcp`),
+    get sessions() {
+      return sessions.size;
+    },
     async close() {
       for (const { server } of sessions.values()) await server.close();
       sessions.clear();
