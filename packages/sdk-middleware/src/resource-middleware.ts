@@ -127,6 +127,9 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
   const middleware = async function resourceGuard(ctx, next): Promise<ToolCallResult> {
     // A call of a tool the server does not know is the SDK's to refuse; it is not tracked.
     if (!ctx.server.isRegistered(ctx.toolName)) return next();
+    // A task-augmented call (SDK v1 task store) returns its task at once while the work goes on in the
+    // background: ending the call there would close the task's resources. Not tracked yet (documented).
+    if (ctx.taskRequested && ctx.sdkMajor === 1) return next();
     const sdkSignal = sdkSignalOf(ctx);
     let call: ToolCall;
     try {

@@ -53,6 +53,10 @@ class DispatchContext implements ToolCallContext {
     this.requestId = typeof id === 'string' || typeof id === 'number' ? id : String(id);
   }
 
+  get taskRequested(): boolean {
+    return isObject(this.#params.task);
+  }
+
   get arguments(): Readonly<Record<string, unknown>> | undefined {
     const args = this.#params.arguments;
     return isObject(args) ? args : undefined;

@@ -54,6 +54,8 @@ export interface ToolCallContext {
   readonly sdkMajor: 1 | 2;
   /** The server the call came to. */
   readonly server: MiddlewareServer;
+  /** True for a task-augmented call (`params.task`): the handler returns a task while the work goes on. */
+  readonly taskRequested: boolean;
   /**
    * The signal the tool handler will see. It starts as the SDK's (client cancel, transport close);
    * a middleware may replace it with {@link ToolCallContext.useSignal}.
