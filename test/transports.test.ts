@@ -152,9 +152,7 @@ describe.each(['v1', 'v2'] as const)('stdio, SDK %s: the server in a child proce
     closers.push(() => client.close());
     return client;
   }
-  async function inspect(
-    client: Client,
-  ): Promise<{
+  async function inspect(client: Client): Promise<{
     fds: number;
     snapshot: {
       inFlight: number;
