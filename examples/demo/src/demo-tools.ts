@@ -1,12 +1,31 @@
-// The demo server's tools: ordinary work, an in-band error, a crash and a slow call.
-import { readFile } from 'node:fs/promises';
+// The demo server's tools: ordinary work, and one misbehaving tool per capability the guard shows.
+import { spawn } from 'node:child_process';
+import { open, readFile, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { getCallContext } from '@mcp-resource-guard/sdk-middleware';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function registerDemoTools(server: McpServer, dataFile: string): void {
+function burn(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // CPU work
+  }
+}
+
+/** What the demo's tools need from the demo. */
+export interface DemoEnvironment {
+  /** A file the tools read. */
+  readonly dataFile: string;
+  /** A TCP port on 127.0.0.1 that accepts connections. */
+  readonly peerPort: number;
+}
+
+export function registerDemoTools(server: McpServer, env: DemoEnvironment): void {
   server.registerTool(
     'echo',
     { description: 'Echoes a message', inputSchema: { message: z.string() } },
@@ -14,40 +33,110 @@ export function registerDemoTools(server: McpServer, dataFile: string): void {
   );
   server.registerTool(
     'sum',
-    {
-      description: 'Adds numbers',
-      inputSchema: { values: z.array(z.number()) },
-      outputSchema: { sum: z.number() },
-    },
+    { description: 'Adds numbers', inputSchema: { values: z.array(z.number()) }, outputSchema: { sum: z.number() } },
     ({ values }) => {
       const sum = values.reduce((a, b) => a + b, 0);
       return { ...text(String(sum)), structuredContent: { sum } };
     },
   );
-  server.registerTool('read_data', { description: 'Reads the demo data file' }, async () => {
+  server.registerTool('read_data', { description: 'Reads the data file' }, async () => {
     const ctx = getCallContext();
-    const content = await readFile(dataFile, { encoding: 'utf8', signal: ctx.signal });
-    return text(`${ctx.toolName} (call ${ctx.callId}) read ${content.length} bytes`);
+    const content = await readFile(env.dataFile, { encoding: 'utf8', signal: ctx.signal });
+    return text(`read ${content.length} bytes`);
   });
   server.registerTool('flaky', { description: 'Reports a failure in-band' }, () => ({
     ...text('upstream unavailable'),
     isError: true,
   }));
-  server.registerTool('crash', { description: 'Throws' }, () => {
-    throw new Error('the tool crashed');
-  });
+
   server.registerTool(
-    'sleep',
-    { description: 'Waits, honouring cancellation', inputSchema: { ms: z.number().int().min(0).max(5000) } },
-    async ({ ms }, extra) => {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, ms);
-        extra.signal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          reject(extra.signal.reason);
-        });
-      });
-      return text(`slept ${ms} ms`);
+    'leaky',
+    { description: 'Leaves a file, a socket, timers, a child process and a temp dir open' },
+    async () => {
+      await open(env.dataFile, 'r');
+      const socket = connect(env.peerPort, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      setTimeout(() => {}, 60_000);
+      setInterval(() => {}, 1000);
+      spawn('sleep', ['60'], { stdio: 'ignore' });
+      await writeFile(join(getCallContext().tempDir(), 'scratch.bin'), Buffer.alloc(256 * 1024));
+      return text('done (and forgot to close everything)');
     },
   );
+
+  server.registerTool('cpu_hog', { description: 'Burns CPU in slices until stopped' }, async (extra) => {
+    for (let i = 0; i < 400 && !extra.signal.aborted; i++) {
+      burn(20);
+      await new Promise((r) => setImmediate(r));
+    }
+    return text('finished burning');
+  });
+
+  server.registerTool('memory_hog', { description: 'Allocates until stopped' }, async (extra) => {
+    const hoard: Buffer[] = [];
+    for (let i = 0; i < 100 && !extra.signal.aborted; i++) {
+      hoard.push(Buffer.alloc(4 * 1024 * 1024, i));
+      burn(2);
+      await sleep(15);
+    }
+    return text(`held ${hoard.length * 4} MiB`);
+  });
+
+  server.registerTool('slow', { description: 'Takes 10 s and ignores cancellation' }, async () => {
+    // Work the guard cannot see: it does not honour the signal.
+    for (let i = 0; i < 100; i++) {
+      burn(1);
+      await sleepShared(100);
+    }
+    return text('finally done');
+  });
+
+  server.registerTool('burst', { description: 'Holds a file for 600 ms' }, async () => {
+    const file = await open(env.dataFile, 'r');
+    await sleep(600);
+    await file.close();
+    return text('held a file');
+  });
+
+  server.registerTool(
+    'greedy',
+    {
+      description: 'Opens as many files as asked, all at once',
+      inputSchema: { files: z.number().int().min(0).max(50) },
+    },
+    async ({ files }) => {
+      const { openSync } = await import('node:fs');
+      for (let i = 0; i < files; i++) openSync(env.dataFile, 'r');
+      await sleep(150);
+      return text(`opened ${files} files`);
+    },
+  );
+
+  server.registerTool('wait', { description: 'Waits until cancelled, holding a file' }, async (extra) => {
+    await open(env.dataFile, 'r');
+    await new Promise((resolve) => extra.signal.addEventListener('abort', resolve));
+    return text('cancelled');
+  });
+
+  server.registerTool('block_loop', { description: 'Blocks the event loop for 400 ms' }, () => {
+    burn(400);
+    return text('unblocked');
+  });
 }
+
+/** A sleep outside the call's resources (a shared timer), as unseen library work would be. */
+function sleepShared(ms: number): Promise<void> {
+  return new Promise((resolve) => sharedTimers.push({ at: performance.now() + ms, resolve }));
+}
+
+const sharedTimers: { at: number; resolve: () => void }[] = [];
+setInterval(() => {
+  const now = performance.now();
+  for (let i = sharedTimers.length - 1; i >= 0; i--) {
+    const timer = sharedTimers[i];
+    if (timer !== undefined && timer.at <= now) {
+      sharedTimers.splice(i, 1);
+      timer.resolve();
+    }
+  }
+}, 20).unref();

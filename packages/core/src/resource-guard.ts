@@ -151,6 +151,8 @@ export class ResourceGuard {
   readonly #stopWatchdog: (() => void) | undefined;
   readonly #tempDirs = new WeakMap<ToolCall, string>();
   readonly #shared = new HandleRegistry();
+  /** The last calls to end (id → tool), kept while the watchdog runs: a block is reported after its call ended. */
+  readonly #recentCalls = new Map<string, string>();
   #tempRoot: string | undefined;
   #nextId = 0;
   #internalErrors = 0;
@@ -620,6 +622,7 @@ export class ResourceGuard {
   #blocked(block: LoopBlock): void {
     let tool: string | undefined;
     if (block.callId !== undefined) {
+      tool = this.#recentCalls.get(block.callId);
       for (const set of [this.#inFlight, this.#orphans]) {
         for (const call of set) if (call.callId === block.callId) tool = call.toolName;
       }
@@ -945,8 +948,10 @@ export class ResourceGuard {
     const usage = call.ended ? undefined : call.usage();
     for (const [name, limit] of ToolRecord.entriesOf(call.limits)) {
       const resource = LIMITED_RESOURCE[name];
-      // An orphaned handler (the call ended, its handler runs on) is held only against the time limit.
-      if (usage === undefined && resource !== 'executionTimeMs') continue;
+      // An orphaned handler (the call ended, its handler runs on) is held only against the time limit,
+      // and only while it shows it is still running (CPU or handles after the end): a handler whose
+      // pending work the cleanup closed may never settle, and is then no threat.
+      if (usage === undefined && (resource !== 'executionTimeMs' || !call.activeAfterEnd)) continue;
       const value = usage === undefined ? now - call.startedAt : usage[resource];
       call.trackers ??= new Map();
       const tracker = this.#observe(call.trackers, name, value, limit);
@@ -1303,6 +1308,10 @@ export class ResourceGuard {
     } catch (error) {
       this.reportInternalError('finish', error);
     }
+    if (this.#stopWatchdog !== undefined) {
+      this.#recentCalls.set(call.callId, call.toolName);
+      if (this.#recentCalls.size > 64) this.#recentCalls.delete(this.#recentCalls.keys().next().value as string);
+    }
     this.#events.emit('call', record);
     const stopped = call.stopCause !== undefined;
     if (call.holdsHandles || stopped) {
@@ -1323,7 +1332,9 @@ export class ResourceGuard {
     tool.history.add(record.peak);
     const failed = record.outcome === 'thrown' || record.outcome === 'timeout' || record.outcome === 'limit';
     tool.lastCallFailed = failed;
-    const clean = record.outcome === 'ok' && !call.holdsHandles;
+    // Recovery asks whether the tool works again: the call succeeded (what it leaks itself is a leak,
+    // counted as such, not a failed recovery).
+    const clean = record.outcome === 'ok';
     // Recovery: the first call after a cleanup or emergency decides.
     const breaker = tool.breaker;
     if (breaker?.probe === call) {

@@ -167,6 +167,8 @@ export class ToolCall implements CallContext {
   #onStop: ((reason: unknown) => void) | undefined;
   #record: CallRecord | undefined;
   #handlerRunning = false;
+  #cpuAtEnd = 0;
+  #lateHandles = 0;
   /** Settles when the call's end-of-call cleanup has finished. */
   settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
 
@@ -234,6 +236,14 @@ export class ToolCall implements CallContext {
   get handles(): HandleRegistry {
     this.#registry ??= new HandleRegistry();
     return this.#registry;
+  }
+
+  /**
+   * For a call that has ended while its handler runs on: whether the handler shows it is still running
+   * (it used CPU or opened handles after the end).
+   */
+  get activeAfterEnd(): boolean {
+    return this.#record !== undefined && (this.cpuTimeMs > this.#cpuAtEnd + 1 || this.#lateHandles > 0);
   }
 
   /** Whether the call holds any handle (without creating the registry). */
@@ -365,7 +375,10 @@ export class ToolCall implements CallContext {
     const handle = registry.add(kind, closer, label);
     if (registry.fileHandles > this.#peakFiles) this.#peakFiles = registry.fileHandles;
     if (registry.networkConnections > this.#peakNetwork) this.#peakNetwork = registry.networkConnections;
-    if (this.#record !== undefined) this.#owner.lateHandle(this, handle);
+    if (this.#record !== undefined) {
+      this.#lateHandles++;
+      this.#owner.lateHandle(this, handle);
+    }
     return handle;
   }
 
@@ -462,6 +475,7 @@ export class ToolCall implements CallContext {
       this.#onUpstreamAbort = undefined;
     }
     this.#onStop = undefined;
+    this.#cpuAtEnd = this.cpuTimeMs;
     this.#record = this.#owner.finish(this, outcome);
     return this.#record;
   }
