@@ -270,3 +270,64 @@ describe.each(['v1', 'v2'] as const)('emergency deactivation, SDK %s', (variant)
     expect(snap?.cleanups.handlesSurvived).toBe(0);
   });
 });
+
+describe('robustness of the middleware', () => {
+  it('runs the call untracked when the guard fails internally, and counts the failure', async () => {
+    const real = resourceMiddleware({ watchdog: false });
+    // Fault injection into our own guard: admission throws something that is not a refusal.
+    const broken = new Proxy(real.guard, {
+      get(target, key) {
+        if (key === 'tryAdmit') {
+          return () => {
+            throw new Error('guard bug');
+          };
+        }
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const guard = resourceMiddleware({ guard: broken });
+    const server = new McpServerV1({ name: 's', version: '1' });
+    withMiddleware(server).use(guard);
+    server.registerTool('t', {}, () => text('still served'));
+    const [a, b] = InMemoryV1.createLinkedPair();
+    const client = new ClientV1({ name: 'c', version: '1' });
+    await server.connect(b);
+    await client.connect(a);
+    closers.push(
+      () => real.close(),
+      () => server.close(),
+      () => client.close(),
+    );
+    expect(await client.callTool({ name: 't' })).toEqual(text('still served'));
+    expect(real.snapshot().internalErrors).toBe(1);
+    expect(real.guard.audit().some((e) => e.action === 'internal_error' && e.detail?.includes('guard bug'))).toBe(true);
+  });
+
+  it('works on the SDK v2 low-level Server', async () => {
+    const { Server } = await import('@modelcontextprotocol/server');
+    const server = new Server({ name: 's', version: '1' }, { capabilities: { tools: {} } });
+    server.setRequestHandler('tools/list', () => ({ tools: [] }));
+    server.setRequestHandler('tools/call', async (request) => {
+      await open(FILE, 'r');
+      return text(`called ${request.params.name}`);
+    });
+    const guard = resourceMiddleware({ watchdog: false });
+    withMiddleware(server).use(guard);
+    const [a, b] = InMemoryV2.createLinkedPair();
+    const client = new ClientV2({ name: 'c', version: '1' });
+    await server.connect(b);
+    await client.connect(a);
+    closers.push(
+      () => guard.close(),
+      () => server.close(),
+      () => client.close(),
+    );
+    expect(await client.callTool({ name: 'anything' })).toEqual(text('called anything'));
+    expect(guard.snapshot().tools.anything).toMatchObject({
+      calls: 1,
+      leaks: { calls: 1 },
+      cleanups: { handlesSurvived: 0 },
+    });
+  });
+});
