@@ -1202,7 +1202,8 @@ export class ResourceGuard {
     const record = ctx.scope === 'process' ? this.#process : this.#sessions.get(ctx.sessionId ?? '');
     if (record === undefined) return;
     record.blockedUntil = now + coolDownMs;
-    const stoppedCalls = this.#stopAll(record.calls, 'emergency', reasonFor);
+    // The process's calls are all calls in flight (the process record keeps no set of its own).
+    const stoppedCalls = this.#stopAll(ctx.scope === 'process' ? this.#inFlight : record.calls, 'emergency', reasonFor);
     const resource = LIMITED_RESOURCE[ctx.limitName];
     const entry: Omit<AuditEntry, 'time'> = {
       action: 'emergency',

@@ -371,3 +371,52 @@ describe('robustness', () => {
     call.end('timeout');
   });
 });
+
+describe('process scope', () => {
+  it('at a process-scope emergency, stops every call and refuses new ones for the cool-down', async () => {
+    const { time, guard, events } = setup({
+      processLimits: { maxFileHandles: 4 }, // the process has more descriptors open than that already
+      emergency: { coolDownMs: 500 },
+    });
+    const a = await guard.admit({ toolName: 'a' });
+    const b = await guard.admit({ toolName: 'b' });
+    time.advance(20);
+    // The cleanup level stops the largest call; the emergency stops the rest.
+    expect(events.emergency?.[0]).toMatchObject({ scope: 'process', resource: 'fileHandles', stoppedCalls: 1 });
+    expect([a.stopCause, b.stopCause].sort()).toEqual(['emergency', 'limit']);
+    a.end('limit');
+    b.end('limit');
+    const refused = await guard.admit({ toolName: 'c' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'THROTTLED', data: { scope: 'process' } });
+  });
+
+  it('with exitProcess, exits with the configured code after one synchronous audit line', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const core = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      import { createResourceGuard } from ${JSON.stringify(core)};
+      const guard = createResourceGuard({
+        processLimits: { maxFileHandles: 4 },
+        emergency: { exitProcess: true, exitCode: 75 },
+        sampling: { activeMs: 10 },
+        watchdog: false,
+      });
+      await guard.admit({ toolName: 'x' });
+      setTimeout(() => process.stdout.write('survived'), 2000);
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(75);
+    expect(result.stdout).toBe('');
+    const line = JSON.parse(result.stderr.trim().split('\n').at(-1) ?? '{}') as {
+      action?: string;
+      scope?: string;
+      detail?: string;
+    };
+    expect(line).toMatchObject({ action: 'emergency', scope: 'process' });
+    expect(line.detail).toMatch(/exiting with code 75/);
+  });
+});
