@@ -40,7 +40,14 @@ import {
 } from './metric-names.js';
 import { MCP_DURATION_BUCKETS, METRIC_MCP_SERVER_OPERATION_DURATION } from './semantic-conventions.js';
 
-/** The instruments, by role. */
+/**
+ * The instruments, by role.
+ *
+ * @example
+ * ```ts
+ * instruments.callCpuTime.record(0.012, { 'gen_ai.tool.name': 'search' });
+ * ```
+ */
 export interface GuardInstruments {
   readonly operationDuration: Histogram;
   readonly callCpuTime: Histogram;
