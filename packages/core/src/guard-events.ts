@@ -175,7 +175,7 @@ export interface BlockedEvent {
  * ```
  */
 export interface GuardEvents {
-  /** A call ended (any outcome). */
+  /** A call ended (any outcome), or was refused at admission (outcome `rejected`, zero usage). */
   call: CallRecord;
   limit: LimitEvent;
   throttle: ThrottleEvent;

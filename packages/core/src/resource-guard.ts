@@ -29,7 +29,7 @@ import { createCallTempDir, prepareTempRoot, tempDirCloser, tempStorageSource } 
 import { type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 import { LIMITED_RESOURCE, type LimitName, narrowLimits, type ResourceLimits } from './resource-limits.js';
 import { processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
-import { RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resource-usage.js';
+import { RESOURCE_NAMES, type ResourceName, type ResourceUsage, ZERO_USAGE } from './resource-usage.js';
 import { type CallOwner, type CallRecord, type StartCallInit, ToolCall } from './tool-call.js';
 import { ToolRecord, type ToolSnapshot } from './tool-record.js';
 import type { ToolState } from './tool-state.js';
@@ -155,6 +155,7 @@ export class ResourceGuard {
   readonly #recentCalls = new Map<string, string>();
   #tempRoot: string | undefined;
   #nextId = 0;
+  #nextRejected = 0;
   #internalErrors = 0;
   #closed = false;
   #tickAt = Number.POSITIVE_INFINITY;
@@ -382,7 +383,7 @@ export class ResourceGuard {
     try {
       this.#checkAvailable(tool, init.sessionId, now);
     } catch (error) {
-      this.#rejected(tool, init.sessionId, error);
+      this.#rejected(tool, init.sessionId, error, init);
       throw error;
     }
     const session = init.sessionId === undefined ? undefined : this.#sessionRecord(init.sessionId);
@@ -401,7 +402,7 @@ export class ResourceGuard {
       this.#checkAvailable(tool, init.sessionId, this.#o.clock.now());
     } catch (error) {
       for (let i = 0; i < entered; i++) (gates[i] as AdmissionGate).leave();
-      this.#rejected(tool, init.sessionId, error);
+      this.#rejected(tool, init.sessionId, error, init);
       if (session !== undefined && session.calls.size === 0) this.#maybeDropSession(session);
       throw error;
     }
@@ -784,11 +785,27 @@ export class ResourceGuard {
     });
   }
 
-  #rejected(tool: ToolRecord, sessionId: string | undefined, error: unknown): void {
+  #rejected(tool: ToolRecord, sessionId: string | undefined, error: unknown, init?: StartCallInit): void {
     const data = ResourceGuardError.is(error) ? error.data : undefined;
     // A tool its owner disabled or removed is not refused by the guard's limits: no rejection to count.
     if (data?.cause === 'owner' || data?.cause === 'removed') return;
     tool.rejected++;
+    if (this.#events.has('call')) {
+      // A refused call is still a call the client made: it gets a record, with outcome `rejected`.
+      const now = this.#o.clock.now();
+      this.#events.emit('call', {
+        callId: `rejected-${++this.#nextRejected}`,
+        toolName: tool.name,
+        sessionId,
+        requestId: init?.requestId,
+        outcome: 'rejected',
+        usage: ZERO_USAGE,
+        peak: ZERO_USAGE,
+        leaked: NO_HANDLES,
+        startedAt: now,
+        endedAt: now,
+      });
+    }
     const code = ResourceGuardError.is(error) ? error.code : undefined;
     const scope = (data?.scope as GateScope | undefined) ?? 'tool';
     const retryAfterMs = typeof data?.retryAfterMs === 'number' ? data.retryAfterMs : undefined;

@@ -163,6 +163,7 @@ export class ToolCall implements CallContext {
   #peakFiles = 0;
   #peakNetwork = 0;
   #peakMemory = 0;
+  #peakTemp = 0;
   #stopReason: unknown;
   #onStop: ((reason: unknown) => void) | undefined;
   #record: CallRecord | undefined;
@@ -293,6 +294,7 @@ export class ToolCall implements CallContext {
   measure(resource: MeasuredResource, value: number): void {
     this[resource] = value;
     if (resource === 'memoryMb' && value > this.#peakMemory) this.#peakMemory = value;
+    else if (resource === 'tempStorageMb' && value > this.#peakTemp) this.#peakTemp = value;
   }
 
   /**
@@ -456,6 +458,7 @@ export class ToolCall implements CallContext {
     const peak: ResourceUsage = {
       ...usage,
       memoryMb: Math.max(usage.memoryMb, this.#peakMemory),
+      tempStorageMb: Math.max(usage.tempStorageMb, this.#peakTemp),
       fileHandles: this.#peakFiles,
       networkConnections: this.#peakNetwork,
     };
