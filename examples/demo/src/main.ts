@@ -14,9 +14,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { registerDemoTools } from './demo-tools.js';
+import { setupMetrics } from './metrics.js';
 import { eventLine, finalReport, toolTable } from './report.js';
 
-const HELP = `Usage: demo [--quiet] [--help]
+const HELP = `Usage: demo [--quiet] [--prometheus[=PORT]] [--help]
 
 Runs an MCP server behind the resource guard and drives it through one scenario per capability:
 normal calls, leaks of every kind, a CPU hog, a memory hog, a call past its time limit, a burst that gets
@@ -24,8 +25,13 @@ throttled, a tool driven past 150 % into emergency deactivation and back, a clie
 closing with work in flight, and a blocked event loop. Prints the guard's events as they happen and a
 report at the end; exits 1 if any scenario did not behave as specified.
 
-  --quiet   print only the scenario results and the report
-  --help    this text`;
+  --quiet               print only the scenario results and the report
+  --prometheus[=PORT]   also serve the guard's OpenTelemetry metrics for Prometheus on 127.0.0.1:PORT
+                        (default 9464), and keep serving for 30 s after the scenarios (Ctrl-C ends it)
+  --help                this text
+
+Metrics go to the terminal report by default; with the standard OTEL_EXPORTER_OTLP_ENDPOINT variable set,
+they are also exported over OTLP/HTTP.`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const textOf = (r: unknown) => ((r as { content?: { text?: string }[] }).content?.[0]?.text ?? '').slice(0, 110);
@@ -36,6 +42,15 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const quiet = argv.includes('--quiet');
+  const promArg = argv.find((a) => a === '--prometheus' || a.startsWith('--prometheus='));
+  const prometheusPort = promArg === undefined ? undefined : Number(promArg.split('=')[1] ?? 9464);
+  if (
+    prometheusPort !== undefined &&
+    !(Number.isInteger(prometheusPort) && prometheusPort > 0 && prometheusPort < 65536)
+  ) {
+    console.error(`--prometheus: not a port: ${promArg}`);
+    return 2;
+  }
   const dir = await mkdtemp(join(tmpdir(), 'mcp-resource-guard-demo-'));
   const dataFile = join(dir, 'data.txt');
   await writeFile(dataFile, 'x'.repeat(4096));
@@ -63,6 +78,8 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!quiet && line !== undefined) console.log(`  · ${line}`);
     });
   }
+  const metrics = setupMetrics(guard, prometheusPort);
+  for (const destination of metrics.destinations) console.log(destination);
   const host = await startHttpHost(() => {
     const server = withMiddleware(new McpServer({ name: 'demo-server', version: '1.0.0' }));
     server.use(guard);
@@ -251,6 +268,11 @@ async function main(argv: readonly string[]): Promise<number> {
   console.log('\nPer tool:\n');
   console.log(toolTable(snapshot));
   console.log(`\n${finalReport(snapshot, guard.guard.audit())}`);
+  if (prometheusPort !== undefined) {
+    console.log(`\nServing metrics at http://127.0.0.1:${prometheusPort}/metrics for 30 s (Ctrl-C ends it).`);
+    await sleep(30_000);
+  }
+  await metrics.shutdown();
   await guard.close();
   await new Promise((r) => peer.close(r));
   await rm(dir, { recursive: true, force: true });
