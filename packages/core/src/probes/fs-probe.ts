@@ -58,6 +58,18 @@ function adoptStreamDescriptor(stream: NodeJS.EventEmitter): void {
   });
 }
 
+/** Wraps `fs.createReadStream` / `createWriteStream`: the stream is the call's handle, not its descriptor. */
+function streamFactory(create: AnyFn): AnyFn {
+  return function createStream(this: unknown, ...args: unknown[]): unknown {
+    const stream = create.apply(this, args as never[]) as fs.ReadStream;
+    if (attribute(stream, 'file', streamCloser(stream), pathLabel(args[0]))) {
+      adoptStreamDescriptor(stream);
+      stream.once('close', () => release(stream));
+    }
+    return stream;
+  };
+}
+
 /**
  * Installs the file probe; returns the function that uninstalls it.
  *
@@ -112,22 +124,8 @@ export function installFsProbe(): () => void {
       }
       return handle;
     },
-    createReadStream: function createReadStream(this: unknown, ...args: unknown[]): fs.ReadStream {
-      const stream = (original.createReadStream as AnyFn).apply(this, args as never[]) as fs.ReadStream;
-      if (attribute(stream, 'file', streamCloser(stream), pathLabel(args[0]))) {
-        adoptStreamDescriptor(stream);
-        stream.once('close', () => release(stream));
-      }
-      return stream;
-    },
-    createWriteStream: function createWriteStream(this: unknown, ...args: unknown[]): fs.WriteStream {
-      const stream = (original.createWriteStream as AnyFn).apply(this, args as never[]) as fs.WriteStream;
-      if (attribute(stream, 'file', streamCloser(stream), pathLabel(args[0]))) {
-        adoptStreamDescriptor(stream);
-        stream.once('close', () => release(stream));
-      }
-      return stream;
-    },
+    createReadStream: streamFactory(original.createReadStream as AnyFn),
+    createWriteStream: streamFactory(original.createWriteStream as AnyFn),
     watch: function watch(this: unknown, ...args: unknown[]): fs.FSWatcher {
       const watcher = (original.watch as AnyFn).apply(this, args as never[]) as fs.FSWatcher;
       if (attribute(watcher, 'watcher', watcherCloser(watcher), pathLabel(args[0]))) {
