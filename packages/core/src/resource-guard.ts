@@ -963,7 +963,9 @@ export class ResourceGuard {
       return;
     }
     const usage = call.ended ? undefined : call.usage();
-    for (const [name, limit] of ToolRecord.entriesOf(call.limits)) {
+    // The tool's pairs unless the tool's limits changed (adaptive mode) since the call was admitted.
+    const entries = call.limits === tool.limits ? tool.limitEntries : ToolRecord.entriesOf(call.limits);
+    for (const [name, limit] of entries) {
       const resource = LIMITED_RESOURCE[name];
       // An orphaned handler (the call ended, its handler runs on) is held only against the time limit,
       // and only while it shows it is still running (CPU or handles after the end): a handler whose
