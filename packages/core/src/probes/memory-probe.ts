@@ -5,6 +5,7 @@
  * Child processes the call started are measured exactly (their RSS, from pidusage), and so is their CPU.
  */
 
+import { getHeapStatistics } from 'node:v8';
 import pidusage from 'pidusage';
 import type { ToolCall } from '../tool-call.js';
 import type { UsageSource } from '../usage-source.js';
@@ -66,8 +67,9 @@ export function memorySource(options: { children: boolean }): UsageSource {
   return {
     name: 'memory',
     sample(calls) {
-      const usage = process.memoryUsage();
-      const total = usage.heapUsed + usage.external;
+      // v8.getHeapStatistics() costs ~0.3 µs, process.memoryUsage() ~15 µs (it also reads RSS).
+      const heap = getHeapStatistics();
+      const total = heap.used_heap_size + heap.external_memory;
       const growth = lastTotal === undefined ? 0 : total - lastTotal;
       lastTotal = total;
       let cpuSum = 0;
