@@ -1,6 +1,8 @@
 /** BENCHMARKS.md: a hand-written intro, then tables generated from every results file, between markers. */
 
 import { readFile, writeFile } from 'node:fs/promises';
+import { figureSections } from './figures-md.js';
+import { table } from './md-table.js';
 import type { ResultsFile } from './results.js';
 import { isNotMeasured, isOverhead, type NotMeasured, type OverheadResult, type ScenarioResult } from './scenario.js';
 import type { Spread } from './stats.js';
@@ -32,19 +34,6 @@ const micros = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toF
 const ratio = (n: number): string => n.toFixed(3);
 const quartiles = (s: Spread, f: (n: number) => string): string => `${f(s.p25)} to ${f(s.p75)}`;
 const major = (file: ResultsFile): string => file.environment.node.replace(/^v/, '').split('.')[0] ?? '?';
-
-/** Display width in columns; every character we print is one column wide. */
-const width = (text: string): number => [...text].length;
-
-/** A markdown table with padded columns, formatted as Biome formats markdown (so `biome check` passes). */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const escaped = [header, ...rows].map((cells) => cells.map((c) => c.replaceAll('|', '\\|')));
-  const widths = header.map((_, i) => Math.max(3, ...escaped.map((cells) => width(cells[i] ?? ''))));
-  const line = (cells: readonly string[]): string =>
-    `| ${widths.map((w, i) => (cells[i] ?? '') + ' '.repeat(w - width(cells[i] ?? ''))).join(' | ')} |`;
-  const [head = [], ...body] = escaped;
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
-}
 
 function runsTable(files: readonly ResultsFile[]): string {
   return table(
@@ -136,6 +125,21 @@ function settingsTable(
   return table(['scenario', 'what', 'calls in flight', 'per child: warm-up, timed batches', 'rounds'], rows);
 }
 
+function figureScenariosTable(
+  files: readonly ResultsFile[],
+  names: readonly string[],
+  descriptions: ReadonlyMap<string, string>,
+): string {
+  const rows: string[][] = [];
+  for (const name of names) {
+    const newest = [...files].reverse().find((f) => f.scenarios[name] !== undefined);
+    if (newest === undefined) continue;
+    if (leaves(name, newest.scenarios[name]!).some(([, leaf]) => isOverhead(leaf))) continue;
+    rows.push([name, descriptions.get(name) ?? '']);
+  }
+  return table(['scenario', 'what (method notes with each table below)'], rows);
+}
+
 function pendingTable(
   files: readonly ResultsFile[],
   names: readonly string[],
@@ -179,6 +183,8 @@ export function renderResults(files: readonly ResultsFile[], descriptions: Reado
     '',
     settingsTable(files, names, descriptions),
     '',
+    figureScenariosTable(files, names, descriptions),
+    '',
     '## Overhead of the guard per tool call',
     '',
     'Medians over rounds; in brackets the interquartile range (p25 to p75) over rounds. "guarded/bare" is guarded',
@@ -189,12 +195,31 @@ export function renderResults(files: readonly ResultsFile[], descriptions: Reado
     '',
     overheadTable(files, names),
     '',
-    '## Not measured yet',
+    figureSections(files),
+    ...pendingSection(files, names, descriptions),
+  ]
+    .join('\n')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd();
+}
+
+function pendingSection(
+  files: readonly ResultsFile[],
+  names: readonly string[],
+  descriptions: ReadonlyMap<string, string>,
+): string[] {
+  const pending = pendingTable(files, names, descriptions);
+  // A table with a header and separator only: nothing is waiting.
+  if (pending.split('\n').length <= 2) return [];
+  return [
     '',
-    'These appear in the results files as `{ "value": null, "reason": ... }` until the feature they need exists.',
+    '## Not measured',
     '',
-    pendingTable(files, names, descriptions),
-  ].join('\n');
+    'These appear in the results files as `{ "value": null, "reason": ... }`: the product cannot produce them (yet).',
+    '',
+    pending,
+  ];
 }
 
 /**

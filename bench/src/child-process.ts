@@ -3,7 +3,16 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { machineBusyMicros } from './machine-load.js';
-import type { ChildRequest, ChildResult, VariantSample } from './scenario.js';
+import type {
+  ChildRequest,
+  ChildResult,
+  JsonObject,
+  TaskEnvelope,
+  TaskOptions,
+  TaskRequest,
+  TaskResult,
+  VariantSample,
+} from './scenario.js';
 
 /** The child entry point, next to this file in dist/. */
 const CHILD_SCRIPT = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -92,6 +101,83 @@ export function runChildProcess(request: ChildRequest, options: ChildOptions = {
       }
       try {
         resolve(withBackground(parseSample(request, Buffer.concat(chunks).toString('utf8'))));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+function parseEnvelope(request: TaskRequest, stdout: string): TaskEnvelope {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`task ${request.scenario}/${request.task} printed no JSON on stdout: ${stdout.slice(0, 200)}`);
+  }
+  const e = parsed as Partial<TaskEnvelope>;
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    typeof e.result !== 'object' ||
+    e.result === null ||
+    typeof e.processCpuMicros !== 'number'
+  ) {
+    throw new Error(`task ${request.scenario}/${request.task} answered an unexpected shape: ${stdout.slice(0, 200)}`);
+  }
+  return { result: e.result as JsonObject, processCpuMicros: e.processCpuMicros };
+}
+
+/**
+ * Starts `node [options] dist/child.js --task '<request JSON>'` with the runner's own Node binary,
+ * waits for it to exit, and parses the one JSON object it prints. The child's stderr goes to ours.
+ * Also estimates how much other work the machine did meanwhile, as {@link runChildProcess} does.
+ *
+ * @param request - the scenario, task and parameters
+ * @param options - Node options and time limit
+ * @param baseNodeOptions - Node options given to every child (from the command line)
+ * @returns the task's result, the other load, and the child's wall time
+ * @throws when the child fails, times out or answers something else
+ */
+export function runTaskProcess(
+  request: TaskRequest,
+  options: TaskOptions = {},
+  baseNodeOptions: readonly string[] = [],
+): Promise<TaskResult> {
+  const { nodeOptions = [], timeoutMs = 300_000 } = options;
+  const busyBefore = machineBusyMicros();
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...baseNodeOptions, ...nodeOptions, CHILD_SCRIPT, '--task', JSON.stringify(request)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`task ${request.scenario}/${request.task} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        reject(new Error(`task ${request.scenario}/${request.task} exited with ${signal ?? `code ${code}`}`));
+        return;
+      }
+      try {
+        const envelope = parseEnvelope(request, Buffer.concat(chunks).toString('utf8'));
+        const busyAfter = machineBusyMicros();
+        const wallMicros = (performance.now() - started) * 1000;
+        const backgroundCores =
+          busyBefore === null || busyAfter === null
+            ? null
+            : Math.round((Math.max(0, busyAfter - busyBefore - envelope.processCpuMicros) / wallMicros) * 100) / 100;
+        resolve({ result: envelope.result, backgroundCores, seconds: Math.round(wallMicros / 1e4) / 100 });
       } catch (error) {
         reject(error);
       }

@@ -7,7 +7,7 @@
 
 import { parseArgs } from 'node:util';
 import { updateBenchmarksMd } from './benchmarks-md.js';
-import { runChildProcess } from './child-process.js';
+import { runChildProcess, runTaskProcess } from './child-process.js';
 import { describeEnvironment, nodeMajor } from './environment.js';
 import {
   BENCHMARKS_MD,
@@ -26,6 +26,7 @@ const USAGE = `usage: node bench/dist/run.js [options]
   --quick                   a smoke test of the harness: 2 short rounds, nothing written
   --child-node-option <opt> pass a Node option to every child (repeatable), e.g. --cpu-prof
   --list                    list the scenarios
+  --render                  only regenerate BENCHMARKS.md from the results files present
   --help                    this text`;
 
 function summaryLines(name: string, result: ScenarioResult): string[] {
@@ -39,6 +40,8 @@ function summaryLines(name: string, result: ScenarioResult): string[] {
     ];
   }
   if (isNotMeasured(result)) return [`${name}: null (${result.reason})`];
+  const value = (result as { value?: unknown }).value;
+  if (typeof value === 'number') return [`${name}: ${value}`];
   return Object.entries(result).flatMap(([part, sub]) => summaryLines(`${name}.${part}`, sub));
 }
 
@@ -49,6 +52,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       'child-node-option': { type: 'string', multiple: true },
       list: { type: 'boolean', default: false },
+      render: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -59,6 +63,14 @@ async function main(): Promise<number> {
   }
   if (values.list) {
     for (const s of scenarios) console.log(`${s.name.padEnd(20)} ${s.description}`);
+    return 0;
+  }
+  const descriptions = new Map(
+    scenarios.flatMap((s) => [[s.name, s.description] as const, ...Object.entries(s.figures ?? {})]),
+  );
+  if (values.render) {
+    await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(), descriptions);
+    console.error(`updated ${BENCHMARKS_MD}`);
     return 0;
   }
   const names = values.scenario ?? scenarios.map((s) => s.name);
@@ -74,7 +86,12 @@ async function main(): Promise<number> {
   const environment = describeEnvironment(REPO_ROOT);
   const log = (message: string): void => console.error(`[bench ${process.version}] ${message}`);
   log(`${environment.cpuModel} × ${environment.cpus}, load ${environment.loadAverage.join(' ')}`);
-  const ctx: RunContext = { quick, log, runChild: (request) => runChildProcess(request, { nodeOptions }) };
+  const ctx: RunContext = {
+    quick,
+    log,
+    runChild: (request) => runChildProcess(request, { nodeOptions }),
+    runTask: (request, options) => runTaskProcess(request, options, nodeOptions),
+  };
 
   const started = performance.now();
   const results: Record<string, ScenarioResult> = {};
@@ -86,7 +103,7 @@ async function main(): Promise<number> {
   log(`done in ${seconds} s`);
 
   for (const [name, result] of Object.entries(results))
-    for (const line of summaryLines(name, result)) console.log(line);
+    for (const line of findScenario(name)?.summarize?.(result) ?? summaryLines(name, result)) console.log(line);
   if (quick) {
     log('--quick: nothing written');
     return 0;
@@ -109,9 +126,6 @@ async function main(): Promise<number> {
   };
   await writeResults(path, file);
   log(`wrote ${path}`);
-  const descriptions = new Map(
-    scenarios.flatMap((s) => [[s.name, s.description] as const, ...Object.entries(s.figures ?? {})]),
-  );
   await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(), descriptions);
   log(`updated ${BENCHMARKS_MD}`);
   return 0;

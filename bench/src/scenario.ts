@@ -118,8 +118,14 @@ export interface ResultGroup {
   readonly [part: string]: ScenarioResult;
 }
 
+/**
+ * Figures of a scenario that is not a bare-vs-guarded comparison (cleanup latency, rates, ...): plain
+ * JSON, with {@link NotMeasured} entries for figures that cannot be produced.
+ */
+export type FigureResult = JsonObject;
+
 /** What a scenario contributes to the results file under its name. */
-export type ScenarioResult = OverheadResult | NotMeasured | ResultGroup;
+export type ScenarioResult = OverheadResult | NotMeasured | ResultGroup | FigureResult;
 
 /**
  * Whether a result is a bare-vs-guarded comparison.
@@ -146,6 +152,41 @@ export function isNotMeasured(result: unknown): result is NotMeasured {
   );
 }
 
+/**
+ * A measurement that is not a bare-vs-guarded timing loop (cleanup latency, leak corpus, CPU
+ * attribution, ...): the child runs the scenario's `task` and prints what it returns.
+ */
+export interface TaskRequest {
+  readonly scenario: string;
+  /** Which task of the scenario (a scenario may have several, e.g. `bare` and `guarded`). */
+  readonly task: string;
+  readonly params: JsonObject;
+}
+
+/** What a child running a task prints on stdout: one JSON object. */
+export interface TaskEnvelope {
+  readonly result: JsonObject;
+  /** CPU time of the whole child process when the task ended, start-up included. */
+  readonly processCpuMicros: number;
+}
+
+/** A task's result, with what the runner saw of the machine while the child ran. */
+export interface TaskResult {
+  readonly result: JsonObject;
+  /** CPU cores other processes kept busy, on average, while the child ran (as for {@link ChildResult}). */
+  readonly backgroundCores: number | null;
+  /** Wall-clock seconds of the child, start-up included. */
+  readonly seconds: number;
+}
+
+/** How a task child is started. */
+export interface TaskOptions {
+  /** Node options for this child, before the script (e.g. `--expose-gc`). */
+  readonly nodeOptions?: readonly string[];
+  /** Killed after this long (default 300 s). */
+  readonly timeoutMs?: number;
+}
+
 /** What the runner gives a scenario. */
 export interface RunContext {
   /** Fewer rounds and shorter batches: a smoke test of the harness, not a measurement. */
@@ -154,6 +195,8 @@ export interface RunContext {
   log(message: string): void;
   /** Runs one variant in a fresh child process and returns its sample. */
   runChild(request: ChildRequest): Promise<ChildResult>;
+  /** Runs one task of a scenario in a fresh child process and returns what it printed. */
+  runTask(request: TaskRequest, options?: TaskOptions): Promise<TaskResult>;
 }
 
 /**
@@ -168,4 +211,8 @@ export interface Scenario {
   readonly figures?: Readonly<Record<string, string>>;
   run(ctx: RunContext): Promise<ScenarioResult>;
   measure?(request: ChildRequest): Promise<VariantSample>;
+  /** Executes in a child started by {@link RunContext.runTask}; returns what the runner gets back. */
+  task?(request: TaskRequest): Promise<JsonObject>;
+  /** Headline lines for the terminal summary (default: bare-vs-guarded lines, or nothing). */
+  summarize?(result: ScenarioResult): string[];
 }

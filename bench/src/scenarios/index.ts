@@ -1,17 +1,31 @@
 /** Every scenario, in the order they run and appear in the results. Add a new one here. */
 
 import type { Scenario } from '../scenario.js';
+import { cleanup } from './cleanup.js';
+import { cpuAttribution } from './cpu-attribution.js';
+import { falsePositiveRate } from './false-positive-rate.js';
+import { leakDetection } from './leak-detection.js';
 import { overheadHttp } from './overhead-http.js';
 import { overheadRealistic } from './overhead-realistic.js';
 import { overheadTrivial } from './overhead-trivial.js';
 import { pendingScenarios } from './pending.js';
+import { reclamationRate } from './reclamation-rate.js';
+import { recoveryRate } from './recovery-rate.js';
+import { sampler } from './sampler.js';
 import { scale } from './scale.js';
 
 export const scenarios: readonly Scenario[] = [
   overheadTrivial,
   overheadRealistic,
   overheadHttp,
+  cleanup,
+  reclamationRate,
+  falsePositiveRate,
+  leakDetection,
+  recoveryRate,
   ...pendingScenarios,
+  cpuAttribution,
+  sampler,
   scale,
 ];
 

@@ -1,9 +1,13 @@
-/** scale: does the guard's cost grow with the number of registered tools? (Sessions and memory: not yet.) */
+/**
+ * scale: does the guard's cost grow with the number of registered tools, or of sessions? And how much
+ * memory does it keep per call in flight?
+ */
 
 import { compareBareGuarded } from '../compare.js';
 import { measureNoopCalls } from '../noop-tools.js';
 import type { LoopSettings, OverheadResult, RunContext, Scenario } from '../scenario.js';
-import { notImplemented } from '../scenario.js';
+import { measureSessionCalls } from '../session-tools.js';
+import { bytesPerCallTask, measureBytesPerCall } from './scale-memory.js';
 
 const NAME = 'scale';
 const FULL: LoopSettings = { warmupMs: 400, batchMs: 150, batches: 8, concurrency: 1 };
@@ -26,6 +30,17 @@ async function withTools(ctx: RunContext, tools: number): Promise<ScaleEntry> {
   return { addedMicros: result.addedMicrosP50, ...result };
 }
 
+async function withSessions(ctx: RunContext, sessions: number): Promise<ScaleEntry> {
+  const result = await compareBareGuarded(ctx, {
+    scenario: NAME,
+    label: `${NAME}.sessions${sessions}`,
+    params: { tools: 1, sessions },
+    loop: ctx.quick ? QUICK : FULL,
+    rounds: ctx.quick ? 2 : 5,
+  });
+  return { addedMicros: result.addedMicrosP50, ...result };
+}
+
 export const scale: Scenario = {
   name: NAME,
   description:
@@ -33,18 +48,21 @@ export const scale: Scenario = {
   figures: {
     'scale.tools1': 'Added µs per call with 1 registered tool.',
     'scale.tools1000': 'Added µs per call with 1000 registered tools, calls cycling through all of them.',
-    'scale.sessions': 'Added µs per call with many concurrent sessions.',
-    'scale.bytesPerCall': 'Memory the guard holds per call in flight.',
+    'scale.sessions1': 'Added µs per call, calls through 1 session (one server and SDK client per session).',
+    'scale.sessions1000': 'Added µs per call, calls cycling through 1000 sessions (one server and SDK client each).',
+    'scale.bytesPerCall': 'Heap the guard holds per call in flight (10 000 calls in flight; target ≤ 2 KB).',
   },
   async run(ctx) {
     const tools1 = await withTools(ctx, 1);
     const tools1000 = await withTools(ctx, 1000);
-    return {
-      tools1,
-      tools1000,
-      sessions: notImplemented('per-session tracking and limits'),
-      bytesPerCall: notImplemented('per-call memory accounting (the memory probe)'),
-    };
+    const sessions1 = await withSessions(ctx, 1);
+    const sessions1000 = await withSessions(ctx, 1000);
+    const bytesPerCall = await measureBytesPerCall(ctx);
+    return { tools1, tools1000, sessions1, sessions1000, bytesPerCall };
   },
-  measure: (request) => measureNoopCalls(request, Number(request.params.tools)),
+  measure: (request) =>
+    request.params.sessions === undefined
+      ? measureNoopCalls(request, Number(request.params.tools))
+      : measureSessionCalls(request, Number(request.params.sessions)),
+  task: (request) => bytesPerCallTask(request),
 };

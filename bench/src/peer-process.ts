@@ -1,0 +1,108 @@
+/**
+ * The peer: servers on 127.0.0.1 in a process of their own, so that the measuring process's descriptor
+ * and handle counts see only the client side of each connection. Started by peer.ts with `fork`; talks
+ * over the IPC channel; exits when its parent disconnects.
+ *
+ * HTTP routes: `/ok` (a short body), `/slow` (headers and part of a body, never finished), `/hang` (no
+ * answer at all). A TCP server and a TLS server (when `openssl` can make a certificate) accept and hold
+ * connections; both end their side when the client ends its own.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+
+/** Messages the peer sends. */
+export type PeerMessage =
+  | { type: 'ready'; http: number; tcp: number; tls: number | null; ca: string | null }
+  | { type: 'reply'; id: number; ok: boolean; error?: string };
+
+/** Messages the peer accepts. */
+export type PeerCommand = { type: 'connect'; id: number; port: number };
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
+  );
+}
+
+function selfSignedCertificate(): { key: string; cert: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'mcp-resource-guard-bench-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function hold(socket: net.Socket): void {
+  socket.on('error', () => {});
+  socket.resume();
+}
+
+async function main(): Promise<void> {
+  const send = (message: PeerMessage): void => {
+    process.send?.(message);
+  };
+  const web = http.createServer((req, res) => {
+    req.resume();
+    res.on('error', () => {});
+    if (req.url === '/slow') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+      return;
+    }
+    if (req.url === '/hang') return;
+    res.end('ok');
+  });
+  web.keepAliveTimeout = 60_000;
+  web.on('clientError', (_e, socket) => socket.destroy());
+  const tcp = net.createServer(hold);
+  const certificate = selfSignedCertificate();
+  const secure = certificate === null ? null : tls.createServer(certificate, hold);
+  secure?.on('tlsClientError', () => {});
+  const [httpPort, tcpPort, tlsPort] = await Promise.all([
+    listen(web),
+    listen(tcp),
+    secure === null ? Promise.resolve(null) : listen(secure),
+  ]);
+  process.on('message', (command: PeerCommand) => {
+    if (command.type !== 'connect') return;
+    const socket = net.connect(command.port, '127.0.0.1');
+    socket.once('connect', () => send({ type: 'reply', id: command.id, ok: true }));
+    socket.once('error', (error) => send({ type: 'reply', id: command.id, ok: false, error: error.message }));
+    hold(socket);
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', http: httpPort, tcp: tcpPort, tls: tlsPort, ca: certificate?.cert ?? null });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
