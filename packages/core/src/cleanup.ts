@@ -7,6 +7,7 @@ import { nativeClearTimeout, nativeSetTimeout } from './native-timers.js';
 /**
  * Why a cleanup ran.
  *
+ * - `end`: the call ended holding only its own temp dir, removed by contract.
  * - `leak`: the call ended (any outcome) still holding handles.
  * - `limit`, `timeout`: the guard stopped the call at a limit.
  * - `cancelled`: the client cancelled, or the transport closed.
@@ -21,6 +22,7 @@ import { nativeClearTimeout, nativeSetTimeout } from './native-timers.js';
  * ```
  */
 export type CleanupReason =
+  | 'end'
   | 'leak'
   | 'limit'
   | 'timeout'

@@ -20,12 +20,19 @@ import type { HandleKind } from './handle-kind.js';
 import { HandleRegistry, type TrackedHandle } from './handle-registry.js';
 import { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 import { levelRank } from './limit-level.js';
+import { nativeSetTimeout } from './native-timers.js';
 import { detach } from './probes/attribution.js';
 import { cpuPercentSource } from './probes/cpu-probe.js';
 import { type LoopBlock, watchLoop } from './probes/loop-watchdog.js';
 import { memorySource } from './probes/memory-probe.js';
 import { acquireProbes } from './probes/probe-set.js';
-import { createCallTempDir, prepareTempRoot, tempDirCloser, tempStorageSource } from './probes/temp-storage.js';
+import {
+  createCallTempDir,
+  prepareTempRoot,
+  removeTempRootIfEmpty,
+  tempDirCloser,
+  tempStorageSource,
+} from './probes/temp-storage.js';
 import { type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 import { LIMITED_RESOURCE, type LimitName, narrowLimits, type ResourceLimits } from './resource-limits.js';
 import { processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
@@ -613,6 +620,7 @@ export class ResourceGuard {
     this.#releaseProbes();
     this.#stopWatchdog?.();
     await Promise.allSettled([...this.#cleanups]);
+    if (this.#tempRoot !== undefined) removeTempRootIfEmpty(this.#tempRoot);
     if (this.#shared.size > 0) {
       await callContextStorage.exit(() =>
         closeHandles(this.#shared.list(), this.#o.cleanup, () => this.#o.clock.now()),
@@ -1293,7 +1301,10 @@ export class ResourceGuard {
     this.#inFlight.delete(call);
     // A handler that outlives its call is watched against the time limit, up to the emergency level.
     if (call.handlerRunning && call.limits.maxExecutionTimeMs !== undefined) this.#orphans.add(call);
-    const leaked = call.holdsHandles ? call.handles.countByKind() : NO_HANDLES;
+    const held = call.holdsHandles ? call.handles.countByKind() : NO_HANDLES;
+    // The call's own temp dir is removed at its end by contract: held, but not a leak.
+    const { temp_dir: _tempDir, ...leaked } = held;
+    const leakedAny = Object.keys(leaked).length > 0;
     const record: CallRecord = {
       callId: call.callId,
       toolName: call.toolName,
@@ -1335,12 +1346,13 @@ export class ResourceGuard {
     this.#events.emit('call', record);
     const stopped = call.stopCause !== undefined;
     if (call.holdsHandles || stopped) {
-      if (call.holdsHandles) {
+      if (leakedAny) {
         tool?.countLeak(leaked);
         this.#emitLeak(call, outcome, leaked, false);
       }
-      const mode = stopped || this.#o.leaks === 'close' ? 'close' : 'report';
-      call.settled = this.#track(this.#cleanup(call, call.stopCause ?? 'leak', mode, tool, outcome));
+      const reason: CleanupReason = call.stopCause ?? (leakedAny ? 'leak' : 'end');
+      const mode = stopped || !leakedAny || this.#o.leaks === 'close' ? 'close' : 'report';
+      call.settled = this.#track(this.#cleanup(call, reason, mode, tool, outcome));
     }
     return record;
   }
@@ -1377,7 +1389,7 @@ export class ResourceGuard {
       tool.recoveryPending = undefined;
       this.#recovery(tool, clean && pending.survived === 0, 'next_call');
     }
-    if (call.stopCause !== undefined || (record.outcome !== 'ok' && call.holdsHandles)) {
+    if (call.stopCause !== undefined || (record.outcome !== 'ok' && Object.keys(record.leaked).length > 0)) {
       tool.recoveryPending = { survived: 0 };
     }
     this.#adapt(tool, call, record);
@@ -1463,13 +1475,29 @@ export class ResourceGuard {
   }
 
   #lateHandle(call: ToolCall, handle: TrackedHandle): void {
-    const outcome = call.record?.outcome ?? 'ok';
-    this.#tools.get(call.toolName)?.countLeak({ [handle.kind]: 1 });
-    this.#emitLeak(call, outcome, { [handle.kind]: 1 }, true);
     if (this.#o.leaks === 'report' && call.stopCause === undefined) return;
-    this.#track(
-      this.#cleanup(call, call.stopCause ?? 'leak', 'close', this.#tools.get(call.toolName), outcome, [handle]),
-    );
+    // Closed after the grace period, if it is still the call's then: a connection pool that opens a
+    // socket in the ended call's context (undici, after an abort) claims it within that time.
+    const timer = nativeSetTimeout(() => {
+      if (!call.handles.has(handle)) return;
+      let shared = false;
+      try {
+        shared = handle.closer.isShared?.() === true;
+      } catch {
+        shared = false;
+      }
+      if (shared) {
+        call.releaseHandle(handle);
+        return;
+      }
+      const outcome = call.record?.outcome ?? 'ok';
+      this.#tools.get(call.toolName)?.countLeak({ [handle.kind]: 1 });
+      this.#emitLeak(call, outcome, { [handle.kind]: 1 }, true);
+      this.#track(
+        this.#cleanup(call, call.stopCause ?? 'leak', 'close', this.#tools.get(call.toolName), outcome, [handle]),
+      );
+    }, this.#o.cleanup.graceMs);
+    timer.unref();
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

@@ -169,7 +169,6 @@ export class ToolCall implements CallContext {
   #record: CallRecord | undefined;
   #handlerRunning = false;
   #cpuAtEnd = 0;
-  #lateHandles = 0;
   /** Settles when the call's end-of-call cleanup has finished. */
   settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
 
@@ -241,10 +240,15 @@ export class ToolCall implements CallContext {
 
   /**
    * For a call that has ended while its handler runs on: whether the handler shows it is still running
-   * (it used CPU or opened handles after the end).
+   * (it keeps using CPU after the end).
    */
   get activeAfterEnd(): boolean {
-    return this.#record !== undefined && (this.cpuTimeMs > this.#cpuAtEnd + 1 || this.#lateHandles > 0);
+    const record = this.#record;
+    if (record === undefined) return false;
+    // Still computing: at least a quarter of the time since the end spent in its code (a completing
+    // I/O callback or two is not a runaway handler).
+    const cpuSinceEnd = this.cpuTimeMs - this.#cpuAtEnd;
+    return cpuSinceEnd > 1 && cpuSinceEnd > 0.25 * (this.#owner.now() - record.endedAt);
   }
 
   /** Whether the call holds any handle (without creating the registry). */
@@ -377,10 +381,7 @@ export class ToolCall implements CallContext {
     const handle = registry.add(kind, closer, label);
     if (registry.fileHandles > this.#peakFiles) this.#peakFiles = registry.fileHandles;
     if (registry.networkConnections > this.#peakNetwork) this.#peakNetwork = registry.networkConnections;
-    if (this.#record !== undefined) {
-      this.#lateHandles++;
-      this.#owner.lateHandle(this, handle);
-    }
+    if (this.#record !== undefined) this.#owner.lateHandle(this, handle);
     return handle;
   }
 

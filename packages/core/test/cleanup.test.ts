@@ -210,8 +210,8 @@ describe('cleanup of leaked handles', () => {
     expect(closedIt).toBe(false);
   });
 
-  it('closes at once a handle opened after the call ended (a handler that ignored its signal)', async () => {
-    const guard = createResourceGuard();
+  it('closes a handle opened after the call ended (a handler that ignored its signal) after the grace period', async () => {
+    const guard = createResourceGuard({ cleanup: { graceMs: 20 } });
     const leaks: LeakEvent[] = [];
     guard.on('leak', (e) => leaks.push(e));
     const call = await guard.admit({ toolName: 'late' });
@@ -223,7 +223,8 @@ describe('cleanup of leaked handles', () => {
       },
       isClosed: () => closedIt,
     });
-    await new Promise((r) => setTimeout(r, 5));
+    expect(closedIt).toBe(false);
+    await new Promise((r) => setTimeout(r, 60));
     expect(closedIt).toBe(true);
     expect(leaks).toEqual([expect.objectContaining({ late: true, handles: { timer: 1 } })]);
   });

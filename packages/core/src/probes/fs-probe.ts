@@ -130,6 +130,12 @@ export function installFsProbe(): () => void {
       const watcher = (original.watch as AnyFn).apply(this, args as never[]) as fs.FSWatcher;
       if (attribute(watcher, 'watcher', watcherCloser(watcher), pathLabel(args[0]))) {
         watcher.once('close', () => release(watcher));
+        // Its 'close' event comes a turn later: closed by the tool means released now.
+        const close = watcher.close;
+        watcher.close = function closeReleased(this: fs.FSWatcher): void {
+          release(watcher);
+          close.call(this);
+        };
       }
       return watcher;
     },

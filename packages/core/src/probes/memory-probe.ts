@@ -45,7 +45,8 @@ export function memorySource(options: { children: boolean }): UsageSource {
     }
     if (byPid.size === 0) return;
     reading = true;
-    pidusage([...byPid.keys()], (error, stats) => {
+    // pidusage keeps each /proc/<pid>/stat open for `maxage` (60 s by default): 1 s here.
+    pidusage([...byPid.keys()], { maxage: 1000 }, (error, stats) => {
       reading = false;
       if (error || stats === undefined) return;
       const rss = new Map<ToolCall, number>();

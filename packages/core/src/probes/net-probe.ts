@@ -68,6 +68,8 @@ export function installNetProbe(): () => void {
         if (call === undefined) return;
         if (attribute(request, 'socket', requestCloser(request), 'http request', call)) {
           request.once('close', () => release(request));
+          // A response read to its end is done, though the request's 'close' comes a turn later.
+          request.once('response', (response: NodeJS.EventEmitter) => response.once('end', () => release(request)));
           // The request, not its socket, is the call's connection: the socket may return to a keep-alive pool.
           const adopt = (socket: net.Socket): void => {
             if (ownerOf(socket) === call) release(socket);

@@ -1,6 +1,6 @@
 /** Per-call temp directories: created owner-only under the guard's root, measured, removed at cleanup. */
 
-import { mkdirSync, mkdtempSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmdirSync } from 'node:fs';
 import { lstat, opendir, rm } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ErrorCode, ResourceGuardError } from '../errors.js';
@@ -70,7 +70,7 @@ export function tempDirCloser(dir: string, root: string): HandleCloser {
       await rm(dir, { recursive: true, force: true, maxRetries: 2 });
       removed = true;
     },
-    isClosed: () => removed,
+    isClosed: () => removed || !existsSync(dir),
   };
 }
 
@@ -135,4 +135,17 @@ export function tempStorageSource(dirOf: (call: ToolCall) => string | undefined)
       }
     },
   };
+}
+
+/**
+ * Removes the temp root if it is empty (other guards may still use it: then it stays).
+ *
+ * @param root - the real path of the temp root
+ */
+export function removeTempRootIfEmpty(root: string): void {
+  try {
+    rmdirSync(root);
+  } catch {
+    // not empty, or already gone
+  }
 }

@@ -1,7 +1,7 @@
 /**
- * Attributes timers to calls: setTimeout, setInterval and setImmediate still pending when the call ends.
- * An unref'd timer does not keep the process alive and is not the call's to close: it is released when
- * the call ends (it is counted while the call runs).
+ * Attributes timers to calls: setTimeout, setInterval and setImmediate. Timeouts and intervals still
+ * pending when the call ends are leaks, cleared by cleanup. Unref'd timers and immediates are counted
+ * while the call runs and released, not cleared, when it ends (see `isShared` below).
  */
 
 import { syncBuiltinESMExports } from 'node:module';
@@ -24,14 +24,22 @@ const promisifyCustom: symbol = promisify.custom;
 /** Pending state of each attributed timer, by the timer object Node returns. */
 const entries = new WeakMap<object, TimerEntry>();
 
-function closer(timer: TimerLike & object, entry: TimerEntry, clear: (t: unknown) => void): HandleCloser {
+function closer(
+  timer: TimerLike & object,
+  entry: TimerEntry,
+  clear: (t: unknown) => void,
+  kind: 'timer' | 'interval' | 'immediate',
+): HandleCloser {
   return {
     close: () => {
       if (entry.pending) clear(timer);
       entry.pending = false;
     },
     isClosed: () => !entry.pending,
-    isShared: () => typeof timer.hasRef === 'function' && !timer.hasRef(),
+    // An unref'd timer does not keep the process alive: not the call's to close. An immediate runs on
+    // the next turn of the loop anyway, and libraries (undici) resume their own work with one: counted
+    // while the call runs, never cleared.
+    isShared: () => kind === 'immediate' || (typeof timer.hasRef === 'function' && !timer.hasRef()),
   };
 }
 
@@ -78,7 +86,7 @@ export function installTimerProbe(): () => void {
       attribute(
         timer,
         kind,
-        closer(timer, entry, (x) => clear.call(globalThis, x)),
+        closer(timer, entry, (x) => clear.call(globalThis, x), kind),
         undefined,
         call,
       );
