@@ -40,12 +40,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
 const state = new Int32Array(workerData.buffer);
 const { thresholdMs, exitProcess } = workerData;
-const step = Math.max(5, Math.floor(thresholdMs / 8));
+const step = Math.max(5, Math.floor(thresholdMs / 4));
 let last = Atomics.load(state, 0);
 let lastChange = Date.now();
 let blockedSince = 0;
 let blockedCall = 0;
-setInterval(() => {
+// Atomics.wait sleeps the thread outright between checks: cheaper than an event-loop timer. Slot 2 is
+// never written; the main thread ends the worker with terminate().
+function check() {
   const beat = Atomics.load(state, 0);
   const now = Date.now();
   if (beat !== last) {
@@ -65,7 +67,11 @@ setInterval(() => {
       process.kill(process.pid, 'SIGKILL');
     }
   }
-}, step);
+}
+for (;;) {
+  Atomics.wait(state, 2, 0, step);
+  check();
+}
 `;
 
 interface SharedWatchdog {
@@ -124,7 +130,7 @@ function startLoopWatchdog(
   onBlock: (block: LoopBlock) => void,
   onError: (error: unknown) => void,
 ): () => void {
-  const buffer = new SharedArrayBuffer(8);
+  const buffer = new SharedArrayBuffer(12);
   const state = new Int32Array(buffer);
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
     workerData: { buffer, thresholdMs: settings.thresholdMs, exitProcess: settings.exitProcess },
@@ -138,7 +144,7 @@ function startLoopWatchdog(
   });
   // The watchdog is best effort: its failure is reported, never thrown into the server.
   worker.on('error', onError);
-  const interval = Math.max(5, Math.floor(settings.thresholdMs / 8));
+  const interval = Math.max(5, Math.floor(settings.thresholdMs / 4));
   let timer: NodeJS.Timeout | undefined;
   const beat = (): void => {
     Atomics.add(state, BEAT, 1);
