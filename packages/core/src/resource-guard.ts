@@ -1176,6 +1176,9 @@ export class ResourceGuard {
     if (call.ended || call.stopReason !== undefined) return;
     call.stopCause = cause;
     call.stop(reason);
+    // Recovery is judged by the first call admitted from now on, however late this one ends.
+    const tool = this.#tools.get(call.toolName);
+    if (tool !== undefined) tool.recoveryPending ??= { survived: 0, after: this.#nextId };
   }
 
   #stopAll(calls: Iterable<ToolCall>, cause: CleanupReason, reason: (call: ToolCall) => unknown): number {
@@ -1197,7 +1200,7 @@ export class ResourceGuard {
     tool.breaker = { reopensAt: now + coolDownMs, coolDownMs, halfOpen: false, probe: undefined };
     tool.deactivatedBy = 'emergency';
     const stoppedCalls = this.#stopAll(tool.calls, 'emergency', reasonFor);
-    tool.recoveryPending ??= { survived: 0 };
+    tool.recoveryPending ??= { survived: 0, after: this.#nextId };
     this.#updateState(tool, 'emergency');
     const resource = LIMITED_RESOURCE[ctx.limitName];
     this.#events.emit('emergency', {
@@ -1384,13 +1387,19 @@ export class ResourceGuard {
         tool.deactivatedBy = 'emergency';
         this.#ensureTick(breaker.reopensAt);
       }
-    } else if (tool.recoveryPending !== undefined && breaker === undefined && call.stopCause === undefined) {
+    } else if (
+      tool.recoveryPending !== undefined &&
+      breaker === undefined &&
+      call.stopCause === undefined &&
+      call.numericId > tool.recoveryPending.after
+    ) {
       const pending = tool.recoveryPending;
       tool.recoveryPending = undefined;
       this.#recovery(tool, clean && pending.survived === 0, 'next_call');
     }
-    if (call.stopCause !== undefined || (record.outcome !== 'ok' && Object.keys(record.leaked).length > 0)) {
-      tool.recoveryPending = { survived: 0 };
+    // A stopped call armed recovery when it was stopped; a call that failed leaking arms it now.
+    if (call.stopCause === undefined && record.outcome !== 'ok' && Object.keys(record.leaked).length > 0) {
+      tool.recoveryPending ??= { survived: 0, after: this.#nextId };
     }
     this.#adapt(tool, call, record);
     if (tool.unregistered && tool.calls.size === 0) this.#tools.delete(tool.name);
@@ -1561,8 +1570,9 @@ export class ResourceGuard {
         durationMs: this.#o.clock.now() - started,
       };
       tool?.countCleanup(report);
-      if (tool !== undefined && report.survived > 0 && outcome !== 'ok')
-        tool.recoveryPending = { survived: report.survived };
+      if (tool !== undefined && report.survived > 0 && outcome !== 'ok') {
+        tool.recoveryPending = { survived: report.survived, after: tool.recoveryPending?.after ?? this.#nextId };
+      }
       this.#events.emit('cleanup', report);
       this.#audit({
         action: 'cleanup',

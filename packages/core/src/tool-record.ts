@@ -110,8 +110,11 @@ export class ToolRecord {
   totalCleanupMs = 0;
   leakCalls = 0;
   readonly leakedHandles: Partial<Record<HandleKind, number>> = {};
-  /** Set after a cleanup or emergency; the next finished call decides whether recovery succeeded. */
-  recoveryPending: { survived: number } | undefined;
+  /**
+   * Set when a call fails (stopped, or ended leaking) or an emergency strikes; the first call admitted
+   * after that moment (id above `after`) decides whether recovery succeeded, whatever order calls end in.
+   */
+  recoveryPending: { survived: number; after: number } | undefined;
   recoveryAttempts = 0;
   recoverySuccesses = 0;
 

@@ -420,3 +420,20 @@ describe('process scope', () => {
     expect(line.detail).toMatch(/exiting with code 75/);
   });
 });
+
+describe('recovery accounting', () => {
+  it('is decided by the first call admitted after the failure, whatever order calls end in', async () => {
+    const { time, guard, events } = setup();
+    const transport = new AbortController();
+    const failed = await guard.admit({ toolName: 't', signal: transport.signal });
+    transport.abort(); // the client cancels: the sampler stops the call, and recovery is armed
+    time.advance(20);
+    expect(failed.stopCause).toBe('cancelled');
+    const next = await guard.admit({ toolName: 't' });
+    next.end('ok'); // the first call admitted after the failure decides, though the failed call has not ended
+    failed.end('cancelled'); // ends late: arms nothing more
+    const later = await guard.admit({ toolName: 't' });
+    later.end('thrown'); // an unrelated later failure is not a failed recovery
+    expect(events.recovery).toEqual([expect.objectContaining({ via: 'next_call', success: true, attempts: 1 })]);
+  });
+});
