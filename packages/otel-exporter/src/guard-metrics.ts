@@ -58,6 +58,8 @@ export interface GuardMetrics {
   stop(): void;
   /** True once {@link GuardMetrics.stop} has been called. */
   readonly stopped: boolean;
+  /** Failures of the telemetry itself (meter, instrument, exporter) so far: counted and logged to `diag`, never thrown. */
+  readonly failures: number;
 }
 
 /** The meter's instrumentation scope name. */
@@ -67,7 +69,9 @@ const METER_VERSION = '0.1.0';
 
 type Recorder<K extends keyof GuardEvents> = (instruments: GuardInstruments, payload: GuardEvents[K]) => void;
 
-const INERT: GuardMetrics = Object.freeze({ stop(): void {}, stopped: true });
+function inert(failures: number): GuardMetrics {
+  return Object.freeze({ stop(): void {}, stopped: true, failures });
+}
 
 /**
  * Records a guard's calls, limits, cleanups and state as OpenTelemetry metrics, through
@@ -102,7 +106,7 @@ export function instrumentGuard(source: GuardMetricsSource, options: GuardMetric
     instruments = createGuardInstruments(meter);
   } catch (error) {
     errors.report('setup', error);
-    return INERT;
+    return inert(errors.count);
   }
 
   const unsubscribers: (() => void)[] = [];
@@ -167,6 +171,9 @@ export function instrumentGuard(source: GuardMetricsSource, options: GuardMetric
       } catch (error) {
         errors.report('observe:remove', error);
       }
+    },
+    get failures(): number {
+      return errors.count;
     },
     get stopped(): boolean {
       return stopped;

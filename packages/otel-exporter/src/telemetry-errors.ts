@@ -15,6 +15,12 @@ import { diag } from '@opentelemetry/api';
  */
 export class TelemetryErrors {
   readonly #seen = new Set<string>();
+  #count = 0;
+
+  /** Failures reported so far. */
+  get count(): number {
+    return this.#count;
+  }
 
   /**
    * Reports one failure.
@@ -23,6 +29,7 @@ export class TelemetryErrors {
    * @param error - what was thrown
    */
   report(where: string, error: unknown): void {
+    this.#count++;
     try {
       const message = `@mcp-resource-guard/otel-exporter: ${where} failed; the guard and its calls are unaffected`;
       if (this.#seen.has(where)) {

@@ -97,6 +97,7 @@ describe('telemetry never throws into the guard or the user', () => {
         await call.settled;
       }
       expect(() => handle.stop()).not.toThrow();
+      expect(handle.failures).toBeGreaterThan(0); // counted, not raised
       expect(guard.snapshot().internalErrors).toBe(0);
       expect(internal).toEqual([]);
       const errors = logged.filter((l) => l.level === 'error');
