@@ -1,7 +1,7 @@
 /** overhead.http: the realistic tool over Streamable HTTP on 127.0.0.1 (server and client in one child). */
 
+import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { compareBareGuarded } from '../compare.js';
-import { startHttpHost } from '../http-host.js';
 import { callTool, connectHttp, serverFactory } from '../mcp-fixtures.js';
 import { measureCalls } from '../measure.js';
 import type { LoopSettings, Scenario } from '../scenario.js';
