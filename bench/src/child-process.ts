@@ -59,6 +59,57 @@ function parseSample(request: ChildRequest, stdout: string): VariantSample {
 }
 
 /**
+ * Starts Node (the runner's own binary) with `args`, waits for it to exit, and returns what it printed
+ * on stdout; its stderr goes to ours.
+ *
+ * @param args - Node options, the script and its arguments
+ * @param label - names the child in errors
+ * @param timeoutMs - it is killed after this
+ * @returns its stdout
+ * @throws when it cannot start, times out or exits non-zero
+ */
+function runNodeForStdout(args: readonly string[], label: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${label} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) reject(new Error(`${label} exited with ${signal ?? `code ${code}`}`));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/**
+ * How many cores other processes kept busy since `busyBefore`, given the child's own CPU time.
+ *
+ * @param busyBefore - machine busy time at the start, or null where unreadable
+ * @param started - `performance.now()` at the start
+ * @param processCpuMicros - the child's own CPU time
+ * @returns the other load (null where unreadable) and the wall time in µs
+ */
+function otherLoadSince(
+  busyBefore: number | null,
+  started: number,
+  processCpuMicros: number,
+): { backgroundCores: number | null; wallMicros: number } {
+  const busyAfter = machineBusyMicros();
+  const wallMicros = (performance.now() - started) * 1000;
+  if (busyBefore === null || busyAfter === null) return { backgroundCores: null, wallMicros };
+  const others = Math.max(0, busyAfter - busyBefore - processCpuMicros);
+  return { backgroundCores: Math.round((others / wallMicros) * 100) / 100, wallMicros };
+}
+
+/**
  * Starts `node dist/child.js '<request JSON>'` with the runner's own Node binary, waits for it to
  * exit, and parses the one JSON object it prints. The child's stderr goes to ours. Also estimates how
  * much other work the machine did meanwhile.
@@ -68,44 +119,17 @@ function parseSample(request: ChildRequest, stdout: string): VariantSample {
  * @returns the child's sample
  * @throws when the child fails, times out or answers something else
  */
-export function runChildProcess(request: ChildRequest, options: ChildOptions = {}): Promise<ChildResult> {
+export async function runChildProcess(request: ChildRequest, options: ChildOptions = {}): Promise<ChildResult> {
   const { nodeOptions = [], timeoutMs = 120_000 } = options;
   const busyBefore = machineBusyMicros();
   const started = performance.now();
-  const withBackground = (sample: VariantSample): ChildResult => {
-    const busyAfter = machineBusyMicros();
-    const wallMicros = (performance.now() - started) * 1000;
-    if (busyBefore === null || busyAfter === null) return { ...sample, backgroundCores: null };
-    const others = Math.max(0, busyAfter - busyBefore - sample.processCpuMicros);
-    return { ...sample, backgroundCores: Math.round((others / wallMicros) * 100) / 100 };
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeOptions, CHILD_SCRIPT, JSON.stringify(request)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child ${request.scenario}/${request.variant} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0) {
-        reject(new Error(`child ${request.scenario}/${request.variant} exited with ${signal ?? `code ${code}`}`));
-        return;
-      }
-      try {
-        resolve(withBackground(parseSample(request, Buffer.concat(chunks).toString('utf8'))));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+  const stdout = await runNodeForStdout(
+    [...nodeOptions, CHILD_SCRIPT, JSON.stringify(request)],
+    `child ${request.scenario}/${request.variant}`,
+    timeoutMs,
+  );
+  const sample = parseSample(request, stdout);
+  return { ...sample, backgroundCores: otherLoadSince(busyBefore, started, sample.processCpuMicros).backgroundCores };
 }
 
 function parseEnvelope(request: TaskRequest, stdout: string): TaskEnvelope {
@@ -139,7 +163,7 @@ function parseEnvelope(request: TaskRequest, stdout: string): TaskEnvelope {
  * @returns the task's result, the other load, and the child's wall time
  * @throws when the child fails, times out or answers something else
  */
-export function runTaskProcess(
+export async function runTaskProcess(
   request: TaskRequest,
   options: TaskOptions = {},
   baseNodeOptions: readonly string[] = [],
@@ -147,40 +171,12 @@ export function runTaskProcess(
   const { nodeOptions = [], timeoutMs = 300_000 } = options;
   const busyBefore = machineBusyMicros();
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [...baseNodeOptions, ...nodeOptions, CHILD_SCRIPT, '--task', JSON.stringify(request)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`task ${request.scenario}/${request.task} timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code !== 0) {
-        reject(new Error(`task ${request.scenario}/${request.task} exited with ${signal ?? `code ${code}`}`));
-        return;
-      }
-      try {
-        const envelope = parseEnvelope(request, Buffer.concat(chunks).toString('utf8'));
-        const busyAfter = machineBusyMicros();
-        const wallMicros = (performance.now() - started) * 1000;
-        const backgroundCores =
-          busyBefore === null || busyAfter === null
-            ? null
-            : Math.round((Math.max(0, busyAfter - busyBefore - envelope.processCpuMicros) / wallMicros) * 100) / 100;
-        resolve({ result: envelope.result, backgroundCores, seconds: Math.round(wallMicros / 1e4) / 100 });
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+  const stdout = await runNodeForStdout(
+    [...baseNodeOptions, ...nodeOptions, CHILD_SCRIPT, '--task', JSON.stringify(request)],
+    `task ${request.scenario}/${request.task}`,
+    timeoutMs,
+  );
+  const envelope = parseEnvelope(request, stdout);
+  const { backgroundCores, wallMicros } = otherLoadSince(busyBefore, started, envelope.processCpuMicros);
+  return { result: envelope.result, backgroundCores, seconds: Math.round(wallMicros / 1e4) / 100 };
 }
