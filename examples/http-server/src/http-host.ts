@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { type EventStore, StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
 /** A running host. */
@@ -20,6 +20,41 @@ export interface HttpHost {
   close(): Promise<void>;
 }
 
+/** How the host serves its sessions. */
+export interface HttpHostOptions {
+  /**
+   * Host names (without port) accepted in the `Host` header; any other gets HTTP 403 before a server is
+   * made (DNS rebinding protection, as the SDK's `hostHeaderValidation` does for Express). Default: the
+   * loopback names `127.0.0.1`, `localhost` and `[::1]`, since the host listens on 127.0.0.1 only.
+   */
+  readonly allowedHostnames?: readonly string[];
+  /**
+   * Makes the event store of a new session: SSE streams become resumable (a client reconnects with
+   * `Last-Event-ID`) and tools may close their stream mid-call (`extra.closeSSEStream`). Default: none.
+   */
+  readonly eventStore?: () => EventStore;
+  /** The `retry` field (ms) sent to clients on resumable SSE streams. Default: none. */
+  readonly retryIntervalMs?: number;
+  /** The port to listen on. Default: 0, a free port. */
+  readonly port?: number;
+}
+
+const LOOPBACK_HOSTNAMES: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
+
+function jsonRpcError(res: ServerResponse, status: number, message: string): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+function hostnameOf(req: IncomingMessage): string | undefined {
+  try {
+    return req.headers.host === undefined ? undefined : new URL(`http://${req.headers.host}`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -27,15 +62,25 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * Starts the host on a free port of 127.0.0.1.
+ * Starts the host on 127.0.0.1 (a free port unless `options.port` is given).
  *
  * @param createServerForSession - makes the McpServer of a new session
+ * @param options - host name check, resumable streams
  * @returns the running host
  */
-export async function startHttpHost(createServerForSession: () => McpServer): Promise<HttpHost> {
+export async function startHttpHost(
+  createServerForSession: () => McpServer,
+  options: HttpHostOptions = {},
+): Promise<HttpHost> {
+  const allowedHostnames = options.allowedHostnames ?? LOOPBACK_HOSTNAMES;
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: McpServer }>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const hostname = hostnameOf(req);
+    if (hostname === undefined || !allowedHostnames.includes(hostname)) {
+      jsonRpcError(res, 403, `Invalid Host: ${req.headers.host ?? '(none)'}`);
+      return;
+    }
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     const body = req.method === 'POST' ? await readJson(req) : undefined;
@@ -44,14 +89,14 @@ export async function startHttpHost(createServerForSession: () => McpServer): Pr
       return;
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      res
-        .writeHead(400, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'No valid session' }, id: null }));
+      jsonRpcError(res, 400, 'No valid session');
       return;
     }
     const server = createServerForSession();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      ...(options.eventStore === undefined ? {} : { eventStore: options.eventStore() }),
+      ...(options.retryIntervalMs === undefined ? {} : { retryInterval: options.retryIntervalMs }),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, server });
       },
@@ -68,7 +113,7 @@ export async function startHttpHost(createServerForSession: () => McpServer): Pr
       if (!res.headersSent) res.writeHead(500).end(String(error));
     });
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   return {
     url: new URL(`http://127.0.0.1:${port}/mcp`),
