@@ -62,7 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const guard = resourceMiddleware({
     limits: { maxExecutionTimeMs: 1500 },
     tools: {
-      cpu_hog: { maxCpuPercent: 50 },
+      cpu_hog: { maxCpuPercent: 25 },
       memory_hog: { maxMemoryMb: 48 },
       greedy: { maxFileHandles: 4 },
     },

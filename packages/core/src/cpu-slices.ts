@@ -1,30 +1,43 @@
 /**
  * Main-thread time per call: the synchronous slices of JavaScript that run in a call's context, timed
  * on the monotonic clock. The CPU probe opens and closes slices from async_hooks `before`/`after`;
- * `ToolCall.run` switches the open slice for the synchronous start of a call.
+ * `ToolCall.run` switches the open slice for the synchronous start of a call. Slice time is wall time:
+ * the sampler turns it into CPU time with the thread's CPU share of each interval (see `CpuShare`).
  */
 
 import { performance } from 'node:perf_hooks';
+import type { CpuShare } from './probes/cpu-share.js';
 
 /** Something slice time is added to. */
 export interface SliceOwner {
-  cpuTimeMs: number;
+  /** Wall time in the owner's short slices, in milliseconds (scaled to CPU time by the sampler). */
+  sliceMs: number;
+  /** CPU time of the owner's long slices, measured one by one, in milliseconds. */
+  sliceCpuMs: number;
   /** The call id as a number, for the loop watchdog's shared memory. */
   readonly numericId?: number;
 }
 
-/** The slice clock's state: whether it is on, which call owns the running slice, and the watchdog's memory. */
+/**
+ * The slice clock's state: whether it is on, which call owns the running slice, the meter of the main
+ * thread's CPU share of its busy time (installed with the CPU probe), and the watchdog's memory.
+ */
 export const cpuSlices: {
   enabled: boolean;
   current: SliceOwner | undefined;
   start: number;
+  meter: CpuShare | undefined;
   watchdog: Int32Array | undefined;
 } = {
   enabled: false,
   current: undefined,
   start: 0,
+  meter: undefined,
   watchdog: undefined,
 };
+
+/** Slices at least this long (ms) have their CPU time measured on their own, where the clock allows. */
+const LONG_SLICE_MS = 1;
 
 /**
  * Makes `owner` the owner of the running slice; returns the previous owner, to restore with
@@ -38,7 +51,12 @@ export function switchSlice(owner: SliceOwner | undefined): SliceOwner | undefin
   // Outside calls nothing is timed: no clock read.
   if (previous === undefined && owner === undefined) return undefined;
   const now = performance.now();
-  if (previous !== undefined) previous.cpuTimeMs += now - cpuSlices.start;
+  if (previous !== undefined) {
+    const wall = now - cpuSlices.start;
+    const meter = cpuSlices.meter;
+    if (wall >= LONG_SLICE_MS && meter !== undefined) previous.sliceCpuMs += meter.longSlice(wall);
+    else previous.sliceMs += wall;
+  }
   cpuSlices.current = owner;
   cpuSlices.start = now;
   // Slot 1 of the watchdog's memory: the call whose code runs now (0: none).

@@ -145,9 +145,14 @@ export class ToolCall implements CallContext {
   readonly numericId: number;
   /** Measured by usage sources. */
   memoryMb = 0;
-  cpuTimeMs = 0;
   cpuPercent = 0;
   tempStorageMb = 0;
+  /** Wall time in the call's short slices of main-thread JavaScript (the CPU probe adds to it). */
+  sliceMs = 0;
+  /** CPU time of the call's long slices, measured one by one (the CPU probe adds to it). */
+  sliceCpuMs = 0;
+  /** CPU time of the call's child processes (the memory probe adds to it). */
+  childCpuMs = 0;
   /** Level trackers by limit, created when usage first comes near a limit. */
   trackers: Map<LimitName, LevelTracker> | undefined;
   /** Probe-private per-call state, keyed by the probe. */
@@ -169,6 +174,9 @@ export class ToolCall implements CallContext {
   #record: CallRecord | undefined;
   #handlerRunning = false;
   #cpuAtEnd = 0;
+  /** Slice time already turned into CPU time, and the CPU time it made. */
+  #sliceSettled = 0;
+  #cpuSettled = 0;
   /** Settles when the call's end-of-call cleanup has finished. */
   settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
 
@@ -251,6 +259,27 @@ export class ToolCall implements CallContext {
     return cpuSinceEnd > 1 && cpuSinceEnd > 0.25 * (this.#owner.now() - record.endedAt);
   }
 
+  /**
+   * CPU time used so far, in milliseconds: long slices as measured; short slices scaled, interval by
+   * interval, by the main thread's CPU share of its busy time (the latest share for those not yet
+   * settled); plus child processes.
+   */
+  get cpuTimeMs(): number {
+    const pending = this.sliceMs - this.#sliceSettled;
+    return this.#cpuSettled + pending * (cpuSlices.meter?.value ?? 1) + this.sliceCpuMs + this.childCpuMs;
+  }
+
+  /**
+   * Turns the slice time since the last settlement into CPU time at `share` (the sampler calls it at
+   * the end of each interval).
+   *
+   * @param share - the main thread's CPU share of its busy time in the interval, in (0, 1]
+   */
+  settleCpu(share: number): void {
+    this.#cpuSettled += (this.sliceMs - this.#sliceSettled) * share;
+    this.#sliceSettled = this.sliceMs;
+  }
+
   /** Whether the call holds any handle (without creating the registry). */
   get holdsHandles(): boolean {
     return this.#registry !== undefined && this.#registry.size > 0;
@@ -296,6 +325,12 @@ export class ToolCall implements CallContext {
    * @param value - its value now
    */
   measure(resource: MeasuredResource, value: number): void {
+    if (resource === 'cpuTimeMs') {
+      // From now on, CPU time is `value` plus whatever the probes add.
+      this.#cpuSettled = value - this.childCpuMs - this.sliceCpuMs;
+      this.#sliceSettled = this.sliceMs;
+      return;
+    }
     this[resource] = value;
     if (resource === 'memoryMb' && value > this.#peakMemory) this.#peakMemory = value;
     else if (resource === 'tempStorageMb' && value > this.#peakTemp) this.#peakTemp = value;

@@ -5,6 +5,7 @@ import { cpuSlices, type SliceOwner, switchSlice } from '../cpu-slices.js';
 import type { ToolCall } from '../tool-call.js';
 import type { UsageSource } from '../usage-source.js';
 import { currentCall } from './attribution.js';
+import { CpuShare } from './cpu-share.js';
 
 /**
  * Installs the slice clock; returns the function that uninstalls it.
@@ -30,20 +31,23 @@ export function installCpuProbe(): () => void {
       switchSlice(owners.pop());
     },
   });
+  cpuSlices.meter = new CpuShare();
   cpuSlices.enabled = true;
   hook.enable();
   return () => {
     hook.disable();
     switchSlice(undefined);
     cpuSlices.enabled = false;
+    cpuSlices.meter = undefined;
     depth = 0;
     owners.length = 0;
   };
 }
 
 /**
- * A usage source that turns slice time into `cpuPercent`: CPU time added since the previous sample,
- * as a percentage of the wall time between samples.
+ * A usage source that turns slice time into CPU time (scaled by the main thread's CPU share of the
+ * interval, see {@link CpuShare}) and into `cpuPercent`: CPU time added since the previous sample, as
+ * a percentage of the wall time between samples.
  *
  * @returns the source
  */
@@ -52,7 +56,9 @@ export function cpuPercentSource(): UsageSource {
   return {
     name: 'cpu',
     sample(calls, now) {
+      const factor = cpuSlices.meter?.sample() ?? 1;
       for (const call of calls) {
+        call.settleCpu(factor);
         const previous = last.get(call) ?? { at: call.startedAt, cpu: 0 };
         const elapsed = now - previous.at;
         if (elapsed > 0) call.measure('cpuPercent', ((call.cpuTimeMs - previous.cpu) / elapsed) * 100);

@@ -55,7 +55,7 @@ export function memorySource(options: { children: boolean }): UsageSource {
         if (owner === undefined || stat === undefined || stat === null) continue;
         rss.set(owner.call, (rss.get(owner.call) ?? 0) + stat.memory);
         const before = childCpu.get(owner.child) ?? 0;
-        if (stat.ctime > before && !owner.call.ended) owner.call.cpuTimeMs += stat.ctime - before;
+        if (stat.ctime > before && !owner.call.ended) owner.call.childCpuMs += stat.ctime - before;
         childCpu.set(owner.child, stat.ctime);
       }
       for (const [call, bytes] of rss) {
