@@ -1,0 +1,375 @@
+/**
+ * The end of a call (specification: cleanup on every exit path, error recovery): its record; the
+ * release of its gates and scopes; leak detection; the cleanup of whatever it still holds, outside any
+ * call context; the recovery check of its tool (the first call after a cleanup or emergency decides);
+ * adaptive limits; and handles a call's code opens after the call ended.
+ */
+
+import { callContextStorage } from './call-context.js';
+import type { CallOutcome } from './call-outcome.js';
+import { type CleanupReason, type CleanupReport, closeHandles } from './cleanup.js';
+import { type GuardState, NO_HANDLES } from './guard-state.js';
+import type { HandleKind } from './handle-kind.js';
+import type { TrackedHandle } from './handle-registry.js';
+import type { LimitResponder } from './limit-responder.js';
+import { nativeSetTimeout } from './native-timers.js';
+import { LIMITED_RESOURCE, type ResourceLimits } from './resource-limits.js';
+import type { CallRecord, ToolCall } from './tool-call.js';
+import { ToolRecord } from './tool-record.js';
+
+/** One cleanup to run: the call, why, whether to close or only report, and which handles (default: all). */
+interface CleanupJob {
+  readonly call: ToolCall;
+  readonly reason: CleanupReason;
+  readonly mode: 'close' | 'report';
+  readonly tool: ToolRecord | undefined;
+  readonly outcome: CallOutcome;
+  readonly only?: TrackedHandle[];
+}
+
+/** Ends calls, cleans up after them and judges recovery. */
+export class CallFinisher {
+  readonly #s: GuardState;
+  readonly #responder: LimitResponder;
+  readonly #cleanups = new Set<Promise<unknown>>();
+
+  /**
+   * @param state - the guard's shared state
+   * @param responder - for releasing a tool's gate when a call's level goes with it
+   */
+  constructor(state: GuardState, responder: LimitResponder) {
+    this.#s = state;
+    this.#responder = responder;
+  }
+
+  /**
+   * Settles when the cleanups running now have finished.
+   *
+   * @returns a promise that never rejects
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#cleanups]);
+  }
+
+  /**
+   * Ends a call: records it, releases its scopes, and cleans up what it still holds.
+   *
+   * @param call - the call
+   * @param outcome - how it ended
+   * @returns its record
+   */
+  finish(call: ToolCall, outcome: CallOutcome): CallRecord {
+    const now = this.#s.o.clock.now();
+    for (const source of this.#s.sources) {
+      if (source.callEnded === undefined) continue;
+      try {
+        source.callEnded(call);
+      } catch (error) {
+        this.#s.reportInternalError(`source:${source.name}`, error);
+      }
+    }
+    const { usage, peak } = call.endSnapshot(now);
+    if (call.holdsHandles) {
+      // Handles that are not the call's to close (unref'd timers, pooled sockets) leave with it, untouched.
+      for (const handle of call.handles.list()) {
+        try {
+          if (handle.closer.isShared?.() === true) call.releaseHandle(handle);
+        } catch (error) {
+          this.#s.reportInternalError('finish:isShared', error);
+        }
+      }
+    }
+    const tool = this.#s.tools.get(call.toolName);
+    const session = call.sessionId === undefined ? undefined : this.#s.sessions.get(call.sessionId);
+    this.#s.inFlight.delete(call);
+    // A handler that outlives its call is watched against the time limit, up to the emergency level.
+    if (call.handlerRunning && call.limits.maxExecutionTimeMs !== undefined) this.#s.orphans.add(call);
+    const held = call.holdsHandles ? call.handles.countByKind() : NO_HANDLES;
+    // The call's own temp dir is removed at its end by contract: held, but not a leak.
+    const { temp_dir: _tempDir, ...leaked } = held;
+    const leakedAny = Object.keys(leaked).length > 0;
+    const record: CallRecord = {
+      callId: call.callId,
+      toolName: call.toolName,
+      sessionId: call.sessionId,
+      requestId: call.requestId,
+      outcome,
+      usage,
+      peak,
+      leaked,
+      startedAt: call.startedAt,
+      endedAt: now,
+    };
+    try {
+      if (call.trackers !== undefined && tool !== undefined) {
+        for (const [name, tracker] of call.trackers) {
+          if (tool.gate.unhold(tracker)) {
+            this.#responder.gateChanged(tool.gate, 'released', LIMITED_RESOURCE[name], {
+              previous: tracker.level,
+              level: undefined,
+              samples: [],
+            });
+          }
+        }
+      }
+      this.#s.process.gate.leave();
+      if (session !== undefined) {
+        session.calls.delete(call);
+        session.gate.leave();
+        this.#s.maybeDropSession(session);
+      }
+      if (tool !== undefined) this.#finishForTool(tool, call, record);
+    } catch (error) {
+      this.#s.reportInternalError('finish', error);
+    }
+    const recent = this.#s.recentCalls;
+    if (recent !== undefined) {
+      recent.set(call.callId, call.toolName);
+      if (recent.size > 64) recent.delete(recent.keys().next().value as string);
+    }
+    this.#s.events.emit('call', record);
+    const stopped = call.stopCause !== undefined;
+    if (call.holdsHandles || stopped) {
+      if (leakedAny) {
+        tool?.countLeak(leaked);
+        this.#emitLeak(call, outcome, leaked, false);
+      }
+      const reason: CleanupReason = call.stopCause ?? (leakedAny ? 'leak' : 'end');
+      const mode = stopped || !leakedAny || this.#s.o.leaks === 'close' ? 'close' : 'report';
+      call.settled = this.#track(this.#cleanup({ call, reason, mode, tool, outcome }));
+    }
+    return record;
+  }
+
+  #finishForTool(tool: ToolRecord, call: ToolCall, record: CallRecord): void {
+    tool.calls.delete(call);
+    tool.gate.leave();
+    tool.stats.finished(record.outcome, record.usage.executionTimeMs);
+    tool.history.add(record.peak);
+    const failed = record.outcome === 'thrown' || record.outcome === 'timeout' || record.outcome === 'limit';
+    tool.lastCallFailed = failed;
+    // Recovery asks whether the tool works again: the call succeeded (what it leaks itself is a leak,
+    // counted as such, not a failed recovery).
+    const clean = record.outcome === 'ok';
+    // Recovery: the first call after a cleanup or emergency decides.
+    const breaker = tool.breaker;
+    if (breaker?.probe === call) {
+      tool.recoveryPending = undefined;
+      if (clean) {
+        tool.breaker = undefined;
+        this.#recovery(tool, true, 'probe');
+      } else {
+        this.#recovery(tool, false, 'probe');
+        const { maxCoolDownMs } = this.#s.o.emergency;
+        breaker.coolDownMs = Math.min(breaker.coolDownMs * 2, maxCoolDownMs);
+        breaker.reopensAt = record.endedAt + breaker.coolDownMs;
+        breaker.halfOpen = false;
+        breaker.probe = undefined;
+        tool.deactivatedBy = 'emergency';
+        this.#s.wake(breaker.reopensAt);
+      }
+    } else if (
+      tool.recoveryPending !== undefined &&
+      breaker === undefined &&
+      call.stopCause === undefined &&
+      call.numericId > tool.recoveryPending.after
+    ) {
+      const pending = tool.recoveryPending;
+      tool.recoveryPending = undefined;
+      this.#recovery(tool, clean && pending.survived === 0, 'next_call');
+    }
+    // A stopped call armed recovery when it was stopped; a call that failed leaking arms it now.
+    if (call.stopCause === undefined && record.outcome !== 'ok' && Object.keys(record.leaked).length > 0) {
+      tool.recoveryPending ??= { survived: 0, after: this.#s.nextId };
+    }
+    this.#adapt(tool, call, record);
+    if (tool.unregistered && tool.calls.size === 0) this.#s.tools.delete(tool.name);
+    this.#s.updateState(tool, 'call');
+  }
+
+  #adapt(tool: ToolRecord, call: ToolCall, record: CallRecord): void {
+    const adaptive = this.#s.o.adaptive;
+    if (adaptive === undefined) return;
+    const stoppedAtLimit = call.stopCause === 'limit' || call.stopCause === 'timeout' || call.stopCause === 'emergency';
+    if (stoppedAtLimit) {
+      tool.consecutiveCleanups++;
+      if (tool.consecutiveCleanups >= adaptive.cleanupsBeforeCap) {
+        const current = Number.isFinite(tool.gate.cap) ? tool.gate.cap : tool.calls.size + 1;
+        tool.gate.setCap(Math.max(1, Math.floor(current / 2)));
+      }
+    } else if (record.outcome === 'ok') {
+      tool.consecutiveCleanups = 0;
+      if (Number.isFinite(tool.gate.cap))
+        tool.gate.setCap(tool.gate.cap >= 64 ? Number.POSITIVE_INFINITY : tool.gate.cap + 1);
+    }
+    if (tool.history.count < adaptive.minSamples || tool.stats.calls % 8 !== 0) return;
+    const derived: Record<string, number> = {};
+    for (const [name, cap] of ToolRecord.entriesOf(tool.configured)) {
+      const observed = tool.history.percentile(LIMITED_RESOURCE[name], 0.99) * adaptive.headroom;
+      const floor =
+        name === 'maxExecutionTimeMs'
+          ? this.#s.o.sampling.activeMs * 2
+          : name === 'maxFileHandles' || name === 'maxNetworkConnections'
+            ? 1
+            : 0;
+      derived[name] = Math.min(cap, Math.max(observed, floor));
+      if (derived[name] === 0) derived[name] = cap;
+    }
+    tool.setLimits(derived as ResourceLimits);
+  }
+
+  #recovery(tool: ToolRecord, success: boolean, via: 'probe' | 'next_call'): void {
+    tool.recoveryAttempts++;
+    if (success) tool.recoverySuccesses++;
+    const rate = tool.recoverySuccesses / tool.recoveryAttempts;
+    this.#s.events.emit('recovery', {
+      tool: tool.name,
+      success,
+      via,
+      attempts: tool.recoveryAttempts,
+      successes: tool.recoverySuccesses,
+      rate,
+    });
+    this.#s.audit({
+      action: 'recovery',
+      tool: tool.name,
+      detail: `${via} ${success ? 'succeeded' : 'failed'} (rate ${rate.toFixed(3)})`,
+      snapshot: this.#s.snapshotFor(undefined, tool),
+    });
+  }
+
+  #emitLeak(
+    call: ToolCall,
+    outcome: CallOutcome,
+    handles: Readonly<Partial<Record<HandleKind, number>>>,
+    late: boolean,
+  ): void {
+    let total = 0;
+    for (const n of Object.values(handles)) total += n ?? 0;
+    this.#s.events.emit('leak', {
+      callId: call.callId,
+      tool: call.toolName,
+      sessionId: call.sessionId,
+      outcome,
+      handles,
+      total,
+      late,
+    });
+    this.#s.audit({
+      action: 'leak',
+      tool: call.toolName,
+      callId: call.callId,
+      sessionId: call.sessionId,
+      detail: `${late ? 'opened after the call ended' : `held at end (${outcome})`}: ${JSON.stringify(handles)}`,
+    });
+  }
+
+  /**
+   * A handle opened in the context of a call that has ended: closed after the grace period, as a leak,
+   * unless a pool has claimed it by then.
+   *
+   * @param call - the ended call
+   * @param handle - what its code opened
+   */
+  lateHandle(call: ToolCall, handle: TrackedHandle): void {
+    if (this.#s.o.leaks === 'report' && call.stopCause === undefined) return;
+    // Closed after the grace period, if it is still the call's then: a connection pool that opens a
+    // socket in the ended call's context (undici, after an abort) claims it within that time.
+    const timer = nativeSetTimeout(() => {
+      if (!call.handles.has(handle)) return;
+      let shared = false;
+      try {
+        shared = handle.closer.isShared?.() === true;
+      } catch {
+        shared = false;
+      }
+      if (shared) {
+        call.releaseHandle(handle);
+        return;
+      }
+      const outcome = call.record?.outcome ?? 'ok';
+      this.#s.tools.get(call.toolName)?.countLeak({ [handle.kind]: 1 });
+      this.#emitLeak(call, outcome, { [handle.kind]: 1 }, true);
+      this.#track(
+        this.#cleanup({
+          call,
+          reason: call.stopCause ?? 'leak',
+          mode: 'close',
+          tool: this.#s.tools.get(call.toolName),
+          outcome,
+          only: [handle],
+        }),
+      );
+    }, this.#s.o.cleanup.graceMs);
+    timer.unref();
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#cleanups.add(promise);
+    void promise.finally(() => this.#cleanups.delete(promise));
+    return promise;
+  }
+
+  /** Runs a cleanup outside any call context, so that nothing it does is attributed to a call. */
+  #cleanup(job: CleanupJob): Promise<CleanupReport | undefined> {
+    return callContextStorage.exit(() => this.#runCleanup(job));
+  }
+
+  async #runCleanup({ call, reason, mode, tool, outcome, only }: CleanupJob): Promise<CleanupReport | undefined> {
+    try {
+      const started = this.#s.o.clock.now();
+      const snapshot = this.#s.snapshotFor(call, tool);
+      const handles = only ?? call.handles.list();
+      const result =
+        mode === 'close'
+          ? await closeHandles(handles, this.#s.o.cleanup, () => this.#s.o.clock.now())
+          : {
+              attempted: 0,
+              closed: {},
+              failed: call.handles.countByKind(),
+              survived: handles.length,
+              survivors: handles.slice(0, 10).map((h) => ({ kind: h.kind, label: h.label })),
+              errors: [],
+              steps: [],
+            };
+      for (const handle of handles) {
+        let closed = false;
+        try {
+          closed = handle.closer.isClosed();
+        } catch {
+          closed = false;
+        }
+        if (closed) call.releaseHandle(handle);
+      }
+      const report: CleanupReport = {
+        ...result,
+        reason,
+        callId: call.callId,
+        toolName: call.toolName,
+        sessionId: call.sessionId,
+        mode,
+        durationMs: this.#s.o.clock.now() - started,
+      };
+      tool?.countCleanup(report);
+      if (tool !== undefined && report.survived > 0 && outcome !== 'ok') {
+        tool.recoveryPending = { survived: report.survived, after: tool.recoveryPending?.after ?? this.#s.nextId };
+      }
+      this.#s.events.emit('cleanup', report);
+      this.#s.audit({
+        action: 'cleanup',
+        tool: call.toolName,
+        callId: call.callId,
+        sessionId: call.sessionId,
+        usage: call.record?.usage,
+        limits: call.limits,
+        detail: `${reason}: closed ${report.attempted - report.survived}/${report.attempted} in ${report.durationMs.toFixed(2)} ms`,
+        cleanup: report,
+        snapshot,
+      });
+      return report;
+    } catch (error) {
+      this.#s.reportInternalError('cleanup', error);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * The guard's one sampler (no timer per call): a single timer, rescheduled for the nearest due tool,
+ * whose rate follows each tool's lifecycle state (active, idle, deactivated; none once unregistered).
+ * Each tick runs the usage sources over the due tools' calls, then holds every call, tool, session and
+ * the process against its limits, and hands level changes to the limit responder.
+ */
+
+import type { AdmissionGate } from './admission-gate.js';
+import type { GuardState } from './guard-state.js';
+import { type LevelPolicy, LevelTracker } from './level-tracker.js';
+import type { LimitResponder } from './limit-responder.js';
+import { LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
+import { processSnapshot } from './resource-snapshot.js';
+import { RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resource-usage.js';
+import type { ToolCall } from './tool-call.js';
+import { ToolRecord } from './tool-record.js';
+
+function sumBy(calls: Iterable<ToolCall>, resource: ResourceName, now: number): number {
+  let total = 0;
+  for (const call of calls) {
+    if (call.ended) continue;
+    total += resource === 'executionTimeMs' ? now - call.startedAt : call.usage()[resource];
+  }
+  return total;
+}
+
+/** Samples usage at the lifecycle-driven rate and evaluates limits. */
+export class Sampler {
+  readonly #s: GuardState;
+  readonly #responder: LimitResponder;
+  readonly #policies: ReadonlyMap<ResourceName, LevelPolicy>;
+  #tickAt = Number.POSITIVE_INFINITY;
+  #cancelTick: (() => void) | undefined;
+  #processCpu: { at: number; cpuMs: number } | undefined;
+
+  /**
+   * @param state - the guard's shared state (its `wake` is set to this sampler's)
+   * @param responder - where level changes go
+   */
+  constructor(state: GuardState, responder: LimitResponder) {
+    this.#s = state;
+    this.#responder = responder;
+    const { thresholds, dwellSamples, hysteresis } = state.o;
+    const policies = new Map<ResourceName, LevelPolicy>();
+    for (const name of RESOURCE_NAMES) policies.set(name, { thresholds, dwellSamples: dwellSamples[name], hysteresis });
+    this.#policies = policies;
+    state.wake = (at) => this.wake(at);
+  }
+
+  /** Cancels the pending tick (the guard is closing). */
+  stop(): void {
+    this.#cancelTick?.();
+    this.#cancelTick = undefined;
+  }
+
+  #intervalFor(tool: ToolRecord): number | undefined {
+    switch (tool.state) {
+      case 'active':
+        return this.#s.o.sampling.activeMs;
+      case 'deactivated':
+        return this.#s.o.sampling.deactivatedMs;
+      case 'unregistered':
+        return undefined;
+      default:
+        return this.#s.o.sampling.idleMs;
+    }
+  }
+
+  /**
+   * Makes sure a tick happens no later than `at`.
+   *
+   * @param at - a clock time
+   */
+  wake(at: number): void {
+    if (this.#s.closed || at >= this.#tickAt) return;
+    this.#cancelTick?.();
+    this.#tickAt = at;
+    const delay = Math.max(0, at - this.#s.o.clock.now());
+    this.#cancelTick = this.#s.o.scheduler.schedule(this.#tick, delay);
+  }
+
+  readonly #tick = (): void => {
+    this.#cancelTick = undefined;
+    this.#tickAt = Number.POSITIVE_INFINITY;
+    if (this.#s.closed) return;
+    const now = this.#s.o.clock.now();
+    this.sampleNow(now, false);
+    this.#scheduleNext(now);
+  };
+
+  #scheduleNext(now: number): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const tool of this.#s.tools.values()) {
+      const interval = this.#intervalFor(tool);
+      if (interval !== undefined) next = Math.min(next, Math.max(tool.lastSampledAt + interval, now + 1));
+      if (tool.breaker !== undefined && !tool.breaker.halfOpen) next = Math.min(next, tool.breaker.reopensAt);
+    }
+    if (this.#s.orphans.size > 0) next = Math.min(next, now + this.#s.o.sampling.activeMs);
+    if (this.#hasProcessLimits()) {
+      next = Math.min(
+        next,
+        now + (this.#s.inFlight.size > 0 ? this.#s.o.sampling.activeMs : this.#s.o.sampling.idleMs),
+      );
+    }
+    if (Number.isFinite(next)) this.wake(next);
+  }
+
+  #hasProcessLimits(): boolean {
+    return Object.keys(this.#s.o.processLimits).length > 0;
+  }
+
+  /**
+   * Runs one sampling pass; a failure is reported as an internal error, never thrown.
+   *
+   * @param now - the clock time
+   * @param all - sample every tool, due or not
+   */
+  sampleNow(now: number, all: boolean): void {
+    try {
+      this.#sample(now, all);
+    } catch (error) {
+      this.#s.reportInternalError('sampler', error);
+    }
+  }
+
+  #sample(now: number, all: boolean): void {
+    const calls: ToolCall[] = [];
+    const due: ToolRecord[] = [];
+    for (const tool of this.#s.tools.values()) {
+      const breaker = tool.breaker;
+      if (breaker !== undefined && !breaker.halfOpen && now >= breaker.reopensAt) this.#responder.halfOpen(tool);
+      const interval = this.#intervalFor(tool);
+      if (interval === undefined) continue;
+      // A tick may run up to a millisecond early against the tool's own schedule.
+      if (!all && now - tool.lastSampledAt < interval - 1) continue;
+      tool.lastSampledAt = now;
+      tool.samples++;
+      due.push(tool);
+      for (const call of tool.calls) calls.push(call);
+    }
+    for (const orphan of this.#s.orphans) calls.push(orphan);
+    if (calls.length > 0) {
+      for (const source of this.#s.sources) {
+        try {
+          source.sample(calls, now);
+        } catch (error) {
+          this.#s.reportInternalError(`source:${source.name}`, error);
+        }
+      }
+    }
+    for (const call of calls) this.#evaluateCall(call, now);
+    const toolLimits = ToolRecord.entriesOf(this.#s.o.toolLimits);
+    if (toolLimits.length > 0) {
+      for (const tool of due)
+        this.#evaluateScope('tool', tool.trackers, toolLimits, tool.calls, now, tool, undefined, tool.gate);
+    }
+    const sessionLimits = ToolRecord.entriesOf(this.#s.o.sessionLimits);
+    if (sessionLimits.length > 0) {
+      for (const session of this.#s.sessions.values()) {
+        this.#evaluateScope(
+          'session',
+          session.trackers,
+          sessionLimits,
+          session.calls,
+          now,
+          undefined,
+          session.key,
+          session.gate,
+        );
+      }
+    }
+    if (this.#hasProcessLimits()) this.#evaluateProcess(now);
+  }
+
+  #observe(
+    trackers: Map<LimitName, LevelTracker>,
+    name: LimitName,
+    value: number,
+    limit: number,
+  ): LevelTracker | undefined {
+    let tracker = trackers.get(name);
+    if (tracker === undefined) {
+      // Trackers are created only once usage comes near a limit: most calls never get one.
+      if (value < limit * (this.#s.o.thresholds.warn - this.#s.o.hysteresis)) return undefined;
+      tracker = new LevelTracker(this.#policies.get(LIMITED_RESOURCE[name]) as LevelPolicy);
+      trackers.set(name, tracker);
+    }
+    return tracker;
+  }
+
+  #evaluateCall(call: ToolCall, now: number): void {
+    const tool = this.#s.tools.get(call.toolName);
+    if (tool === undefined) return;
+    // The client cancelled or the transport closed: the call is over for the client, so it is stopped
+    // (and cleaned up when it ends), whether or not its handler honours the signal. Polled here, at the
+    // sampling interval, rather than with a listener per call on the hot path.
+    const transport = call.transportSignal;
+    if (transport?.aborted === true && !call.ended && call.stopReason === undefined) {
+      this.#responder.stop(call, 'cancelled', transport.reason ?? new Error('cancelled'));
+      return;
+    }
+    const usage = call.ended ? undefined : call.usage();
+    // The tool's pairs unless the tool's limits changed (adaptive mode) since the call was admitted.
+    const entries = call.limits === tool.limits ? tool.limitEntries : ToolRecord.entriesOf(call.limits);
+    for (const [name, limit] of entries) {
+      const resource = LIMITED_RESOURCE[name];
+      // An orphaned handler (the call ended, its handler runs on) is held only against the time limit,
+      // and only while it shows it is still running (CPU or handles after the end): a handler whose
+      // pending work the cleanup closed may never settle, and is then no threat.
+      if (usage === undefined && (resource !== 'executionTimeMs' || !call.activeAfterEnd)) continue;
+      const value = usage === undefined ? now - call.startedAt : usage[resource];
+      call.trackers ??= new Map();
+      const tracker = this.#observe(call.trackers, name, value, limit);
+      if (tracker === undefined) continue;
+      const change = tracker.observe(value, limit);
+      if (change === undefined) continue;
+      this.#responder.onChange({
+        scope: 'call',
+        tool,
+        call,
+        sessionId: call.sessionId,
+        gate: call.ended ? undefined : tool.gate,
+        scopeCalls: [call],
+        tracker,
+        limitName: name,
+        value,
+        limit,
+        change,
+      });
+    }
+  }
+
+  #evaluateScope(
+    scope: 'tool' | 'session' | 'process',
+    trackers: Map<LimitName, LevelTracker>,
+    limits: readonly (readonly [LimitName, number])[],
+    calls: Set<ToolCall>,
+    now: number,
+    tool: ToolRecord | undefined,
+    sessionId: string | undefined,
+    gate: AdmissionGate,
+    measured?: Partial<ResourceUsage>,
+  ): void {
+    for (const [name, limit] of limits) {
+      const resource = LIMITED_RESOURCE[name];
+      const value = measured?.[resource] ?? sumBy(calls, resource, now);
+      const tracker = this.#observe(trackers, name, value, limit);
+      if (tracker === undefined) continue;
+      const change = tracker.observe(value, limit);
+      if (change === undefined) continue;
+      this.#responder.onChange({
+        scope,
+        tool,
+        call: undefined,
+        sessionId,
+        gate,
+        scopeCalls: calls,
+        tracker,
+        limitName: name,
+        value,
+        limit,
+        change,
+      });
+    }
+  }
+
+  #evaluateProcess(now: number): void {
+    const p = processSnapshot();
+    const previous = this.#processCpu;
+    this.#processCpu = { at: now, cpuMs: p.cpuTimeMs };
+    const cpuPercent =
+      previous === undefined || now <= previous.at ? 0 : ((p.cpuTimeMs - previous.cpuMs) / (now - previous.at)) * 100;
+    const measured: Partial<ResourceUsage> =
+      p.openFds === undefined
+        ? { memoryMb: p.rssMb, cpuPercent }
+        : { memoryMb: p.rssMb, cpuPercent, fileHandles: p.openFds };
+    const limits = ToolRecord.entriesOf(this.#s.o.processLimits);
+    this.#evaluateScope(
+      'process',
+      this.#s.process.trackers,
+      limits,
+      this.#s.inFlight,
+      now,
+      undefined,
+      undefined,
+      this.#s.process.gate,
+      measured,
+    );
+  }
+}
