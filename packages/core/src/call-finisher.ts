@@ -157,9 +157,9 @@ export class CallFinisher {
       tool.recoveryPending = undefined;
       if (clean) {
         tool.breaker = undefined;
-        this.#recovery(tool, true, 'probe');
+        this.#s.recordRecovery(tool, true, 'probe');
       } else {
-        this.#recovery(tool, false, 'probe');
+        this.#s.recordRecovery(tool, false, 'probe');
         const { maxCoolDownMs } = this.#s.o.emergency;
         breaker.coolDownMs = Math.min(breaker.coolDownMs * 2, maxCoolDownMs);
         breaker.reopensAt = record.endedAt + breaker.coolDownMs;
@@ -176,11 +176,12 @@ export class CallFinisher {
     ) {
       const pending = tool.recoveryPending;
       tool.recoveryPending = undefined;
-      this.#recovery(tool, clean && pending.survived === 0, 'next_call');
+      this.#s.recordRecovery(tool, clean && pending.survived === 0, 'next_call');
     }
+    if (clean && call.stopCause === undefined && call.numericId > tool.lastOkId) tool.lastOkId = call.numericId;
     // A stopped call armed recovery when it was stopped; a call that failed leaking arms it now.
     if (call.stopCause === undefined && record.outcome !== 'ok' && Object.keys(record.leaked).length > 0) {
-      tool.recoveryPending ??= { survived: 0, after: this.#s.nextId };
+      if (tool.armRecovery(call.numericId)) this.#s.recordRecovery(tool, true, 'next_call');
     }
     this.#adapt(tool, call, record);
     if (tool.unregistered && tool.calls.size === 0) this.#s.tools.delete(tool.name);
@@ -216,26 +217,6 @@ export class CallFinisher {
       if (derived[name] === 0) derived[name] = cap;
     }
     tool.setLimits(derived as ResourceLimits);
-  }
-
-  #recovery(tool: ToolRecord, success: boolean, via: 'probe' | 'next_call'): void {
-    tool.recoveryAttempts++;
-    if (success) tool.recoverySuccesses++;
-    const rate = tool.recoverySuccesses / tool.recoveryAttempts;
-    this.#s.events.emit('recovery', {
-      tool: tool.name,
-      success,
-      via,
-      attempts: tool.recoveryAttempts,
-      successes: tool.recoverySuccesses,
-      rate,
-    });
-    this.#s.audit({
-      action: 'recovery',
-      tool: tool.name,
-      detail: `${via} ${success ? 'succeeded' : 'failed'} (rate ${rate.toFixed(3)})`,
-      snapshot: this.#s.snapshotFor(undefined, tool),
-    });
   }
 
   #emitLeak(
@@ -352,7 +333,7 @@ export class CallFinisher {
       };
       tool?.countCleanup(report);
       if (tool !== undefined && report.survived > 0 && outcome !== 'ok') {
-        tool.recoveryPending = { survived: report.survived, after: tool.recoveryPending?.after ?? this.#s.nextId };
+        tool.recoveryPending = { survived: report.survived, after: tool.recoveryPending?.after ?? call.numericId };
       }
       this.#s.events.emit('cleanup', report);
       this.#s.audit({

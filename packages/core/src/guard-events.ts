@@ -21,8 +21,13 @@ import type { ToolState } from './tool-state.js';
  */
 export interface LimitEvent {
   readonly scope: LimitScope;
-  /** The tool (call and tool scopes; for session and process scopes, the tool of the call acted on, if any). */
+  /**
+   * The tool: for call and tool scopes, the tool whose limit it is; for session and process scopes, the
+   * tool of the call acted on (on entering cleanup or emergency: the call using the most of the
+   * resource), otherwise undefined.
+   */
   readonly tool: string | undefined;
+  /** The call: for call scope, the call; for other scopes, the call acted on, if any (as for `tool`). */
   readonly callId: string | undefined;
   readonly sessionId: string | undefined;
   readonly resource: ResourceName;

@@ -186,4 +186,31 @@ export class GuardState {
       this.events.emit('internalError', { source: 'audit', error });
     }
   }
+
+  /**
+   * Counts a recovery attempt of a tool, with its event and audit entry.
+   *
+   * @param tool - the tool
+   * @param success - whether it recovered
+   * @param via - what decided: the half-open probe, or the next call
+   */
+  recordRecovery(tool: ToolRecord, success: boolean, via: 'probe' | 'next_call'): void {
+    tool.recoveryAttempts++;
+    if (success) tool.recoverySuccesses++;
+    const rate = tool.recoverySuccesses / tool.recoveryAttempts;
+    this.events.emit('recovery', {
+      tool: tool.name,
+      success,
+      via,
+      attempts: tool.recoveryAttempts,
+      successes: tool.recoverySuccesses,
+      rate,
+    });
+    this.audit({
+      action: 'recovery',
+      tool: tool.name,
+      detail: `${via} ${success ? 'succeeded' : 'failed'} (rate ${rate.toFixed(3)})`,
+      snapshot: this.snapshotFor(undefined, tool),
+    });
+  }
 }

@@ -79,7 +79,7 @@ export class LimitResponder {
     const event: LimitEvent = {
       scope: ctx.scope,
       tool: tool?.name ?? actedOn?.toolName,
-      callId: call?.callId,
+      callId: actedOn?.callId,
       sessionId: ctx.sessionId,
       resource,
       limitName: ctx.limitName,
@@ -199,9 +199,9 @@ export class LimitResponder {
     if (call.ended || call.stopReason !== undefined) return;
     call.stopCause = cause;
     call.stop(reason);
-    // Recovery is judged by the first call admitted from now on, however late this one ends.
+    // Recovery is judged by the first call admitted after this one that ends unstopped, whatever the order.
     const tool = this.#s.tools.get(call.toolName);
-    if (tool !== undefined) tool.recoveryPending ??= { survived: 0, after: this.#s.nextId };
+    if (tool?.armRecovery(call.numericId) === true) this.#s.recordRecovery(tool, true, 'next_call');
   }
 
   /**
@@ -231,7 +231,8 @@ export class LimitResponder {
     tool.breaker = { reopensAt: now + coolDownMs, coolDownMs, halfOpen: false, probe: undefined };
     tool.deactivatedBy = 'emergency';
     const stoppedCalls = this.stopAll(tool.calls, 'emergency', reasonFor);
-    tool.recoveryPending ??= { survived: 0, after: this.#s.nextId };
+    // Armed by the calls it stopped; otherwise (it struck an orphaned handler) by the call that caused it.
+    if (tool.armRecovery(ctx.call?.numericId ?? this.#s.nextId)) this.#s.recordRecovery(tool, true, 'next_call');
     this.#s.updateState(tool, 'emergency');
     const resource = this.#emitEmergency(ctx, tool.name, coolDownMs, stoppedCalls);
     this.#s.audit({

@@ -112,11 +112,14 @@ export class ToolRecord {
   readonly leakedHandles: Partial<Record<HandleKind, number>> = {};
   /**
    * Set when a call fails (stopped, or ended leaking) or an emergency strikes; the first call admitted
-   * after that moment (id above `after`) decides whether recovery succeeded, whatever order calls end in.
+   * after the failed one (id above `after`) that ends without being stopped decides whether recovery
+   * succeeded, whatever order calls end in.
    */
   recoveryPending: { survived: number; after: number } | undefined;
   recoveryAttempts = 0;
   recoverySuccesses = 0;
+  /** The id of the newest call that ended ok without being stopped. */
+  lastOkId = 0;
 
   constructor(name: string, configured: ResourceLimits, gate: AdmissionGate, historySize: number) {
     this.name = name;
@@ -150,6 +153,21 @@ export class ToolRecord {
   setLimits(limits: ResourceLimits): void {
     this.limits = limits;
     this.limitEntries = ToolRecord.entriesOf(limits);
+  }
+
+  /**
+   * A call of this tool failed (it was stopped, or failed leaving handles): arms the recovery check,
+   * unless one is armed already.
+   *
+   * @param failedId - the failed call's numeric id
+   * @returns true when a call admitted after the failed one has already succeeded: the tool has
+   *   recovered, and nothing is armed
+   */
+  armRecovery(failedId: number): boolean {
+    if (this.recoveryPending !== undefined) return false;
+    if (this.lastOkId > failedId) return true;
+    this.recoveryPending = { survived: 0, after: failedId };
+    return false;
   }
 
   /** @returns the state its flags and calls imply */

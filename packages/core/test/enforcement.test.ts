@@ -233,6 +233,8 @@ describe('scopes', () => {
     source.set(elsewhere, 50);
     time.advance(20);
     expect(events.limit?.map((e) => `${e.scope}:${e.sessionId}:${e.level}`)).toEqual(['session:s1:cleanup']);
+    // The event names the call acted on, and its tool.
+    expect(events.limit?.[0]).toMatchObject({ tool: 'b', callId: big.callId });
     expect(big.stopReason).toMatchObject({ scope: 'session', resource: 'memoryMb' });
     expect(small.stopReason).toBeUndefined();
     expect(elsewhere.stopReason).toBeUndefined();
@@ -435,5 +437,33 @@ describe('recovery accounting', () => {
     const later = await guard.admit({ toolName: 't' });
     later.end('thrown'); // an unrelated later failure is not a failed recovery
     expect(events.recovery).toEqual([expect.objectContaining({ via: 'next_call', success: true, attempts: 1 })]);
+  });
+
+  it('counts a tool as recovered when a call admitted after the failed one succeeded before the failure was seen', async () => {
+    const { time, guard, events } = setup();
+    const transport = new AbortController();
+    const failed = await guard.admit({ toolName: 't', signal: transport.signal });
+    transport.abort(); // the client cancels and at once calls again...
+    const next = await guard.admit({ toolName: 't' });
+    next.end('ok'); // ...and that call succeeds before the sampler has seen the cancel
+    time.advance(20);
+    expect(failed.stopCause).toBe('cancelled');
+    failed.end('cancelled');
+    const later = await guard.admit({ toolName: 't' });
+    later.end('thrown'); // a later, unrelated failure decides nothing
+    expect(events.recovery).toEqual([expect.objectContaining({ via: 'next_call', success: true, attempts: 1 })]);
+    expect(guard.snapshot().tools.t?.recovery).toEqual({ attempts: 1, successes: 1, rate: 1 });
+  });
+
+  it('is failed by the first call admitted after the failure when that call fails', async () => {
+    const { time, guard, events } = setup();
+    const transport = new AbortController();
+    const failed = await guard.admit({ toolName: 't', signal: transport.signal });
+    transport.abort();
+    time.advance(20);
+    failed.end('cancelled');
+    const next = await guard.admit({ toolName: 't' });
+    next.end('thrown');
+    expect(events.recovery).toEqual([expect.objectContaining({ via: 'next_call', success: false, attempts: 1 })]);
   });
 });
