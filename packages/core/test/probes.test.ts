@@ -9,15 +9,9 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CleanupReport,
-  createResourceGuard,
-  getCallContext,
-  openFdCount,
-  type ResourceGuard,
-  runShared,
-  type ToolCall,
-} from '../src/index.js';
+import { type CleanupReport, createResourceGuard, getCallContext, runShared, type ToolCall } from '../src/index.js';
+import { checkLeakPair } from './support/leak-pair.js';
+import { excessAfterSettling, isRunning, runLeaky, takeBaseline } from './support/process-baseline.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'guard-probes-'));
 const file = join(dir, 'data.txt');
@@ -42,49 +36,10 @@ afterAll(async () => {
   await new Promise((r) => peer.close(r));
 });
 
-function counts(): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const r of process.getActiveResourcesInfo()) m.set(r, (m.get(r) ?? 0) + 1);
-  return m;
-}
-function extra(before: Map<string, number>): string[] {
-  return [...counts()].filter(([t, n]) => n > (before.get(t) ?? 0)).map(([t, n]) => `${t}+${n - (before.get(t) ?? 0)}`);
-}
 const settleSoon = () => new Promise((r) => setTimeout(r, 60));
-
-/** Waits until the open-fd count is the same twice, 50 ms apart (threads and pipes have settled). */
-async function quiet(): Promise<void> {
-  let last = openFdCount();
-  for (let i = 0; i < 40; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    const now = openFdCount();
-    if (now === last) return;
-    last = now;
-  }
-}
-
-/** Running (not a zombie waiting to be reaped). */
-function isRunning(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 // libuv keeps one inotify descriptor per loop once fs.watch is first used: open it before any baseline.
 fs.watch(dir).close();
-
-async function runLeaky(guard: ResourceGuard, toolName: string, leak: (call: ToolCall) => Promise<void>) {
-  const call = await guard.admit({ toolName });
-  await call.run(() => leak(call));
-  const during = call.usage();
-  const handles = call.handles.countByKind();
-  const record = call.end('ok');
-  const report = await call.settled;
-  return { call, during, handles, record, report };
-}
 
 describe('automatic attribution and cleanup, per kind', () => {
   // [name, what the tool does, what the call holds, what is a leak at its end (default: the same)]
@@ -199,33 +154,18 @@ describe('automatic attribution and cleanup, per kind', () => {
 
   it.each(kinds)(
     '%s: attributed, counted, closed, and the process is back to its baseline',
-    async (name, leak, expected, leakedExpected = expected) => {
+    async (_name, leak, expected, leakedExpected = expected) => {
       // The guard's own resources (its watchdog thread) are part of the baseline.
       const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
-      await quiet();
-      const fds = openFdCount();
-      const resources = counts();
+      const baseline = await takeBaseline();
       const { handles, record, report } = await runLeaky(guard, 'leaky', leak);
       // While it runs the call may also hold library internals it released at its end (undici's unref'd timer).
       expect(handles).toMatchObject(expected);
       expect(record.leaked).toEqual(leakedExpected);
       expect(report?.survived).toBe(0);
       expect(report?.survivors).toEqual([]);
-      // Pipes of a killed child close when its 'close' event comes, and the child-process sampler runs
-      // `getconf` once (pidusage): wait until the baseline holds twice, 100 ms apart.
-      // fetch: after the abort, undici opens a fresh connection for its pool (one socket, and at most one
-      // more descriptor while the aborted one drains); the pool's, not the call's. Followed up in bench/.
-      const allowed = name.includes('fetch') ? ['TCPSocketWrap+1'] : [];
-      const fdSlack = name.includes('fetch') ? 2 : 0;
-      const unexpected = () => extra(resources).filter((e) => !allowed.includes(e));
-      const back = () => (openFdCount() ?? 0) <= (fds ?? 0) + fdSlack && unexpected().length === 0;
-      for (let waited = 0, held = 0; waited < 5000 && held < 2; waited += 50) {
-        held = back() ? held + 1 : 0;
-        if (held < 2) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(unexpected()).toEqual([]);
-      // Nothing of the call is left (something else of the process may have closed meanwhile).
-      expect(openFdCount()).toBeLessThanOrEqual((fds ?? 0) + fdSlack);
+      // Nothing of the call is left: no descriptor, no handle (an aborted fetch's connection included).
+      expect(await excessAfterSettling(baseline)).toEqual({});
       await guard.close();
     },
   );
@@ -297,6 +237,21 @@ describe('attribution rules', () => {
     expect(pooled[0]?.destroyed).toBe(false);
     agent.destroy();
     await guard.close();
+  });
+
+  it('closes the connection of a fetch a call left unread, not another call’s, and undici opens none in its place', async () => {
+    // An origin of its own: no connection of undici's pool from earlier tests is reused.
+    const slow = http.createServer((_req, res) => res.write('partial'));
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}`;
+    await checkLeakPair({
+      open: async () => {
+        await fetch(origin);
+      },
+      holds: { socket: 1 },
+      usage: { fileHandles: 0, networkConnections: 1 },
+    });
+    await new Promise((r) => slow.close(r));
   });
 
   it('leaves unref’d timers and anything created in runShared() to the process', async () => {

@@ -40,12 +40,50 @@ function requestCloser(request: ClientRequest): HandleCloser {
   };
 }
 
+/** The socket each undici request was written to (`undici:client:sendHeaders`), until it completes or fails. */
+const sentOn = new WeakMap<object, net.Socket>();
+/** How many requests are in flight on each undici socket (more than one only with pipelining or HTTP/2). */
+const inFlight = new WeakMap<net.Socket, number>();
+
+function requestSent(message: unknown): void {
+  const { request, socket } = message as { request: object; socket: net.Socket };
+  sentOn.set(request, socket);
+  inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+}
+
+function requestDone(message: unknown): void {
+  const { request } = message as { request: object };
+  const socket = sentOn.get(request);
+  if (socket !== undefined) {
+    sentOn.delete(request);
+    inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1);
+  }
+  release(request);
+}
+
+/**
+ * Closes a fetch (undici) request. HTTP/1.1 cannot cancel a request whose response is under way: its
+ * connection has to go. undici's own `abort()` closes it as "informational", which puts the aborted request
+ * back at the head of the client's queue; the client then connects a new socket only to find the request
+ * aborted and drop it, and that socket stays idle in the pool (undici 6, Node 20: until its keep-alive
+ * timeout). Closing the request's own socket with an error instead fails the request, and nothing
+ * reconnects. A request not yet written, or sharing its connection (pipelining, HTTP/2), is aborted.
+ */
 function undiciCloser(request: UndiciRequest): HandleCloser {
   return {
-    close: () => {
-      if (typeof request.abort === 'function' && !request.completed && !request.aborted) {
-        request.abort(new Error('closed by the resource guard: the tool call ended'));
+    close: (): Promise<void> | undefined => {
+      if (request.completed === true || request.aborted === true) return undefined;
+      const reason = new Error('closed by the resource guard: the tool call ended');
+      const socket = sentOn.get(request);
+      const alone = socket !== undefined && inFlight.get(socket) === 1 && !socket.destroyed;
+      if (alone && (socket as { alpnProtocol?: unknown }).alpnProtocol !== 'h2') {
+        const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        // undici listens for the socket's 'error': it fails the request with this reason.
+        socket.destroy(reason);
+        return closed;
       }
+      if (typeof request.abort === 'function') request.abort(reason);
+      return undefined;
     },
     isClosed: () => request.completed === true || request.aborted === true,
   };
@@ -86,8 +124,9 @@ export function installNetProbe(): () => void {
         attribute(request, 'socket', undiciCloser(request), `fetch ${String(request.origin ?? '')}`);
       },
     ],
-    ['undici:request:trailers', (message) => release((message as { request: object }).request)],
-    ['undici:request:error', (message) => release((message as { request: object }).request)],
+    ['undici:client:sendHeaders', requestSent],
+    ['undici:request:trailers', requestDone],
+    ['undici:request:error', requestDone],
     // A socket undici connected belongs to its pool, not to the call that caused the connection.
     ['undici:client:connected', (message) => release((message as { socket: object }).socket)],
     [
