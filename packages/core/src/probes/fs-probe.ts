@@ -1,10 +1,18 @@
-/** Attributes files to calls: FileHandles, descriptors from fs.open/openSync, read/write streams, watchers. */
+/**
+ * Attributes files to calls: FileHandles, descriptors from fs.open/openSync, directory handles
+ * (opendir), read/write streams, and watchers (fs.watch, fs.watchFile, fs.promises.watch).
+ */
 
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fdCloser, fileHandleCloser, streamCloser, watcherCloser } from '../handle-closers.js';
+import type { HandleCloser } from '../handle-registry.js';
 import type { ToolCall } from '../tool-call.js';
 import { attribute, currentCall, release } from './attribution.js';
+import { wrapCancellable } from './cancellable.js';
+import { trackDir } from './fs-dirs.js';
 
 type Callback = (...args: unknown[]) => void;
 type AnyFn = (...args: never[]) => unknown;
@@ -70,6 +78,114 @@ function streamFactory(create: AnyFn): AnyFn {
   };
 }
 
+/** What the call adopts of a successful open: the result, the call, and the path it was opened with. */
+type Adopt = (result: never, call: ToolCall, path: unknown) => void;
+
+/** Wraps a callback-style opener (`fs.open`, `fs.opendir`): inside a call, its result is adopted. */
+function callbackOpener(original: AnyFn, adopt: Adopt): AnyFn {
+  return function open(this: unknown, path: unknown, ...rest: unknown[]): unknown {
+    const call = currentCall();
+    const last = rest.length - 1;
+    const cb = rest[last];
+    if (call !== undefined && typeof cb === 'function') {
+      rest[last] = (error: unknown, result: unknown) => {
+        if (error == null && result !== undefined) adopt(result as never, call, path);
+        (cb as Callback)(error, result);
+      };
+    }
+    return original.apply(this, [path, ...rest] as never[]);
+  };
+}
+
+/** Wraps a synchronous opener (`fs.openSync`, `fs.opendirSync`). */
+function syncOpener(original: AnyFn, adopt: Adopt): AnyFn {
+  return function openSync(this: unknown, path: unknown, ...rest: unknown[]): unknown {
+    const result = original.apply(this, [path, ...rest] as never[]);
+    const call = currentCall();
+    if (call !== undefined) adopt(result as never, call, path);
+    return result;
+  };
+}
+
+/** Wraps a promise opener (`fs.promises.open`, `fs.promises.opendir`); the call is the one that asked. */
+function promiseOpener(original: AnyFn, adopt: Adopt): AnyFn {
+  return async function open(this: unknown, path: unknown, ...rest: unknown[]): Promise<unknown> {
+    const call = currentCall();
+    const result = await original.apply(this, [path, ...rest] as never[]);
+    if (call !== undefined) adopt(result as never, call, path);
+    return result;
+  };
+}
+
+function adoptFileHandle(handle: fs.promises.FileHandle, call: ToolCall, path: unknown): void {
+  if (attribute(handle, 'file', fileHandleCloser(handle), pathLabel(path), call)) {
+    // FileHandle emits 'close' (it is an EventEmitter at run time, though not in its typings).
+    (handle as unknown as NodeJS.EventEmitter).once('close', () => release(handle));
+  }
+}
+
+function adoptDir(dir: fs.Dir, call: ToolCall, path: unknown): void {
+  trackDir(dir, call, pathLabel(path));
+}
+
+/** One call's listener on a (shared) `fs.watchFile` StatWatcher. */
+interface StatListener {
+  readonly watcher: fs.StatWatcher;
+  readonly listener: Callback;
+  /** The watched path as Node keys it (resolved), so that cleanup unwatches the same file. */
+  readonly path: string;
+}
+
+/** The calls' listeners on each StatWatcher. */
+const statListeners = new WeakMap<fs.StatWatcher, Set<StatListener>>();
+
+function listening(entry: StatListener, stopped: boolean): boolean {
+  return !stopped && entry.watcher.listeners('change').includes(entry.listener);
+}
+
+/** Releases what no longer listens (the tool unwatched the file or stopped the watcher). */
+function sweepStatListeners(watcher: fs.StatWatcher, stopped: boolean): void {
+  const entries = statListeners.get(watcher);
+  if (entries === undefined) return;
+  for (const entry of entries) {
+    if (listening(entry, stopped)) continue;
+    entries.delete(entry);
+    release(entry);
+  }
+}
+
+/**
+ * `fs.watchFile` shares one StatWatcher per file among all its listeners: the call's handle is its
+ * listener, closed with `fs.unwatchFile(path, listener)` (which stops the watcher with its last listener).
+ */
+function adoptStatListener(
+  watcher: fs.StatWatcher,
+  listener: Callback,
+  filename: unknown,
+  unwatchFile: (path: string, listener: Callback) => void,
+): void {
+  const path = filename instanceof URL ? fileURLToPath(filename) : resolve(String(filename));
+  const entry: StatListener = { watcher, listener, path };
+  const closer: HandleCloser = {
+    close: () => {
+      if (listening(entry, false)) unwatchFile(path, listener);
+      sweepStatListeners(watcher, false);
+    },
+    isClosed: () => !statListeners.get(watcher)?.has(entry),
+  };
+  if (!attribute(entry, 'watcher', closer, pathLabel(filename))) return;
+  let entries = statListeners.get(watcher);
+  if (entries === undefined) {
+    entries = new Set();
+    statListeners.set(watcher, entries);
+    watcher.on('removeListener', (event: string) => {
+      if (event === 'change') sweepStatListeners(watcher, false);
+    });
+    watcher.once('stop', () => sweepStatListeners(watcher, true));
+  }
+  entries.add(entry);
+}
+
 /**
  * Installs the file probe; returns the function that uninstalls it.
  *
@@ -81,32 +197,27 @@ export function installFsProbe(): () => void {
     openSync: fs.openSync,
     close: fs.close,
     closeSync: fs.closeSync,
-    promisesOpen: fs.promises.open,
+    opendir: fs.opendir,
+    opendirSync: fs.opendirSync,
     createReadStream: fs.createReadStream,
     createWriteStream: fs.createWriteStream,
     watch: fs.watch,
+    watchFile: fs.watchFile,
+  };
+  const promisesOriginal = {
+    open: fs.promises.open,
+    opendir: fs.promises.opendir,
+    watch: fs.promises.watch,
   };
   const closeSync = original.closeSync;
+  const unwatchFile = fs.unwatchFile;
+  const adoptDescriptor = (fd: number, call: ToolCall, path: unknown): void => {
+    if (typeof fd === 'number') trackDescriptor(fd, call, path, closeSync);
+  };
 
   const patched = {
-    open: function open(this: unknown, path: unknown, ...rest: unknown[]): void {
-      const call = currentCall();
-      const last = rest.length - 1;
-      const cb = rest[last];
-      if (call !== undefined && typeof cb === 'function') {
-        rest[last] = (error: unknown, fd: number) => {
-          if (error == null && typeof fd === 'number') trackDescriptor(fd, call, path, closeSync);
-          (cb as Callback)(error, fd);
-        };
-      }
-      (original.open as AnyFn).apply(this, [path, ...rest] as never[]);
-    },
-    openSync: function openSync(this: unknown, path: unknown, ...rest: unknown[]): number {
-      const fd = (original.openSync as AnyFn).apply(this, [path, ...rest] as never[]) as number;
-      const call = currentCall();
-      if (call !== undefined) trackDescriptor(fd, call, path, closeSync);
-      return fd;
-    },
+    open: callbackOpener(original.open as AnyFn, adoptDescriptor),
+    openSync: syncOpener(original.openSync as AnyFn, adoptDescriptor),
     close: function close(this: unknown, fd: unknown, ...rest: unknown[]): void {
       forgetDescriptor(fd);
       (original.close as AnyFn).apply(this, [fd, ...rest] as never[]);
@@ -115,15 +226,8 @@ export function installFsProbe(): () => void {
       forgetDescriptor(fd);
       (original.closeSync as AnyFn).call(this, fd as never);
     },
-    promisesOpen: async function open(this: unknown, ...args: unknown[]): Promise<fs.promises.FileHandle> {
-      const call = currentCall();
-      const handle = (await (original.promisesOpen as AnyFn).apply(this, args as never[])) as fs.promises.FileHandle;
-      if (call !== undefined && attribute(handle, 'file', fileHandleCloser(handle), pathLabel(args[0]), call)) {
-        // FileHandle emits 'close' (it is an EventEmitter at run time, though not in its typings).
-        (handle as unknown as NodeJS.EventEmitter).once('close', () => release(handle));
-      }
-      return handle;
-    },
+    opendir: callbackOpener(original.opendir as AnyFn, adoptDir),
+    opendirSync: syncOpener(original.opendirSync as AnyFn, adoptDir),
     createReadStream: streamFactory(original.createReadStream as AnyFn),
     createWriteStream: streamFactory(original.createWriteStream as AnyFn),
     watch: function watch(this: unknown, ...args: unknown[]): fs.FSWatcher {
@@ -139,29 +243,34 @@ export function installFsProbe(): () => void {
       }
       return watcher;
     },
+    watchFile: function watchFile(this: unknown, ...args: unknown[]): fs.StatWatcher {
+      const watcher = (original.watchFile as AnyFn).apply(this, args as never[]) as fs.StatWatcher;
+      if (currentCall() === undefined) return watcher;
+      const listener = args.findLast((arg) => typeof arg === 'function') as Callback | undefined;
+      if (listener !== undefined) {
+        adoptStatListener(watcher, listener, args[0], unwatchFile as (path: string, listener: Callback) => void);
+      }
+      return watcher;
+    },
+  };
+  const promisesPatched = {
+    open: promiseOpener(promisesOriginal.open as AnyFn, adoptFileHandle),
+    opendir: promiseOpener(promisesOriginal.opendir as AnyFn, adoptDir),
+    watch: wrapCancellable(promisesOriginal.watch as (...args: unknown[]) => unknown, {
+      kind: 'watcher',
+      optionsAt: 1,
+      iterates: true,
+      label: (args) => pathLabel(args[0]),
+    }),
   };
 
-  const mutable = fs as unknown as Record<string, unknown>;
-  const promises = fs.promises as unknown as Record<string, unknown>;
-  mutable.open = patched.open;
-  mutable.openSync = patched.openSync;
-  mutable.close = patched.close;
-  mutable.closeSync = patched.closeSync;
-  mutable.createReadStream = patched.createReadStream;
-  mutable.createWriteStream = patched.createWriteStream;
-  mutable.watch = patched.watch;
-  promises.open = patched.promisesOpen;
+  Object.assign(fs, patched);
+  Object.assign(fs.promises, promisesPatched);
   syncBuiltinESMExports();
 
   return () => {
-    mutable.open = original.open;
-    mutable.openSync = original.openSync;
-    mutable.close = original.close;
-    mutable.closeSync = original.closeSync;
-    mutable.createReadStream = original.createReadStream;
-    mutable.createWriteStream = original.createWriteStream;
-    mutable.watch = original.watch;
-    promises.open = original.promisesOpen;
+    Object.assign(fs, original);
+    Object.assign(fs.promises, promisesOriginal);
     syncBuiltinESMExports();
   };
 }

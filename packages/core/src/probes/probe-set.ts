@@ -16,11 +16,11 @@ import { installTimerProbe } from './timer-probe.js';
  * ```
  */
 export interface ProbeOptions {
-  /** FileHandles, fs.open descriptors, fs streams, fs.watch. Default true. */
+  /** FileHandles, fs.open descriptors, Dir handles, fs streams, fs.watch, fs.watchFile, fs.promises.watch. Default true. */
   readonly files?: boolean;
   /** Sockets, servers, TLS, HTTP requests, fetch, UDP. Default true. */
   readonly network?: boolean;
-  /** setTimeout, setInterval, setImmediate. Default true. */
+  /** setTimeout, setInterval, setImmediate, as callbacks and from `node:timers/promises`. Default true. */
   readonly timers?: boolean;
   /** Child processes and worker threads (and child CPU and memory, with `memory`). Default true. */
   readonly processes?: boolean;

@@ -1,14 +1,17 @@
 /**
- * Attributes timers to calls: setTimeout, setInterval and setImmediate. Timeouts and intervals still
+ * Attributes timers to calls: setTimeout, setInterval and setImmediate, as callbacks and from
+ * `node:timers/promises` (with `scheduler.wait` / `scheduler.yield`). Timeouts and intervals still
  * pending when the call ends are leaks, cleared by cleanup. Unref'd timers and immediates are counted
  * while the call runs and released, not cleared, when it ends (see `isShared` below).
  */
 
 import { syncBuiltinESMExports } from 'node:module';
 import timers from 'node:timers';
+import timersPromises from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { HandleCloser } from '../handle-registry.js';
 import { attribute, currentCall, release } from './attribution.js';
+import { wrapCancellable } from './cancellable.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
 interface TimerLike {
@@ -113,19 +116,48 @@ export function installTimerProbe(): () => void {
     clearInterval: cancel(original.clearInterval),
     clearImmediate: cancel(original.clearImmediate),
   };
-  // util.promisify(setTimeout) and friends rely on a custom symbol carried by the original functions.
+  // util.promisify(setTimeout) and friends rely on a custom symbol carried by the original functions: a
+  // getter that reads `timers/promises` when asked, so it finds the wrapped promise timers below.
   for (const name of ['setTimeout', 'setImmediate'] as const) {
-    const custom = (original[name] as unknown as Record<symbol, unknown>)[promisifyCustom];
-    if (custom !== undefined) Object.defineProperty(patched[name], promisifyCustom, { value: custom });
+    const custom = Object.getOwnPropertyDescriptor(original[name], promisifyCustom);
+    if (custom !== undefined) Object.defineProperty(patched[name], promisifyCustom, custom);
   }
   for (const [name, fn] of Object.entries(patched)) {
     g[name] = fn;
     t[name] = fn;
   }
+
+  const tp = timersPromises as unknown as Record<string, AnyFn>;
+  const promiseOriginal = { setTimeout: tp.setTimeout, setInterval: tp.setInterval, setImmediate: tp.setImmediate };
+  const promisePatched = {
+    setTimeout: wrapCancellable(tp.setTimeout as AnyFn, { kind: 'timer', optionsAt: 2, unrefable: true }),
+    setInterval: wrapCancellable(tp.setInterval as AnyFn, {
+      kind: 'interval',
+      optionsAt: 2,
+      unrefable: true,
+      iterates: true,
+    }),
+    // Immediates get no signal: counted while pending, never cancelled, like callback immediates.
+    setImmediate: wrapCancellable(tp.setImmediate as AnyFn, { kind: 'immediate', optionsAt: 1, cancels: false }),
+  };
+  Object.assign(tp, promisePatched);
+  // scheduler.wait / scheduler.yield call the module's own functions: the instance gets its own methods.
+  const scheduler = timersPromises.scheduler as unknown as Record<string, unknown>;
+  Object.defineProperties(scheduler, {
+    wait: {
+      value: (delay: unknown, options?: unknown) => promisePatched.setTimeout(delay, undefined, options),
+      configurable: true,
+      writable: true,
+    },
+    yield: { value: () => promisePatched.setImmediate(), configurable: true, writable: true },
+  });
   syncBuiltinESMExports();
   return () => {
     for (const [name, fn] of Object.entries(original)) g[name] = fn;
     for (const [name, fn] of Object.entries(moduleOriginal)) t[name] = fn;
+    Object.assign(tp, promiseOriginal);
+    delete scheduler.wait;
+    delete scheduler.yield;
     syncBuiltinESMExports();
   };
 }
