@@ -3,12 +3,13 @@
 import { type ChildProcess, ChildProcess as ChildProcessClass } from 'node:child_process';
 import dgram from 'node:dgram';
 import type { EventEmitter } from 'node:events';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import net, { type Server } from 'node:net';
 import { type Worker, Worker as WorkerClass } from 'node:worker_threads';
 import type { HandleKind } from './handle-kind.js';
 import type { HandleCloser } from './handle-registry.js';
+import { nativeSetTimeout } from './native-timers.js';
+import { ProcessTree, scanDescendants } from './process-tree.js';
 
 /** Emitters the guard force-closes get one listener of its own, so that a late `'error'` cannot crash the process. */
 const guarded = new WeakSet<EventEmitter>();
@@ -264,84 +265,7 @@ export function timerCloser(clear: () => void, isPending: () => boolean): Handle
  * ```
  */
 export function descendantsOf(pid: number): number[] {
-  const viaChildren = descendantsFromChildrenFiles(pid);
-  return viaChildren ?? descendantsFromStat(pid);
-}
-
-/** Reads `/proc/<pid>/task/<tid>/children` (needs CONFIG_PROC_CHILDREN); undefined where unavailable. */
-function descendantsFromChildrenFiles(pid: number): number[] | undefined {
-  if (!existsSync(`/proc/${pid}/task/${pid}/children`)) return undefined;
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0 && out.length < 10_000) {
-    const current = queue.shift() as number;
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`/proc/${current}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tasks) {
-      let children: string;
-      try {
-        children = readFileSync(`/proc/${current}/task/${tid}/children`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const token of children.split(' ')) {
-        const child = Number(token);
-        if (Number.isSafeInteger(child) && child > 0) {
-          out.push(child);
-          queue.push(child);
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Scans `/proc/<n>/stat` for parent pids; slower, works everywhere /proc does. */
-function descendantsFromStat(pid: number): number[] {
-  const byParent = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const name of entries) {
-    const child = Number(name);
-    if (!Number.isSafeInteger(child)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the parenthesised command: state, ppid, ...
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const siblings = byParent.get(ppid);
-      if (siblings === undefined) byParent.set(ppid, [child]);
-      else siblings.push(child);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of byParent.get(queue.shift() as number) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
-}
-
-function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already gone.
-    }
-  }
+  return scanDescendants(pid);
 }
 
 /**
@@ -356,25 +280,37 @@ function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
  */
 export function childProcessCloser(child: ChildProcess): HandleCloser {
   const exited = (): boolean => child.exitCode !== null || child.signalCode !== null;
-  let tree: number[] = [];
+  // Created at the first close, while the child is still unreaped: its pid is still its own.
+  let tree: ProcessTree | undefined;
+  const signal = async (name: NodeJS.Signals): Promise<void> => {
+    if (child.pid === undefined) return;
+    tree ??= new ProcessTree(child.pid);
+    await tree.signal(name);
+  };
+  // Closed once the child has exited and nothing of its tree is left.
+  const closed = (): boolean => exited() && (tree === undefined || tree.allGone());
+  let forced = false;
+  // Descendants may outlive the child a little (a signal lands when a process is next scheduled), or
+  // for the rest of the grace period: polled, for 5 s at the most.
+  const gone = async (stop: () => boolean): Promise<void> => {
+    await once(child, 'exit', exited);
+    for (let polls = 0; polls < 500 && !stop() && !closed(); polls++) {
+      await new Promise((resolve) => nativeSetTimeout(resolve, 10));
+    }
+  };
   return {
-    close: () => {
+    close: async () => {
       swallowErrors(child);
       if (exited()) return;
-      tree = child.pid === undefined ? [] : descendantsOf(child.pid);
-      signalAll(tree, 'SIGTERM');
-      child.kill('SIGTERM');
-      return once(child, 'exit', exited);
+      await signal('SIGTERM');
+      await gone(() => forced);
     },
-    forceClose: () => {
-      const pid = child.pid;
-      // Descendants first: once the child dies they are re-parented and can no longer be found from it.
-      const all = pid === undefined ? tree : [...new Set([...tree, ...descendantsOf(pid)])];
-      signalAll(all, 'SIGKILL');
-      child.kill('SIGKILL');
-      return once(child, 'exit', exited);
+    forceClose: async () => {
+      forced = true;
+      if (!exited() || tree !== undefined) await signal('SIGKILL');
+      await gone(() => false);
     },
-    isClosed: exited,
+    isClosed: closed,
   };
 }
 
