@@ -26,7 +26,21 @@ interface Waiter {
   cancel: () => void;
 }
 
-/** Which scope a gate guards. */
+/**
+ * Which scope a gate guards.
+ *
+ * @example
+ * ```ts
+ * import { createResourceGuard, type GateScope } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard({ toolLimits: { maxMemoryMb: 1024 }, sessionLimits: { maxMemoryMb: 512 } });
+ * // Which gates are throttled right now, e.g. `tool:search` or `session:4f1c…`.
+ * const throttled = new Set<`${GateScope}:${string}`>();
+ * guard.on('throttle', (e) => {
+ *   if (e.action === 'throttled') throttled.add(`${e.scope}:${e.key}`);
+ *   else if (e.action === 'released') throttled.delete(`${e.scope}:${e.key}`);
+ * });
+ * ```
+ */
 export type GateScope = 'tool' | 'session' | 'process';
 
 /**

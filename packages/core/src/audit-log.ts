@@ -11,7 +11,12 @@ import type { ResourceName, ResourceUsage } from './resource-usage.js';
  *
  * @example
  * ```ts
- * guard.audit().filter((e) => e.action === 'cleanup').forEach((e) => console.error(e.tool, e.cleanup?.durationMs));
+ * import { type AuditAction, createResourceGuard } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * // ... later, e.g. from a diagnostics endpoint: what the guard did, by action.
+ * const counts = new Map<AuditAction, number>();
+ * for (const entry of guard.audit()) counts.set(entry.action, (counts.get(entry.action) ?? 0) + 1);
+ * console.error(`cleanups: ${counts.get('cleanup') ?? 0}, leaks: ${counts.get('leak') ?? 0}`);
  * ```
  */
 export type AuditAction =
@@ -32,7 +37,14 @@ export type AuditAction =
  *
  * @example
  * ```ts
- * const entry: AuditEntry = { time: Date.now(), action: 'warn', tool: 'search', scope: 'call', level: 'warn', resource: 'memoryMb' };
+ * import type { AuditEntry } from '@mcp-resource-guard/core';
+ * // One log line per entry.
+ * function format(e: AuditEntry): string {
+ *   const fields = [e.action, e.scope ?? '-', e.tool ?? '-', e.level ?? '', e.resource ?? '', e.detail ?? ''];
+ *   return `${new Date(e.time).toISOString()} ${fields.join(' ')}`;
+ * }
+ * const entry: AuditEntry = { time: Date.now(), action: 'warn', tool: 'search', scope: 'call', resource: 'memoryMb' };
+ * console.error(format(entry));
  * ```
  */
 export interface AuditEntry {
@@ -60,7 +72,14 @@ export interface AuditEntry {
  *
  * @example
  * ```ts
- * const sink: AuditSink = { write: (e) => process.stderr.write(`${JSON.stringify(e)}\n`) };
+ * import { type AuditSink, createResourceGuard } from '@mcp-resource-guard/core';
+ * // Only what an operator acts on, as JSON lines on stderr (stdout belongs to the stdio transport).
+ * const sink: AuditSink = {
+ *   write(entry) {
+ *     if (entry.action === 'emergency' || entry.action === 'leak') process.stderr.write(`${JSON.stringify(entry)}\n`);
+ *   },
+ * };
+ * const guard = createResourceGuard({ audit: { sink } });
  * ```
  */
 export interface AuditSink {
@@ -73,10 +92,12 @@ export interface AuditSink {
  *
  * @example
  * ```ts
- * import { MemoryAuditSink } from '@mcp-resource-guard/core';
+ * import { createResourceGuard, MemoryAuditSink } from '@mcp-resource-guard/core';
  * const sink = new MemoryAuditSink(500);
  * const guard = createResourceGuard({ audit: { sink } });
- * console.error(sink.entries().length);
+ * // ... later: the last 500 entries, oldest first.
+ * const cleanups = sink.entries().filter((e) => e.action === 'cleanup');
+ * console.error(`${cleanups.length} cleanups, last: ${cleanups.at(-1)?.detail ?? 'none'}`);
  * ```
  */
 export class MemoryAuditSink implements AuditSink {
@@ -115,8 +136,12 @@ export class MemoryAuditSink implements AuditSink {
  * @returns the sink
  * @example
  * ```ts
- * import { jsonLinesAuditSink } from '@mcp-resource-guard/core';
+ * import { createWriteStream } from 'node:fs';
+ * import { createResourceGuard, jsonLinesAuditSink } from '@mcp-resource-guard/core';
+ * // To stderr:
  * createResourceGuard({ audit: { sink: jsonLinesAuditSink() } });
+ * // Or appended to a file:
+ * createResourceGuard({ audit: { sink: jsonLinesAuditSink(createWriteStream('audit.jsonl', { flags: 'a' })) } });
  * ```
  */
 export function jsonLinesAuditSink(stream: { write(chunk: string): unknown } = process.stderr): AuditSink {

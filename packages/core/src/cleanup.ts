@@ -18,7 +18,13 @@ import { nativeClearTimeout, nativeSetTimeout } from './native-timers.js';
  *
  * @example
  * ```ts
- * guard.on('cleanup', (r) => { if (r.reason === 'leak') console.error('leaked', r.closed); });
+ * import { type CleanupReason, createResourceGuard } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const byReason = new Map<CleanupReason, number>();
+ * guard.on('cleanup', (r) => {
+ *   byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+ *   if (r.reason === 'leak') console.error(`${r.toolName} ended with handles open; closed:`, r.closed);
+ * });
  * ```
  */
 export type CleanupReason =
@@ -38,7 +44,11 @@ export type CleanupReason =
  *
  * @example
  * ```ts
- * const options: CleanupTimings = { graceMs: 200, stepTimeoutMs: 2000 };
+ * import { type CleanupTimings, closeHandles, HandleRegistry } from '@mcp-resource-guard/core';
+ * // Sockets get 100 ms to finish gracefully; each step gives up after one second.
+ * const timings: CleanupTimings = { graceMs: 100, stepTimeoutMs: 1000 };
+ * const registry = new HandleRegistry();
+ * const result = await closeHandles(registry.list(), timings, () => performance.now());
  * ```
  */
 export interface CleanupTimings {
@@ -53,8 +63,13 @@ export interface CleanupTimings {
  *
  * @example
  * ```ts
- * const report = await guard.cleanupCall(callId);
- * if (report.survived > 0) console.error('could not close', report.survivors);
+ * import { createResourceGuard, type HandleCleanupResult } from '@mcp-resource-guard/core';
+ * function report(result: HandleCleanupResult): void {
+ *   for (const step of result.steps) console.error(`${step.name}: ${step.handles} handles in ${step.durationMs} ms`);
+ *   if (result.survived > 0) console.error('still open:', result.survivors, result.errors);
+ * }
+ * // Every cleanup report of the guard is a HandleCleanupResult.
+ * createResourceGuard().on('cleanup', report);
  * ```
  */
 export interface HandleCleanupResult {
@@ -110,7 +125,16 @@ function invoke(fn: () => void | Promise<void>): Promise<void> {
  * @returns what was closed, what survived, and how long each step took
  * @example
  * ```ts
+ * import { createServer } from 'node:net';
+ * import { closeHandles, HandleRegistry, serverCloser, timerCloser } from '@mcp-resource-guard/core';
+ * const registry = new HandleRegistry();
+ * registry.add('server', serverCloser(createServer().listen(0)), 'listener');
+ * let pending = true;
+ * const timer = setTimeout(() => (pending = false), 60_000);
+ * registry.add('timer', timerCloser(() => clearTimeout(timer), () => pending), 'poll');
+ * // Network first, then CPU (timers), each step bounded.
  * const result = await closeHandles(registry.list(), { graceMs: 200, stepTimeoutMs: 2000 }, () => performance.now());
+ * console.error(result.closed, result.survived); // { server: 1, timer: 1 } 0
  * ```
  */
 export async function closeHandles(
@@ -187,7 +211,12 @@ export async function closeHandles(
  *
  * @example
  * ```ts
- * guard.on('cleanup', (r) => console.error(`${r.toolName}: closed ${r.attempted - r.survived} in ${r.durationMs} ms`));
+ * import { type CleanupReport, createResourceGuard } from '@mcp-resource-guard/core';
+ * function log(r: CleanupReport): void {
+ *   const closed = `closed ${r.attempted - r.survived}/${r.attempted} in ${r.durationMs.toFixed(1)} ms`;
+ *   console.error(`${r.toolName} ${r.callId} (${r.reason}, ${r.mode}): ${closed}`);
+ * }
+ * createResourceGuard().on('cleanup', log);
  * ```
  */
 export interface CleanupReport extends HandleCleanupResult {

@@ -15,8 +15,13 @@ const brand: unique symbol = Symbol.for('@mcp-resource-guard/error');
  *
  * @example
  * ```ts
- * import { ResourceGuardError, ErrorCode } from '@mcp-resource-guard/core';
- * try { doSomething(); } catch (e) { if (ResourceGuardError.is(e) && e.code === ErrorCode.InvalidConfig) console.error(e.path); }
+ * import { createResourceGuard, ErrorCode, ResourceGuardError } from '@mcp-resource-guard/core';
+ * try {
+ *   createResourceGuard({ limits: { maxMemoryMb: -1 } });
+ * } catch (e) {
+ *   // e.path: 'limits.maxMemoryMb'; e.hint: what is allowed there
+ *   if (ResourceGuardError.is(e) && e.code === ErrorCode.InvalidConfig) console.error(e.path, e.hint);
+ * }
  * ```
  */
 export const ErrorCode = {
@@ -32,7 +37,23 @@ export const ErrorCode = {
 /** The union of {@link ErrorCode} values. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Constructor input of {@link ResourceGuardError}. */
+/**
+ * Constructor input of {@link ResourceGuardError}.
+ *
+ * @example
+ * ```ts
+ * import { ErrorCode, ResourceGuardError, type ResourceGuardErrorInit } from '@mcp-resource-guard/core';
+ * const init: ResourceGuardErrorInit = {
+ *   code: ErrorCode.InvalidConfig,
+ *   message: 'Invalid tool option',
+ *   hint: 'Use a positive number of milliseconds.',
+ *   path: 'tools.search.timeoutMs',
+ *   value: -5,
+ * };
+ * console.error(new ResourceGuardError(init).message);
+ * // 'Invalid tool option (at tools.search.timeoutMs: -5). Use a positive number of milliseconds.'
+ * ```
+ */
 export interface ResourceGuardErrorInit {
   /** Machine-readable code. */
   code: ErrorCode;
@@ -93,7 +114,12 @@ export class ResourceGuardError extends Error {
    * @returns whether it is a guard error
    * @example
    * ```ts
-   * if (ResourceGuardError.is(signal.reason)) console.log(signal.reason.code);
+   * import { getCallContext, ResourceGuardError } from '@mcp-resource-guard/core';
+   * // Inside a tool: why was the call's signal aborted?
+   * const { signal } = getCallContext();
+   * signal.addEventListener('abort', () => {
+   *   if (ResourceGuardError.is(signal.reason)) console.error(signal.reason.code, signal.reason.hint);
+   * });
    * ```
    */
   static is(value: unknown): value is ResourceGuardError {
@@ -116,7 +142,10 @@ Object.defineProperty(ResourceGuardError.prototype, brand, { value: true });
  * @returns a one-line rendering, at most about 80 characters
  * @example
  * ```ts
+ * import { describeValue } from '@mcp-resource-guard/core';
  * describeValue(Number.NaN); // 'NaN'
+ * describeValue('x'.repeat(100)); // '"xxxx…"' (the first 60 characters, quoted)
+ * describeValue([1, 2, 3]); // 'an array of 3'
  * ```
  */
 export function describeValue(value: unknown): string {

@@ -33,7 +33,11 @@ export class EventHub<Events extends object> {
    * @returns a function that unsubscribes
    * @example
    * ```ts
-   * const off = hub.on('tick', (n) => console.error(n));
+   * import { EventHub } from '@mcp-resource-guard/core';
+   * const hub = new EventHub<{ tick: number }>((error) => console.error(error));
+   * const off = hub.on('tick', (n) => console.error('tick', n));
+   * hub.emit('tick', 1); // logs 'tick 1'
+   * off();
    * ```
    */
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): () => void {
@@ -56,7 +60,10 @@ export class EventHub<Events extends object> {
    * @returns true when at least one listener is subscribed
    * @example
    * ```ts
-   * if (hub.has('tick')) hub.emit('tick', expensive());
+   * import { EventHub } from '@mcp-resource-guard/core';
+   * const hub = new EventHub<{ memory: NodeJS.MemoryUsage }>((error) => console.error(error));
+   * // Build the payload only when someone listens.
+   * if (hub.has('memory')) hub.emit('memory', process.memoryUsage());
    * ```
    */
   has(event: keyof Events): boolean {
@@ -71,7 +78,12 @@ export class EventHub<Events extends object> {
    * @param payload - the value passed to listeners
    * @example
    * ```ts
-   * hub.emit('tick', 2);
+   * import { EventHub } from '@mcp-resource-guard/core';
+   * const hub = new EventHub<{ tick: number }>((error, event) => console.error(`${String(event)} listener:`, error));
+   * hub.on('tick', () => {
+   *   throw new Error('broken listener');
+   * });
+   * hub.emit('tick', 2); // does not throw: the error goes to the callback above
    * ```
    */
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
@@ -95,7 +107,11 @@ export class EventHub<Events extends object> {
    *
    * @example
    * ```ts
+   * import { EventHub } from '@mcp-resource-guard/core';
+   * const hub = new EventHub<{ tick: number }>((error) => console.error(error));
+   * hub.on('tick', (n) => console.error(n));
    * hub.clear();
+   * hub.has('tick'); // false
    * ```
    */
   clear(): void {

@@ -17,7 +17,10 @@ import type { UsageSource } from './usage-source.js';
  *
  * @example
  * ```ts
- * const levels: LevelOptions = { thresholds: { warn: 0.8 }, dwellSamples: { memoryMb: 5 }, hysteresis: 0.05 };
+ * import { createResourceGuard, type LevelOptions } from '@mcp-resource-guard/core';
+ * // Warn earlier, and let memory hold a level for 5 samples before the guard acts on it.
+ * const levels: LevelOptions = { thresholds: { warn: 0.6 }, dwellSamples: { memoryMb: 5 }, hysteresis: 0.05 };
+ * const guard = createResourceGuard({ limits: { maxMemoryMb: 256 }, levels });
  * ```
  */
 export interface LevelOptions {
@@ -38,7 +41,10 @@ export interface LevelOptions {
  *
  * @example
  * ```ts
+ * import { createResourceGuard, type SamplingOptions } from '@mcp-resource-guard/core';
+ * // Sample calls in flight every 25 ms: a 100 ms execution-time limit is then held to within 25 ms.
  * const sampling: SamplingOptions = { activeMs: 25 };
+ * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 100 }, sampling });
  * ```
  */
 export interface SamplingOptions {
@@ -55,7 +61,10 @@ export interface SamplingOptions {
  *
  * @example
  * ```ts
- * const throttle: ThrottleOptions = { maxQueue: 8, maxWaitMs: 500 };
+ * import { createResourceGuard, type ThrottleOptions } from '@mcp-resource-guard/core';
+ * // While throttled, at most 8 calls wait, each for at most 500 ms; refused clients are told to retry in 2 s.
+ * const throttle: ThrottleOptions = { maxQueue: 8, maxWaitMs: 500, retryAfterMs: 2000 };
+ * const guard = createResourceGuard({ toolLimits: { maxCpuPercent: 200 }, throttle });
  * ```
  */
 export interface ThrottleOptions {
@@ -72,7 +81,10 @@ export interface ThrottleOptions {
  *
  * @example
  * ```ts
+ * import { createResourceGuard, type EmergencyOptions } from '@mcp-resource-guard/core';
+ * // Under a supervisor (systemd, Kubernetes): exit at a process-scope emergency and let it restart the server.
  * const emergency: EmergencyOptions = { coolDownMs: 10_000, exitProcess: true };
+ * const guard = createResourceGuard({ processLimits: { maxMemoryMb: 2048 }, emergency });
  * ```
  */
 export interface EmergencyOptions {
@@ -91,7 +103,10 @@ export interface EmergencyOptions {
  *
  * @example
  * ```ts
- * const cleanup: CleanupOptions = { graceMs: 100 };
+ * import { type CleanupOptions, createResourceGuard } from '@mcp-resource-guard/core';
+ * // Give graceful closes 100 ms, and each step of the cleanup one second.
+ * const cleanup: CleanupOptions = { graceMs: 100, stepTimeoutMs: 1000 };
+ * const guard = createResourceGuard({ cleanup });
  * ```
  */
 export interface CleanupOptions {
@@ -107,7 +122,10 @@ export interface CleanupOptions {
  *
  * @example
  * ```ts
+ * import { type AdaptiveOptions, createResourceGuard } from '@mcp-resource-guard/core';
+ * // Once a tool has 50 finished calls, its limits become p99 × 3 of what they used (never above these caps).
  * const adaptive: AdaptiveOptions = { headroom: 3, minSamples: 50 };
+ * const guard = createResourceGuard({ limits: { maxMemoryMb: 512, maxExecutionTimeMs: 60_000 }, adaptive });
  * ```
  */
 export interface AdaptiveOptions {
@@ -190,7 +208,17 @@ export interface ResourceGuardOptions {
   readonly scheduler?: Scheduler;
 }
 
-/** Options after validation, with defaults filled in. */
+/**
+ * Options after validation, with defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedGuardOptions, resolveGuardOptions } from '@mcp-resource-guard/core';
+ * const resolved: ResolvedGuardOptions = resolveGuardOptions({ sampling: { activeMs: 25 } });
+ * resolved.sampling; // { activeMs: 25, idleMs: 1000, deactivatedMs: 5000 }
+ * resolved.thresholds; // { warn: 0.75, throttle: 0.9, cleanup: 1, emergency: 1.5 }
+ * ```
+ */
 export interface ResolvedGuardOptions {
   readonly limits: ResourceLimits;
   readonly exactTools: ReadonlyMap<string, ResourceLimits>;

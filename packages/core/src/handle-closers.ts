@@ -33,7 +33,15 @@ function once(emitter: EventEmitter, event: string, done: () => boolean): Promis
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('file', fileHandleCloser(fh), path);
+ * import { open } from 'node:fs/promises';
+ * import { createResourceGuard, fileHandleCloser } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const call = await guard.admit({ toolName: 'read_config' });
+ * // Opened outside call.run(), so no probe saw it: attribute it by hand.
+ * const file = await open('package.json');
+ * call.addHandle('file', fileHandleCloser(file), 'package.json');
+ * call.end('ok'); // still open: reported as a leak and closed
+ * await call.settled;
  * ```
  */
 export function fileHandleCloser(handle: FileHandle): HandleCloser {
@@ -52,8 +60,20 @@ export function fileHandleCloser(handle: FileHandle): HandleCloser {
  * @returns its closer
  * @example
  * ```ts
+ * import { closeSync, openSync } from 'node:fs';
+ * import { closeHandles, fdCloser, HandleRegistry } from '@mcp-resource-guard/core';
+ * const registry = new HandleRegistry();
+ * const fd = openSync('package.json', 'r');
  * let open = true;
- * call.addHandle('file', fdCloser(() => { fs.closeSync(fd); open = false; }, () => open));
+ * const closer = fdCloser(
+ *   () => {
+ *     closeSync(fd);
+ *     open = false;
+ *   },
+ *   () => open,
+ * );
+ * registry.add('file', closer, 'package.json');
+ * await closeHandles(registry.list(), { graceMs: 200, stepTimeoutMs: 2000 }, () => performance.now());
  * ```
  */
 export function fdCloser(close: () => void, isOpen: () => boolean): HandleCloser {
@@ -80,7 +100,13 @@ interface DestroyableStream extends EventEmitter {
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('file', streamCloser(fs.createReadStream(path)), path);
+ * import { createReadStream } from 'node:fs';
+ * import { createResourceGuard, streamCloser } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const call = await guard.admit({ toolName: 'tail_log' });
+ * const stream = createReadStream('/var/log/syslog');
+ * call.addHandle('file', streamCloser(stream), '/var/log/syslog');
+ * call.end('ok'); // the stream is still open: reported as a leak and destroyed
  * ```
  */
 export function streamCloser(stream: DestroyableStream): HandleCloser {
@@ -107,7 +133,13 @@ interface EndableSocket extends DestroyableStream {
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('socket', socketCloser(socket), `${host}:${port}`);
+ * import { connect } from 'node:net';
+ * import { closeHandles, HandleRegistry, socketCloser } from '@mcp-resource-guard/core';
+ * const registry = new HandleRegistry();
+ * const socket = connect(5432, '127.0.0.1');
+ * registry.add('socket', socketCloser(socket), '127.0.0.1:5432');
+ * // end() first; destroy() if the peer has not closed within graceMs.
+ * await closeHandles(registry.list(), { graceMs: 200, stepTimeoutMs: 2000 }, () => performance.now());
  * ```
  */
 export function socketCloser(socket: EndableSocket): HandleCloser {
@@ -133,7 +165,14 @@ export function socketCloser(socket: EndableSocket): HandleCloser {
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('server', serverCloser(server), `:${port}`);
+ * import { createServer } from 'node:http';
+ * import { createResourceGuard, serverCloser } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const call = await guard.admit({ toolName: 'preview' });
+ * const server = createServer((_req, res) => res.end('preview')).listen(0, '127.0.0.1');
+ * call.addHandle('server', serverCloser(server), 'preview server');
+ * call.end('ok'); // the server still listens: closed, its connections ended
+ * await call.settled;
  * ```
  */
 export function serverCloser(
@@ -177,7 +216,12 @@ interface ClosableDgram extends EventEmitter {
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('udp', udpCloser(socket));
+ * import { createSocket } from 'node:dgram';
+ * import { udpCloser } from '@mcp-resource-guard/core';
+ * const socket = createSocket('udp4').bind(0);
+ * const closer = udpCloser(socket);
+ * await closer.close();
+ * closer.isClosed(); // true
  * ```
  */
 export function udpCloser(socket: ClosableDgram): HandleCloser {
@@ -212,7 +256,12 @@ export function udpCloser(socket: ClosableDgram): HandleCloser {
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('watcher', watcherCloser(fs.watch(dir)), dir);
+ * import { watch } from 'node:fs';
+ * import { createResourceGuard, watcherCloser } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const call = await guard.admit({ toolName: 'watch_dir' });
+ * const watcher = watch('.', (event, file) => console.error(event, file));
+ * call.addHandle('watcher', watcherCloser(watcher), '.');
  * ```
  */
 export function watcherCloser(watcher: EventEmitter & { close(): void }): HandleCloser {
@@ -239,7 +288,13 @@ export function watcherCloser(watcher: EventEmitter & { close(): void }): Handle
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('timer', timerCloser(() => clearTimeout(t), () => pending));
+ * import { HandleRegistry, timerCloser } from '@mcp-resource-guard/core';
+ * const registry = new HandleRegistry();
+ * let pending = true;
+ * const timer = setTimeout(() => (pending = false), 60_000);
+ * const handle = registry.add('timer', timerCloser(() => clearTimeout(timer), () => pending), 'retry');
+ * await handle.closer.close(); // clears the timer
+ * handle.closer.isClosed(); // true
  * ```
  */
 export function timerCloser(clear: () => void, isPending: () => boolean): HandleCloser {
@@ -261,7 +316,15 @@ export function timerCloser(clear: () => void, isPending: () => boolean): Handle
  * @returns descendant pids
  * @example
  * ```ts
- * descendantsOf(child.pid ?? 0); // [1234, 1240]
+ * import { spawn } from 'node:child_process';
+ * import { descendantsOf } from '@mcp-resource-guard/core';
+ * const shell = spawn('sh', ['-c', 'sleep 60 & sleep 60']);
+ * setTimeout(() => {
+ *   const pids = shell.pid === undefined ? [] : descendantsOf(shell.pid);
+ *   console.error(pids); // the two sleeps' pids (Linux; [] without /proc)
+ *   for (const pid of pids) process.kill(pid); // killing the shell alone would leave them running
+ *   shell.kill();
+ * }, 100);
  * ```
  */
 export function descendantsOf(pid: number): number[] {
@@ -275,7 +338,12 @@ export function descendantsOf(pid: number): number[] {
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('child_process', childProcessCloser(spawn('sleep', ['60'])), 'sleep');
+ * import { spawn } from 'node:child_process';
+ * import { childProcessCloser } from '@mcp-resource-guard/core';
+ * const child = spawn('sh', ['-c', 'sleep 60 & wait']);
+ * const closer = childProcessCloser(child);
+ * await closer.close(); // SIGTERM to the shell and its sleep; forceClose() would send SIGKILL
+ * closer.isClosed(); // true
  * ```
  */
 export function childProcessCloser(child: ChildProcess): HandleCloser {
@@ -321,7 +389,12 @@ export function childProcessCloser(child: ChildProcess): HandleCloser {
  * @returns its closer
  * @example
  * ```ts
- * call.addHandle('worker', workerCloser(new Worker(file)));
+ * import { Worker } from 'node:worker_threads';
+ * import { workerCloser } from '@mcp-resource-guard/core';
+ * const worker = new Worker('setInterval(() => {}, 1000);', { eval: true });
+ * const closer = workerCloser(worker);
+ * await closer.close(); // worker.terminate()
+ * closer.isClosed(); // true
  * ```
  */
 export function workerCloser(worker: Worker): HandleCloser {
@@ -348,8 +421,15 @@ export function workerCloser(worker: Worker): HandleCloser {
  * @returns its kind and closer, or undefined for a resource the guard cannot close
  * @example
  * ```ts
- * const found = closerFor(pool);
- * if (found) registry.add(found.kind, found.closer);
+ * import { createServer } from 'node:net';
+ * import { closerFor, HandleRegistry } from '@mcp-resource-guard/core';
+ * const registry = new HandleRegistry();
+ * for (const resource of [createServer(), { close: async () => {} }, new AbortController()]) {
+ *   const found = closerFor(resource);
+ *   if (found) registry.add(found.kind, found.closer);
+ *   else console.error('cannot close', resource); // the AbortController
+ * }
+ * registry.countByKind(); // { server: 1, custom: 1 }
  * ```
  */
 export function closerFor(resource: object): { kind: HandleKind; closer: HandleCloser } | undefined {

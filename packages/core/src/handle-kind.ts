@@ -5,8 +5,12 @@
  *
  * @example
  * ```ts
- * import { HandleKind } from '@mcp-resource-guard/core';
- * guard.on('leak', (e) => console.error(e.kinds[HandleKind.File] ?? 0, 'files leaked'));
+ * import { createResourceGuard, HandleKind } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * guard.on('leak', (e) => {
+ *   const children = e.handles[HandleKind.ChildProcess] ?? 0;
+ *   if (children > 0) console.error(`${e.tool} left ${children} child processes running`);
+ * });
  * ```
  */
 export const HandleKind = {
@@ -47,7 +51,19 @@ export const CLEANUP_STEPS: readonly { readonly name: CleanupStepName; readonly 
     { name: 'temp', kinds: ['temp_dir'] },
   ]);
 
-/** The name of a cleanup step. */
+/**
+ * The name of a cleanup step.
+ *
+ * @example
+ * ```ts
+ * import { type CleanupStepName, createResourceGuard } from '@mcp-resource-guard/core';
+ * // The slowest run of each cleanup step so far.
+ * const slowest = new Map<CleanupStepName, number>();
+ * createResourceGuard().on('cleanup', (r) => {
+ *   for (const step of r.steps) slowest.set(step.name, Math.max(slowest.get(step.name) ?? 0, step.durationMs));
+ * });
+ * ```
+ */
 export type CleanupStepName = 'files' | 'network' | 'memory' | 'cpu' | 'temp';
 
 const FILE_KINDS: ReadonlySet<HandleKind> = new Set<HandleKind>(['file', 'watcher']);
@@ -60,7 +76,13 @@ const NETWORK_KINDS: ReadonlySet<HandleKind> = new Set<HandleKind>(['socket', 's
  * @returns true for files and watchers
  * @example
  * ```ts
+ * import { countsAsFile, createResourceGuard, type HandleKind } from '@mcp-resource-guard/core';
  * countsAsFile('watcher'); // true
+ * createResourceGuard().on('leak', (e) => {
+ *   const held = Object.entries(e.handles) as [HandleKind, number][];
+ *   const files = held.filter(([kind]) => countsAsFile(kind)).reduce((sum, [, n]) => sum + n, 0);
+ *   if (files > 0) console.error(`${e.tool} leaked ${files} file handles`);
+ * });
  * ```
  */
 export function countsAsFile(kind: HandleKind): boolean {
@@ -74,7 +96,9 @@ export function countsAsFile(kind: HandleKind): boolean {
  * @returns true for sockets, servers and UDP sockets
  * @example
  * ```ts
+ * import { countsAsNetwork } from '@mcp-resource-guard/core';
  * countsAsNetwork('server'); // true
+ * countsAsNetwork('timer'); // false
  * ```
  */
 export function countsAsNetwork(kind: HandleKind): boolean {

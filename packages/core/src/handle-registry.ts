@@ -7,11 +7,19 @@ import { countsAsFile, countsAsNetwork, type HandleKind } from './handle-kind.js
  *
  * @example
  * ```ts
+ * import { connect } from 'node:net';
+ * import { HandleRegistry, type HandleCloser } from '@mcp-resource-guard/core';
+ * const socket = connect(6379, '127.0.0.1');
  * const closer: HandleCloser = {
- *   close: () => socket.end(),
- *   forceClose: () => socket.destroy(),
+ *   close: () => {
+ *     socket.end();
+ *   },
+ *   forceClose: () => {
+ *     socket.destroy();
+ *   },
  *   isClosed: () => socket.destroyed,
  * };
+ * new HandleRegistry().add('socket', closer, 'redis');
  * ```
  */
 export interface HandleCloser {
@@ -33,7 +41,12 @@ export interface HandleCloser {
  *
  * @example
  * ```ts
- * const handle = registry.add('file', closer, '/tmp/x.txt');
+ * import { HandleRegistry, type TrackedHandle, timerCloser } from '@mcp-resource-guard/core';
+ * const registry = new HandleRegistry();
+ * let pending = true;
+ * const timer = setTimeout(() => (pending = false), 1000);
+ * const handle: TrackedHandle = registry.add('timer', timerCloser(() => clearTimeout(timer), () => pending), 'retry');
+ * console.error(handle.kind, handle.label, handle.closer.isClosed()); // 'timer' 'retry' false
  * ```
  */
 export interface TrackedHandle {
@@ -48,9 +61,13 @@ export interface TrackedHandle {
  *
  * @example
  * ```ts
+ * import { connect } from 'node:net';
+ * import { HandleRegistry, socketCloser } from '@mcp-resource-guard/core';
  * const registry = new HandleRegistry();
- * const h = registry.add('timer', { close: () => clearTimeout(t), isClosed: () => false });
- * registry.release(h);
+ * const socket = connect(6379, '127.0.0.1');
+ * const handle = registry.add('socket', socketCloser(socket), 'redis');
+ * registry.networkConnections; // 1
+ * socket.once('close', () => registry.release(handle)); // it closed on its own: forget it
  * ```
  */
 export class HandleRegistry {

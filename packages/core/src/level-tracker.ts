@@ -7,7 +7,10 @@ import { type LevelThresholds, LIMIT_LEVELS, type LimitLevel, levelRank } from '
  *
  * @example
  * ```ts
+ * import { DEFAULT_THRESHOLDS, type LevelPolicy, LevelTracker } from '@mcp-resource-guard/core';
+ * // Act after 3 samples in a row; leave a level only 5 % of the limit below its threshold.
  * const policy: LevelPolicy = { thresholds: DEFAULT_THRESHOLDS, dwellSamples: 3, hysteresis: 0.05 };
+ * const tracker = new LevelTracker(policy);
  * ```
  */
 export interface LevelPolicy {
@@ -24,8 +27,10 @@ export interface LevelPolicy {
  *
  * @example
  * ```ts
- * const change = tracker.observe(95, 100);
- * if (change) console.error(change.previous, '->', change.level, change.samples);
+ * import { DEFAULT_THRESHOLDS, type LevelChange, LevelTracker } from '@mcp-resource-guard/core';
+ * const tracker = new LevelTracker({ thresholds: DEFAULT_THRESHOLDS, dwellSamples: 1, hysteresis: 0.05 });
+ * const change: LevelChange | undefined = tracker.observe(95, 100);
+ * if (change) console.error(change.previous, '->', change.level, change.samples); // undefined -> throttle [95]
  * ```
  */
 export interface LevelChange {

@@ -5,8 +5,11 @@
  *
  * @example
  * ```ts
- * import { LimitLevel } from '@mcp-resource-guard/core';
- * guard.on('limit', (e) => { if (e.level === LimitLevel.Emergency) page(e); });
+ * import { createResourceGuard, LimitLevel } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard({ limits: { maxMemoryMb: 256 } });
+ * guard.on('limit', (e) => {
+ *   if (e.level === LimitLevel.Emergency) console.error(`EMERGENCY ${e.tool}: ${e.resource} ${e.usage}/${e.limit}`);
+ * });
  * ```
  */
 export const LimitLevel = {
@@ -35,7 +38,10 @@ export const LIMIT_LEVELS: readonly LimitLevel[] = Object.freeze(['warn', 'throt
  *
  * @example
  * ```ts
- * const thresholds: LevelThresholds = { warn: 0.75, throttle: 0.9, cleanup: 1, emergency: 1.5 };
+ * import { createResourceGuard, type LevelThresholds } from '@mcp-resource-guard/core';
+ * // Act earlier than the specification's 75 / 90 / 100 / 150 %.
+ * const thresholds: LevelThresholds = { warn: 0.5, throttle: 0.7, cleanup: 0.9, emergency: 1.2 };
+ * const guard = createResourceGuard({ limits: { maxMemoryMb: 512 }, levels: { thresholds } });
  * ```
  */
 export type LevelThresholds = Readonly<Record<LimitLevel, number>>;
@@ -63,7 +69,11 @@ export const DEFAULT_THRESHOLDS: LevelThresholds = Object.freeze({
  * @returns its rank
  * @example
  * ```ts
+ * import { createResourceGuard, levelRank } from '@mcp-resource-guard/core';
  * levelRank('throttle') > levelRank('warn'); // true
+ * createResourceGuard().on('limit', (e) => {
+ *   if (levelRank(e.level) > levelRank(e.previous)) console.error(`${e.tool}: ${e.resource} up to ${e.level}`);
+ * });
  * ```
  */
 export function levelRank(level: LimitLevel | undefined): number {

@@ -5,7 +5,18 @@ import type { LimitLevel } from './limit-level.js';
 import type { LimitName } from './resource-limits.js';
 import type { ResourceName } from './resource-usage.js';
 
-/** The scope whose limit was reached: the call itself, all calls of its tool, its session, or the process. */
+/**
+ * The scope whose limit was reached: the call itself, all calls of its tool, its session, or the process.
+ *
+ * @example
+ * ```ts
+ * import { createResourceGuard, type LimitScope } from '@mcp-resource-guard/core';
+ * const emergencies: Record<LimitScope, number> = { call: 0, tool: 0, session: 0, process: 0 };
+ * createResourceGuard().on('emergency', (e) => {
+ *   emergencies[e.scope]++;
+ * });
+ * ```
+ */
 export type LimitScope = 'call' | 'tool' | 'session' | 'process';
 
 /**
@@ -13,7 +24,19 @@ export type LimitScope = 'call' | 'tool' | 'session' | 'process';
  *
  * @example
  * ```ts
- * const detail: LimitExceededDetail = { scope: 'call', resource: 'executionTimeMs', limitName: 'maxExecutionTimeMs', usage: 30012, limit: 30000, level: 'cleanup', toolName: 'search' };
+ * import { type LimitExceededDetail, ResourceLimitExceeded } from '@mcp-resource-guard/core';
+ * const detail: LimitExceededDetail = {
+ *   scope: 'call',
+ *   resource: 'executionTimeMs',
+ *   limitName: 'maxExecutionTimeMs',
+ *   usage: 30_012,
+ *   limit: 30_000,
+ *   level: 'cleanup',
+ *   toolName: 'search',
+ * };
+ * console.error(new ResourceLimitExceeded(detail).message);
+ * // 'Tool "search" was stopped: the call reached 30012 ms, cleanup level of maxExecutionTimeMs 30000. Make the
+ * // call faster, honour its AbortSignal, or raise maxExecutionTimeMs for this tool.'
  * ```
  */
 export interface LimitExceededDetail {
@@ -49,9 +72,12 @@ function round(value: number): string {
  *
  * @example
  * ```ts
- * import { ResourceLimitExceeded } from '@mcp-resource-guard/core';
+ * import { getCallContext, ResourceLimitExceeded } from '@mcp-resource-guard/core';
+ * // Inside a tool: say which limit stopped the work.
+ * const { signal } = getCallContext();
  * signal.addEventListener('abort', () => {
- *   if (ResourceLimitExceeded.is(signal.reason)) console.error(signal.reason.resource, signal.reason.limit);
+ *   const reason: unknown = signal.reason;
+ *   if (ResourceLimitExceeded.is(reason)) console.error(reason.limitName, reason.usage, reason.limit);
  * });
  * ```
  */
@@ -94,7 +120,14 @@ export class ResourceLimitExceeded extends ResourceGuardError {
    * @returns whether it is a limit stop
    * @example
    * ```ts
-   * if (ResourceLimitExceeded.is(err)) console.error(err.resource);
+   * import { getCallContext, ResourceLimitExceeded } from '@mcp-resource-guard/core';
+   * // Inside a tool: fetch rejects with the signal's reason when the guard stops the call.
+   * try {
+   *   await fetch('https://example.com/large.json', { signal: getCallContext().signal });
+   * } catch (err) {
+   *   if (ResourceLimitExceeded.is(err)) console.error(`stopped at ${err.limitName} ${err.limit}`);
+   *   throw err;
+   * }
    * ```
    */
   static override is(value: unknown): value is ResourceLimitExceeded {

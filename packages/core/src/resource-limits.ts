@@ -27,7 +27,21 @@ export interface ResourceLimits {
   readonly maxTempStorageMb?: number;
 }
 
-/** The keys of {@link ResourceLimits}. */
+/**
+ * The keys of {@link ResourceLimits}.
+ *
+ * @example
+ * ```ts
+ * import { createResourceGuard, LIMIT_NAMES, type LimitName } from '@mcp-resource-guard/core';
+ * // Limits from the environment: MAX_MEMORY_MB=512, MAX_EXECUTION_TIME_MS=30000, ...
+ * const limits: Partial<Record<LimitName, number>> = {};
+ * for (const name of LIMIT_NAMES) {
+ *   const raw = process.env[name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()];
+ *   if (raw !== undefined) limits[name] = Number(raw);
+ * }
+ * const guard = createResourceGuard({ limits });
+ * ```
+ */
 export type LimitName = keyof ResourceLimits;
 
 /**

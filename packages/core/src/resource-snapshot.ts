@@ -28,7 +28,13 @@ export interface ProcessSnapshot {
  *
  * @example
  * ```ts
- * guard.on('cleanup', () => console.error(guard.audit().at(-1)?.snapshot?.process.openFds));
+ * import { createResourceGuard, type ResourceSnapshot } from '@mcp-resource-guard/core';
+ * function log(s: ResourceSnapshot): void {
+ *   const fds = s.process.openFds ?? '?';
+ *   console.error(`${s.call?.callId ?? '-'}: rss ${s.process.rssMb.toFixed(0)} MiB, ${fds} fds`, s.call?.handles);
+ * }
+ * // The audit trail carries the snapshot taken before each cleanup or recovery.
+ * createResourceGuard({ audit: { sink: { write: (entry) => entry.snapshot && log(entry.snapshot) } } });
  * ```
  */
 export interface ResourceSnapshot {

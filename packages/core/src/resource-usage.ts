@@ -26,7 +26,20 @@ export interface ResourceUsage {
   readonly tempStorageMb: number;
 }
 
-/** The names of the measured resources, as used in limits, events and metrics. */
+/**
+ * The names of the measured resources, as used in limits, events and metrics.
+ *
+ * @example
+ * ```ts
+ * import { getCallContext, type ResourceName } from '@mcp-resource-guard/core';
+ * // Inside a tool: report selected resources by name.
+ * function report(...names: ResourceName[]): string {
+ *   const usage = getCallContext().usage();
+ *   return names.map((name) => `${name}=${usage[name].toFixed(1)}`).join(' ');
+ * }
+ * console.error(report('memoryMb', 'cpuTimeMs', 'executionTimeMs'));
+ * ```
+ */
 export type ResourceName = keyof ResourceUsage;
 
 /**

@@ -13,9 +13,12 @@
  *
  * @example
  * ```ts
+ * import { createResourceGuard, type ToolState } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
  * guard.on('state', (e) => console.error(`${e.tool}: ${e.from} -> ${e.to} (${e.reason})`));
- * // Events report registration, deactivation, reactivation and unregistration; the per-call
- * // changes between active, idle and error are visible in `guard.snapshot().tools[name].state`.
+ * // Events report registration, deactivation, reactivation and unregistration; the per-call changes
+ * // between active, idle and error are visible in the snapshot.
+ * const state: ToolState | undefined = guard.snapshot().tools.search?.state;
  * ```
  */
 export type ToolState = 'registered' | 'active' | 'idle' | 'error' | 'deactivated' | 'unregistered';

@@ -7,8 +7,13 @@ import { CALL_OUTCOMES, type CallOutcome } from './call-outcome.js';
  *
  * @example
  * ```ts
- * const s = guard.snapshot().tools['search'];
- * if (s) console.error(s.calls, s.errors, s.executionTimeMs.peak);
+ * import { createResourceGuard, type ToolStatsSnapshot } from '@mcp-resource-guard/core';
+ * const errorRate = (s: ToolStatsSnapshot): number => (s.calls === 0 ? 0 : s.errors / s.calls);
+ * const guard = createResourceGuard();
+ * for (const [name, stats] of Object.entries(guard.snapshot().tools)) {
+ *   const errors = `${(errorRate(stats) * 100).toFixed(1)} % errors`;
+ *   console.error(`${name}: ${stats.calls} calls, ${errors}, mean ${stats.executionTimeMs.mean} ms`);
+ * }
  * ```
  */
 export interface ToolStatsSnapshot {

@@ -7,8 +7,10 @@ import { RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resourc
  *
  * @example
  * ```ts
- * const p = guard.snapshot().tools.search?.history.executionTimeMs;
- * if (p) console.error(p.p50, p.p99, p.peak);
+ * import { createResourceGuard, type UsagePercentiles } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const time: UsagePercentiles | undefined = guard.snapshot().tools.search?.history.executionTimeMs;
+ * if (time) console.error(`search: p50 ${time.p50} ms, p99 ${time.p99} ms, peak ${time.peak} ms`);
  * ```
  */
 export interface UsagePercentiles {
@@ -17,7 +19,24 @@ export interface UsagePercentiles {
   readonly peak: number;
 }
 
-/** Percentiles per resource, over the last `samples` finished calls. */
+/**
+ * Percentiles per resource, over the last `samples` finished calls.
+ *
+ * @example
+ * ```ts
+ * import { createResourceGuard, type UsageHistorySnapshot } from '@mcp-resource-guard/core';
+ * // Suggest per-call limits from what calls really used: twice the p99.
+ * function suggestLimits(history: UsageHistorySnapshot) {
+ *   if (history.samples < 30) return undefined;
+ *   return {
+ *     maxMemoryMb: Math.ceil(history.memoryMb.p99 * 2),
+ *     maxExecutionTimeMs: Math.ceil(history.executionTimeMs.p99 * 2),
+ *   };
+ * }
+ * const search = createResourceGuard().snapshot().tools.search;
+ * if (search) console.error(suggestLimits(search.history));
+ * ```
+ */
 export type UsageHistorySnapshot = { readonly samples: number } & {
   readonly [K in ResourceName]: UsagePercentiles;
 };

@@ -11,7 +11,11 @@
  *
  * @example
  * ```ts
- * point.attributes[ATTR_HANDLE_KIND]; // 'file'
+ * import { ATTR_HANDLE_KIND, METRIC_HANDLE_LEAKED } from '@mcp-resource-guard/otel-exporter';
+ * // Prometheus spells dots as underscores and adds `_total` to counters.
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * const leaksByKind = `sum by (${prom(ATTR_HANDLE_KIND)}) (increase(${prom(METRIC_HANDLE_LEAKED)}_total[1h]))`;
+ * // 'sum by (mcp_resource_guard_handle_kind) (increase(mcp_resource_guard_handle_leaked_total[1h]))'
  * ```
  */
 export const ATTR_HANDLE_KIND = 'mcp_resource_guard.handle.kind';
@@ -21,7 +25,20 @@ export const ATTR_HANDLE_KIND = 'mcp_resource_guard.handle.kind';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_LIMIT_LEVEL]; // 'throttle'
+ * import { ATTR_LIMIT_LEVEL, METRIC_LIMIT_ENTRIES } from '@mcp-resource-guard/otel-exporter';
+ * import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+ * // Limit levels entered, by level, from one collection of a MetricReader (e.g. in a test).
+ * function entriesByLevel(collected: ResourceMetrics): Map<string, number> {
+ *   const counts = new Map<string, number>();
+ *   for (const metric of collected.scopeMetrics.flatMap((scope) => scope.metrics)) {
+ *     if (metric.descriptor.name !== METRIC_LIMIT_ENTRIES) continue;
+ *     for (const point of metric.dataPoints) {
+ *       const level = String(point.attributes[ATTR_LIMIT_LEVEL]);
+ *       counts.set(level, (counts.get(level) ?? 0) + (typeof point.value === 'number' ? point.value : 0));
+ *     }
+ *   }
+ *   return counts;
+ * }
  * ```
  */
 export const ATTR_LIMIT_LEVEL = 'mcp_resource_guard.limit.level';
@@ -32,7 +49,11 @@ export const ATTR_LIMIT_LEVEL = 'mcp_resource_guard.limit.level';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_RESOURCE]; // 'memory'
+ * import { ATTR_RESOURCE, METRIC_LIMIT_ENTRIES, RESOURCE_ATTRIBUTE_VALUES } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Memory limit levels entered in the last hour, by tool:
+ * const memory = `${prom(ATTR_RESOURCE)}="${RESOURCE_ATTRIBUTE_VALUES.memoryMb}"`;
+ * const query = `sum by (gen_ai_tool_name) (increase(${prom(METRIC_LIMIT_ENTRIES)}_total{${memory}}[1h]))`;
  * ```
  */
 export const ATTR_RESOURCE = 'mcp_resource_guard.resource';
@@ -42,7 +63,16 @@ export const ATTR_RESOURCE = 'mcp_resource_guard.resource';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_SCOPE]; // 'call'
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { ATTR_SCOPE, instrumentGuard, METRIC_EMERGENCIES } from '@mcp-resource-guard/otel-exporter';
+ * import { createAllowListAttributesProcessor, MeterProvider } from '@opentelemetry/sdk-metrics';
+ * // Keep only the scope on the emergency counter: one series per scope instead of one per tool.
+ * const meterProvider = new MeterProvider({
+ *   views: [
+ *     { instrumentName: METRIC_EMERGENCIES, attributesProcessors: [createAllowListAttributesProcessor([ATTR_SCOPE])] },
+ *   ],
+ * });
+ * instrumentGuard(createResourceGuard(), { meterProvider });
  * ```
  */
 export const ATTR_SCOPE = 'mcp_resource_guard.scope';
@@ -53,7 +83,10 @@ export const ATTR_SCOPE = 'mcp_resource_guard.scope';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_CLEANUP_REASON]; // 'leak'
+ * import { ATTR_CLEANUP_REASON, METRIC_CLEANUPS } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Cleanups per hour, by why they ran (leak, limit, timeout, ...):
+ * const byReason = `sum by (${prom(ATTR_CLEANUP_REASON)}) (increase(${prom(METRIC_CLEANUPS)}_total[1h]))`;
  * ```
  */
 export const ATTR_CLEANUP_REASON = 'mcp_resource_guard.cleanup.reason';
@@ -63,7 +96,11 @@ export const ATTR_CLEANUP_REASON = 'mcp_resource_guard.cleanup.reason';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_CLEANUP_MODE]; // 'close'
+ * import { ATTR_CLEANUP_MODE, METRIC_CLEANUPS } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // With `leaks: 'report'`, leaked handles are only reported: how often would a cleanup have closed some?
+ * const reportOnly = `${prom(ATTR_CLEANUP_MODE)}="report"`;
+ * const query = `sum by (gen_ai_tool_name) (increase(${prom(METRIC_CLEANUPS)}_total{${reportOnly}}[1d]))`;
  * ```
  */
 export const ATTR_CLEANUP_MODE = 'mcp_resource_guard.cleanup.mode';
@@ -73,7 +110,20 @@ export const ATTR_CLEANUP_MODE = 'mcp_resource_guard.cleanup.mode';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_TOOL_STATE]; // 'idle'
+ * import { ATTR_GEN_AI_TOOL_NAME, ATTR_TOOL_STATE, METRIC_TOOL_STATUS } from '@mcp-resource-guard/otel-exporter';
+ * import type { MetricData } from '@opentelemetry/sdk-metrics';
+ * // The state of each tool, from a collection of the state-set gauge (1 for the current state).
+ * function toolStates(metrics: readonly MetricData[]): Record<string, string> {
+ *   const states: Record<string, string> = {};
+ *   for (const metric of metrics) {
+ *     if (metric.descriptor.name !== METRIC_TOOL_STATUS) continue;
+ *     for (const point of metric.dataPoints) {
+ *       const tool = String(point.attributes[ATTR_GEN_AI_TOOL_NAME]);
+ *       if (point.value === 1) states[tool] = String(point.attributes[ATTR_TOOL_STATE]);
+ *     }
+ *   }
+ *   return states; // e.g. { search: 'idle', heavy: 'deactivated' }
+ * }
  * ```
  */
 export const ATTR_TOOL_STATE = 'mcp_resource_guard.tool.state';
@@ -83,7 +133,11 @@ export const ATTR_TOOL_STATE = 'mcp_resource_guard.tool.state';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_THROTTLE_ACTION]; // 'rejected'
+ * import { ATTR_THROTTLE_ACTION, METRIC_THROTTLE_EVENTS } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Calls refused per second, by tool:
+ * const rejected = `${prom(ATTR_THROTTLE_ACTION)}="rejected"`;
+ * const query = `sum by (gen_ai_tool_name) (rate(${prom(METRIC_THROTTLE_EVENTS)}_total{${rejected}}[5m]))`;
  * ```
  */
 export const ATTR_THROTTLE_ACTION = 'mcp_resource_guard.throttle.action';
@@ -93,7 +147,10 @@ export const ATTR_THROTTLE_ACTION = 'mcp_resource_guard.throttle.action';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_RECOVERY_OUTCOME]; // 'success'
+ * import { ATTR_RECOVERY_OUTCOME, METRIC_RECOVERIES } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Alert when a tool failed to recover in the last hour:
+ * const failed = `increase(${prom(METRIC_RECOVERIES)}_total{${prom(ATTR_RECOVERY_OUTCOME)}="failure"}[1h]) > 0`;
  * ```
  */
 export const ATTR_RECOVERY_OUTCOME = 'mcp_resource_guard.recovery.outcome';
@@ -103,7 +160,11 @@ export const ATTR_RECOVERY_OUTCOME = 'mcp_resource_guard.recovery.outcome';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_RECOVERY_VIA]; // 'probe'
+ * import { ATTR_RECOVERY_OUTCOME, ATTR_RECOVERY_VIA, METRIC_RECOVERIES } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Recoveries by how they were decided (half-open probe or next call) and how they ended:
+ * const labels = [ATTR_RECOVERY_VIA, ATTR_RECOVERY_OUTCOME].map(prom).join(', ');
+ * const query = `sum by (${labels}) (increase(${prom(METRIC_RECOVERIES)}_total[1d]))`;
  * ```
  */
 export const ATTR_RECOVERY_VIA = 'mcp_resource_guard.recovery.via';
@@ -114,7 +175,11 @@ export const ATTR_RECOVERY_VIA = 'mcp_resource_guard.recovery.via';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_INTERNAL_ERROR_SOURCE]; // 'listener'
+ * import { ATTR_INTERNAL_ERROR_SOURCE, METRIC_INTERNAL_ERRORS } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Which part of the guard failed (listener, source, middleware, ...) in the last hour:
+ * const source = prom(ATTR_INTERNAL_ERROR_SOURCE);
+ * const query = `sum by (${source}) (increase(${prom(METRIC_INTERNAL_ERRORS)}_total[1h])) > 0`;
  * ```
  */
 export const ATTR_INTERNAL_ERROR_SOURCE = 'mcp_resource_guard.internal_error.source';

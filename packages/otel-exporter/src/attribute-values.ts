@@ -21,8 +21,10 @@ import { ERROR_TYPE_OTHER } from './semantic-conventions.js';
  * @returns the attribute value, or undefined for `ok`
  * @example
  * ```ts
+ * import { errorTypeOf } from '@mcp-resource-guard/otel-exporter';
  * errorTypeOf('timeout'); // 'timeout'
  * errorTypeOf('limit'); // 'resource_limit'
+ * errorTypeOf('ok'); // undefined: no `error.type` on success
  * ```
  */
 export function errorTypeOf(outcome: CallOutcome): string | undefined {
@@ -44,7 +46,11 @@ export function errorTypeOf(outcome: CallOutcome): string | undefined {
  *
  * @example
  * ```ts
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { RESOURCE_ATTRIBUTE_VALUES } from '@mcp-resource-guard/otel-exporter';
  * RESOURCE_ATTRIBUTE_VALUES.memoryMb; // 'memory'
+ * // Log level changes with the same resource names as the metrics.
+ * createResourceGuard().on('limit', (e) => console.error(e.tool, RESOURCE_ATTRIBUTE_VALUES[e.resource], e.level));
  * ```
  */
 export const RESOURCE_ATTRIBUTE_VALUES: Readonly<Record<ResourceName, string>> = Object.freeze({
@@ -67,7 +73,10 @@ const SOURCE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/i;
  * @returns a value from a small closed set
  * @example
  * ```ts
+ * import { internalErrorSourceOf } from '@mcp-resource-guard/otel-exporter';
  * internalErrorSourceOf('source:my-probe'); // 'source'
+ * internalErrorSourceOf('listener:call'); // 'listener'
+ * internalErrorSourceOf('not a word'); // '_OTHER'
  * ```
  */
 export function internalErrorSourceOf(source: string): string {

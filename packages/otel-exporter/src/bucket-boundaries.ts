@@ -7,7 +7,21 @@ const MIB = 1024 * 1024;
  *
  * @example
  * ```ts
- * CPU_TIME_BUCKETS[0]; // 0.001
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { CPU_TIME_BUCKETS, instrumentGuard, METRIC_CALL_CPU_TIME } from '@mcp-resource-guard/otel-exporter';
+ * import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
+ * CPU_TIME_BUCKETS[0]; // 0.001 (1 ms)
+ * // Fewer series: every other advised boundary.
+ * const boundaries = CPU_TIME_BUCKETS.filter((_, i) => i % 2 === 0);
+ * const meterProvider = new MeterProvider({
+ *   views: [
+ *     {
+ *       instrumentName: METRIC_CALL_CPU_TIME,
+ *       aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries } },
+ *     },
+ *   ],
+ * });
+ * instrumentGuard(createResourceGuard(), { meterProvider });
  * ```
  */
 export const CPU_TIME_BUCKETS: readonly number[] = Object.freeze([
@@ -19,7 +33,19 @@ export const CPU_TIME_BUCKETS: readonly number[] = Object.freeze([
  *
  * @example
  * ```ts
- * MEMORY_BUCKETS.at(-1); // 4 GiB
+ * import { MEMORY_BUCKETS, METRIC_CALL_MEMORY_PEAK } from '@mcp-resource-guard/otel-exporter';
+ * import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
+ * MEMORY_BUCKETS.map((bytes) => bytes / 1024 / 1024); // [0, 1, 4, 16, 64, 256, 1024, 4096] MiB
+ * // Tools that use more: add a 16 GiB boundary.
+ * const boundaries = [...MEMORY_BUCKETS, 16 * 1024 ** 3];
+ * const meterProvider = new MeterProvider({
+ *   views: [
+ *     {
+ *       instrumentName: METRIC_CALL_MEMORY_PEAK,
+ *       aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries } },
+ *     },
+ *   ],
+ * });
  * ```
  */
 export const MEMORY_BUCKETS: readonly number[] = Object.freeze([0, 1, 4, 16, 64, 256, 1024, 4096].map((m) => m * MIB));
@@ -29,7 +55,19 @@ export const MEMORY_BUCKETS: readonly number[] = Object.freeze([0, 1, 4, 16, 64,
  *
  * @example
  * ```ts
- * HANDLE_COUNT_BUCKETS.slice(0, 3); // [0, 1, 2]
+ * import { HANDLE_COUNT_BUCKETS, METRIC_CALL_FILE_HANDLES_PEAK } from '@mcp-resource-guard/otel-exporter';
+ * import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
+ * HANDLE_COUNT_BUCKETS.slice(0, 4); // [0, 1, 2, 4]
+ * // Tools that never hold more than 64 files: drop the upper boundaries.
+ * const boundaries = HANDLE_COUNT_BUCKETS.filter((b) => b <= 64);
+ * const meterProvider = new MeterProvider({
+ *   views: [
+ *     {
+ *       instrumentName: METRIC_CALL_FILE_HANDLES_PEAK,
+ *       aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries } },
+ *     },
+ *   ],
+ * });
  * ```
  */
 export const HANDLE_COUNT_BUCKETS: readonly number[] = Object.freeze([0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]);
@@ -39,7 +77,10 @@ export const HANDLE_COUNT_BUCKETS: readonly number[] = Object.freeze([0, 1, 2, 4
  *
  * @example
  * ```ts
- * TEMP_STORAGE_BUCKETS[1]; // 65536
+ * import { TEMP_STORAGE_BUCKETS } from '@mcp-resource-guard/otel-exporter';
+ * TEMP_STORAGE_BUCKETS[1]; // 65536 (64 KiB)
+ * // The bucket a 5 MiB temp directory is counted in ends at 16 MiB:
+ * TEMP_STORAGE_BUCKETS.find((bound) => 5 * 1024 * 1024 <= bound); // 16777216
  * ```
  */
 export const TEMP_STORAGE_BUCKETS: readonly number[] = Object.freeze([
@@ -54,7 +95,10 @@ export const TEMP_STORAGE_BUCKETS: readonly number[] = Object.freeze([
  *
  * @example
  * ```ts
- * CLEANUP_DURATION_BUCKETS.includes(0.05); // true
+ * import { CLEANUP_DURATION_BUCKETS, METRIC_CLEANUP_DURATION } from '@mcp-resource-guard/otel-exporter';
+ * CLEANUP_DURATION_BUCKETS.includes(0.05); // true, so the 50 ms target has its own bucket:
+ * const m = METRIC_CLEANUP_DURATION.replaceAll('.', '_');
+ * const withinTarget = `sum(rate(${m}_bucket{le="0.05"}[1h])) / sum(rate(${m}_count[1h]))`;
  * ```
  */
 export const CLEANUP_DURATION_BUCKETS: readonly number[] = Object.freeze([

@@ -23,7 +23,12 @@ import { TelemetryErrors } from './telemetry-errors.js';
  *
  * @example
  * ```ts
- * const source: GuardMetricsSource = resourceMiddleware();
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { type GuardMetricsSource, instrumentGuard } from '@mcp-resource-guard/otel-exporter';
+ * import { resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * // The guard itself, or the handle resourceMiddleware() returns.
+ * const sources: GuardMetricsSource[] = [createResourceGuard(), resourceMiddleware()];
+ * for (const source of sources) instrumentGuard(source);
  * ```
  */
 export type GuardMetricsSource = Pick<ResourceGuard, 'on' | 'snapshot'>;
@@ -33,7 +38,12 @@ export type GuardMetricsSource = Pick<ResourceGuard, 'on' | 'snapshot'>;
  *
  * @example
  * ```ts
- * const options: GuardMetricsOptions = { meterProvider: myMeterProvider };
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { type GuardMetricsOptions, instrumentGuard } from '@mcp-resource-guard/otel-exporter';
+ * import { MeterProvider } from '@opentelemetry/sdk-metrics';
+ * // A meter provider of its own instead of the global one.
+ * const options: GuardMetricsOptions = { meterProvider: new MeterProvider() };
+ * instrumentGuard(createResourceGuard(), options);
  * ```
  */
 export interface GuardMetricsOptions {
@@ -46,8 +56,15 @@ export interface GuardMetricsOptions {
  *
  * @example
  * ```ts
- * const guardMetrics = instrumentGuard(guard);
- * process.on('SIGTERM', () => guardMetrics.stop());
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { type GuardMetrics, instrumentGuard } from '@mcp-resource-guard/otel-exporter';
+ * const guard = createResourceGuard();
+ * const guardMetrics: GuardMetrics = instrumentGuard(guard);
+ * process.on('SIGTERM', () => {
+ *   guardMetrics.stop();
+ *   if (guardMetrics.failures > 0) console.error(`${guardMetrics.failures} telemetry failures (logged to diag)`);
+ *   void guard.close();
+ * });
  * ```
  */
 export interface GuardMetrics {
@@ -89,11 +106,14 @@ function inert(failures: number): GuardMetrics {
  * @returns a handle that stops recording
  * @example
  * ```ts
- * import { resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
  * import { instrumentGuard } from '@mcp-resource-guard/otel-exporter';
- * const guard = resourceMiddleware();
- * server.use(guard);
- * const guardMetrics = instrumentGuard(guard); // or instrumentGuard(guard, { meterProvider })
+ * import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * const guard = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const server = withMiddleware(new McpServer({ name: 'x', version: '1.0.0' })).use(guard);
+ * // Records through the global meter provider: register an OpenTelemetry SDK (with a Prometheus or
+ * // OTLP exporter) at startup, or pass { meterProvider }.
+ * const guardMetrics = instrumentGuard(guard);
  * ```
  */
 export function instrumentGuard(source: GuardMetricsSource, options: GuardMetricsOptions = {}): GuardMetrics {

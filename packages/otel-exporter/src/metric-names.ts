@@ -9,7 +9,14 @@
  *
  * @example
  * ```ts
- * name.startsWith(`${GUARD_METRIC_PREFIX}.`); // true for our own metrics
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { GUARD_METRIC_PREFIX, instrumentGuard } from '@mcp-resource-guard/otel-exporter';
+ * import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
+ * // Keep only the MCP convention's operation duration: drop every metric of the guard's own.
+ * const meterProvider = new MeterProvider({
+ *   views: [{ instrumentName: `${GUARD_METRIC_PREFIX}.*`, aggregation: { type: AggregationType.DROP } }],
+ * });
+ * instrumentGuard(createResourceGuard(), { meterProvider });
  * ```
  */
 export const GUARD_METRIC_PREFIX = 'mcp_resource_guard';
@@ -21,8 +28,10 @@ export const GUARD_METRIC_PREFIX = 'mcp_resource_guard';
  *
  * @example
  * ```ts
- * // PromQL: sum by (gen_ai_tool_name) (rate(mcp_resource_guard_call_cpu_time_sum[5m]))
- * METRIC_CALL_CPU_TIME; // 'mcp_resource_guard.call.cpu_time'
+ * import { METRIC_CALL_CPU_TIME } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_CALL_CPU_TIME.replaceAll('.', '_'); // Prometheus: 'mcp_resource_guard_call_cpu_time'
+ * // Mean CPU seconds per call, by tool:
+ * const meanCpu = `sum by (gen_ai_tool_name) (rate(${m}_sum[5m])) / sum by (gen_ai_tool_name) (rate(${m}_count[5m]))`;
  * ```
  */
 export const METRIC_CALL_CPU_TIME = 'mcp_resource_guard.call.cpu_time';
@@ -32,7 +41,10 @@ export const METRIC_CALL_CPU_TIME = 'mcp_resource_guard.call.cpu_time';
  *
  * @example
  * ```ts
- * METRIC_CALL_MEMORY_PEAK; // 'mcp_resource_guard.call.memory.peak'
+ * import { METRIC_CALL_MEMORY_PEAK } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_CALL_MEMORY_PEAK.replaceAll('.', '_'); // Prometheus: 'mcp_resource_guard_call_memory_peak'
+ * // p99 of the memory peak per call, by tool:
+ * const p99 = `histogram_quantile(0.99, sum by (le, gen_ai_tool_name) (rate(${m}_bucket[5m])))`;
  * ```
  */
 export const METRIC_CALL_MEMORY_PEAK = 'mcp_resource_guard.call.memory.peak';
@@ -42,7 +54,10 @@ export const METRIC_CALL_MEMORY_PEAK = 'mcp_resource_guard.call.memory.peak';
  *
  * @example
  * ```ts
- * METRIC_CALL_FILE_HANDLES_PEAK; // 'mcp_resource_guard.call.file_handles.peak'
+ * import { METRIC_CALL_FILE_HANDLES_PEAK } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_CALL_FILE_HANDLES_PEAK.replaceAll('.', '_');
+ * // p99 of the files a call holds at once, by tool:
+ * const p99 = `histogram_quantile(0.99, sum by (le, gen_ai_tool_name) (rate(${m}_bucket[5m])))`;
  * ```
  */
 export const METRIC_CALL_FILE_HANDLES_PEAK = 'mcp_resource_guard.call.file_handles.peak';
@@ -52,7 +67,10 @@ export const METRIC_CALL_FILE_HANDLES_PEAK = 'mcp_resource_guard.call.file_handl
  *
  * @example
  * ```ts
- * METRIC_CALL_NETWORK_CONNECTIONS_PEAK; // 'mcp_resource_guard.call.network_connections.peak'
+ * import { METRIC_CALL_NETWORK_CONNECTIONS_PEAK } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_CALL_NETWORK_CONNECTIONS_PEAK.replaceAll('.', '_');
+ * // Tools whose calls open more than 10 connections at once (p99):
+ * const query = `histogram_quantile(0.99, sum by (le, gen_ai_tool_name) (rate(${m}_bucket[5m]))) > 10`;
  * ```
  */
 export const METRIC_CALL_NETWORK_CONNECTIONS_PEAK = 'mcp_resource_guard.call.network_connections.peak';
@@ -62,7 +80,14 @@ export const METRIC_CALL_NETWORK_CONNECTIONS_PEAK = 'mcp_resource_guard.call.net
  *
  * @example
  * ```ts
- * METRIC_CALL_TEMP_STORAGE; // 'mcp_resource_guard.call.temp_storage'
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { instrumentGuard, METRIC_CALL_TEMP_STORAGE } from '@mcp-resource-guard/otel-exporter';
+ * import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
+ * // No tool of this server uses ctx.tempDir(): drop the histogram.
+ * const meterProvider = new MeterProvider({
+ *   views: [{ instrumentName: METRIC_CALL_TEMP_STORAGE, aggregation: { type: AggregationType.DROP } }],
+ * });
+ * instrumentGuard(createResourceGuard(), { meterProvider });
  * ```
  */
 export const METRIC_CALL_TEMP_STORAGE = 'mcp_resource_guard.call.temp_storage';
@@ -74,8 +99,10 @@ export const METRIC_CALL_TEMP_STORAGE = 'mcp_resource_guard.call.temp_storage';
  *
  * @example
  * ```ts
- * // PromQL: sum by (gen_ai_tool_name) (increase(mcp_resource_guard_handle_leaked_total[1h]))
- * METRIC_HANDLE_LEAKED; // 'mcp_resource_guard.handle.leaked'
+ * import { METRIC_HANDLE_LEAKED } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_HANDLE_LEAKED.replaceAll('.', '_');
+ * // Handles leaked in the last hour, by tool (Prometheus adds `_total` to counters):
+ * const leaks = `sum by (gen_ai_tool_name) (increase(${m}_total[1h])) > 0`;
  * ```
  */
 export const METRIC_HANDLE_LEAKED = 'mcp_resource_guard.handle.leaked';
@@ -85,7 +112,10 @@ export const METRIC_HANDLE_LEAKED = 'mcp_resource_guard.handle.leaked';
  *
  * @example
  * ```ts
- * METRIC_HANDLE_CLOSED; // 'mcp_resource_guard.handle.closed'
+ * import { METRIC_HANDLE_CLOSED } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_HANDLE_CLOSED.replaceAll('.', '_');
+ * // Handles the guard closed in the last hour, by kind:
+ * const closed = `sum by (mcp_resource_guard_handle_kind) (increase(${m}_total[1h]))`;
  * ```
  */
 export const METRIC_HANDLE_CLOSED = 'mcp_resource_guard.handle.closed';
@@ -95,7 +125,10 @@ export const METRIC_HANDLE_CLOSED = 'mcp_resource_guard.handle.closed';
  *
  * @example
  * ```ts
- * METRIC_HANDLE_CLOSE_FAILED; // 'mcp_resource_guard.handle.close_failed'
+ * import { METRIC_HANDLE_CLOSE_FAILED } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_HANDLE_CLOSE_FAILED.replaceAll('.', '_');
+ * // Alert: a cleanup left handles open.
+ * const survived = `sum by (gen_ai_tool_name, mcp_resource_guard_handle_kind) (increase(${m}_total[15m])) > 0`;
  * ```
  */
 export const METRIC_HANDLE_CLOSE_FAILED = 'mcp_resource_guard.handle.close_failed';
@@ -105,7 +138,10 @@ export const METRIC_HANDLE_CLOSE_FAILED = 'mcp_resource_guard.handle.close_faile
  *
  * @example
  * ```ts
- * METRIC_CLEANUPS; // 'mcp_resource_guard.cleanups'
+ * import { METRIC_CLEANUPS } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_CLEANUPS.replaceAll('.', '_');
+ * // Cleanups per minute, by tool and reason:
+ * const rate = `sum by (gen_ai_tool_name, mcp_resource_guard_cleanup_reason) (rate(${m}_total[5m])) * 60`;
  * ```
  */
 export const METRIC_CLEANUPS = 'mcp_resource_guard.cleanups';
@@ -115,7 +151,10 @@ export const METRIC_CLEANUPS = 'mcp_resource_guard.cleanups';
  *
  * @example
  * ```ts
- * METRIC_CLEANUP_DURATION; // 'mcp_resource_guard.cleanup.duration'
+ * import { METRIC_CLEANUP_DURATION } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_CLEANUP_DURATION.replaceAll('.', '_');
+ * // p99 cleanup time, by reason:
+ * const p99 = `histogram_quantile(0.99, sum by (le, mcp_resource_guard_cleanup_reason) (rate(${m}_bucket[1h])))`;
  * ```
  */
 export const METRIC_CLEANUP_DURATION = 'mcp_resource_guard.cleanup.duration';
@@ -125,8 +164,10 @@ export const METRIC_CLEANUP_DURATION = 'mcp_resource_guard.cleanup.duration';
  *
  * @example
  * ```ts
- * // PromQL: sum by (mcp_resource_guard_limit_level) (increase(mcp_resource_guard_limit_entries_total[5m]))
- * METRIC_LIMIT_ENTRIES; // 'mcp_resource_guard.limit.entries'
+ * import { METRIC_LIMIT_ENTRIES } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_LIMIT_ENTRIES.replaceAll('.', '_');
+ * // Levels entered in the last 5 minutes, by level:
+ * const entries = `sum by (mcp_resource_guard_limit_level) (increase(${m}_total[5m]))`;
  * ```
  */
 export const METRIC_LIMIT_ENTRIES = 'mcp_resource_guard.limit.entries';
@@ -136,7 +177,10 @@ export const METRIC_LIMIT_ENTRIES = 'mcp_resource_guard.limit.entries';
  *
  * @example
  * ```ts
- * METRIC_THROTTLE_EVENTS; // 'mcp_resource_guard.throttle.events'
+ * import { METRIC_THROTTLE_EVENTS } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_THROTTLE_EVENTS.replaceAll('.', '_');
+ * // Gates throttled, released and calls rejected per minute, by scope:
+ * const events = `sum by (mcp_resource_guard_scope, mcp_resource_guard_throttle_action) (rate(${m}_total[5m])) * 60`;
  * ```
  */
 export const METRIC_THROTTLE_EVENTS = 'mcp_resource_guard.throttle.events';
@@ -146,7 +190,10 @@ export const METRIC_THROTTLE_EVENTS = 'mcp_resource_guard.throttle.events';
  *
  * @example
  * ```ts
- * METRIC_EMERGENCIES; // 'mcp_resource_guard.emergencies'
+ * import { METRIC_EMERGENCIES } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_EMERGENCIES.replaceAll('.', '_');
+ * // Alert on any emergency, naming the tool and the resource:
+ * const alert = `sum by (gen_ai_tool_name, mcp_resource_guard_resource) (increase(${m}_total[5m])) > 0`;
  * ```
  */
 export const METRIC_EMERGENCIES = 'mcp_resource_guard.emergencies';
@@ -156,7 +203,11 @@ export const METRIC_EMERGENCIES = 'mcp_resource_guard.emergencies';
  *
  * @example
  * ```ts
- * METRIC_RECOVERIES; // 'mcp_resource_guard.recoveries'
+ * import { METRIC_RECOVERIES } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_RECOVERIES.replaceAll('.', '_');
+ * // Share of recoveries that failed over a day:
+ * const failed = `sum(increase(${m}_total{mcp_resource_guard_recovery_outcome="failure"}[1d]))`;
+ * const failedShare = `${failed} / sum(increase(${m}_total[1d]))`;
  * ```
  */
 export const METRIC_RECOVERIES = 'mcp_resource_guard.recoveries';
@@ -166,7 +217,10 @@ export const METRIC_RECOVERIES = 'mcp_resource_guard.recoveries';
  *
  * @example
  * ```ts
- * METRIC_EVENT_LOOP_BLOCKS; // 'mcp_resource_guard.event_loop.blocks'
+ * import { METRIC_EVENT_LOOP_BLOCKS } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_EVENT_LOOP_BLOCKS.replaceAll('.', '_');
+ * // Alert: the event loop was blocked, by the tool whose call was running:
+ * const blocked = `sum by (gen_ai_tool_name) (increase(${m}_total[10m])) > 0`;
  * ```
  */
 export const METRIC_EVENT_LOOP_BLOCKS = 'mcp_resource_guard.event_loop.blocks';
@@ -176,7 +230,10 @@ export const METRIC_EVENT_LOOP_BLOCKS = 'mcp_resource_guard.event_loop.blocks';
  *
  * @example
  * ```ts
- * METRIC_INTERNAL_ERRORS; // 'mcp_resource_guard.internal_errors'
+ * import { METRIC_INTERNAL_ERRORS } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_INTERNAL_ERRORS.replaceAll('.', '_');
+ * // Alert: the guard caught failures of its own.
+ * const failing = `sum by (mcp_resource_guard_internal_error_source) (increase(${m}_total[15m])) > 0`;
  * ```
  */
 export const METRIC_INTERNAL_ERRORS = 'mcp_resource_guard.internal_errors';
@@ -188,7 +245,10 @@ export const METRIC_INTERNAL_ERRORS = 'mcp_resource_guard.internal_errors';
  *
  * @example
  * ```ts
- * METRIC_TOOL_CALLS_IN_FLIGHT; // 'mcp_resource_guard.tool.calls_in_flight'
+ * import { METRIC_TOOL_CALLS_IN_FLIGHT } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_TOOL_CALLS_IN_FLIGHT.replaceAll('.', '_');
+ * // Calls running now, by tool, across every instance:
+ * const inFlight = `sum by (gen_ai_tool_name) (${m})`;
  * ```
  */
 export const METRIC_TOOL_CALLS_IN_FLIGHT = 'mcp_resource_guard.tool.calls_in_flight';
@@ -198,7 +258,10 @@ export const METRIC_TOOL_CALLS_IN_FLIGHT = 'mcp_resource_guard.tool.calls_in_fli
  *
  * @example
  * ```ts
- * METRIC_TOOL_CALLS_QUEUED; // 'mcp_resource_guard.tool.calls_queued'
+ * import { METRIC_TOOL_CALLS_QUEUED } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_TOOL_CALLS_QUEUED.replaceAll('.', '_');
+ * // Alert (for: 5m): calls have been waiting at a throttled gate.
+ * const waiting = `sum by (gen_ai_tool_name) (${m}) > 0`;
  * ```
  */
 export const METRIC_TOOL_CALLS_QUEUED = 'mcp_resource_guard.tool.calls_queued';
@@ -209,8 +272,10 @@ export const METRIC_TOOL_CALLS_QUEUED = 'mcp_resource_guard.tool.calls_queued';
  *
  * @example
  * ```ts
- * // PromQL: mcp_resource_guard_tool_status{mcp_resource_guard_tool_state="deactivated"} == 1
- * METRIC_TOOL_STATUS; // 'mcp_resource_guard.tool.status'
+ * import { ATTR_TOOL_STATE, METRIC_TOOL_STATUS } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Tools deactivated now:
+ * const deactivated = `${prom(METRIC_TOOL_STATUS)}{${prom(ATTR_TOOL_STATE)}="deactivated"} == 1`;
  * ```
  */
 export const METRIC_TOOL_STATUS = 'mcp_resource_guard.tool.status';
@@ -220,7 +285,10 @@ export const METRIC_TOOL_STATUS = 'mcp_resource_guard.tool.status';
  *
  * @example
  * ```ts
- * METRIC_THROTTLED; // 'mcp_resource_guard.throttled'
+ * import { METRIC_THROTTLED } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_THROTTLED.replaceAll('.', '_');
+ * // Alert (for: 2m): new calls are being throttled, by tool and scope.
+ * const throttled = `max by (gen_ai_tool_name, mcp_resource_guard_scope) (${m}) == 1`;
  * ```
  */
 export const METRIC_THROTTLED = 'mcp_resource_guard.throttled';
@@ -230,7 +298,10 @@ export const METRIC_THROTTLED = 'mcp_resource_guard.throttled';
  *
  * @example
  * ```ts
- * METRIC_TOOL_RECOVERY_RATE; // 'mcp_resource_guard.tool.recovery_rate'
+ * import { METRIC_TOOL_RECOVERY_RATE } from '@mcp-resource-guard/otel-exporter';
+ * const m = METRIC_TOOL_RECOVERY_RATE.replaceAll('.', '_');
+ * // Alert: a tool recovers from fewer than 90 % of its cleanups and emergencies.
+ * const poor = `min by (gen_ai_tool_name) (${m}) < 0.9`;
  * ```
  */
 export const METRIC_TOOL_RECOVERY_RATE = 'mcp_resource_guard.tool.recovery_rate';
@@ -240,7 +311,13 @@ export const METRIC_TOOL_RECOVERY_RATE = 'mcp_resource_guard.tool.recovery_rate'
  *
  * @example
  * ```ts
- * for (const name of GUARD_METRIC_NAMES) console.log(name);
+ * import { GUARD_METRIC_NAMES } from '@mcp-resource-guard/otel-exporter';
+ * import type { MetricData } from '@opentelemetry/sdk-metrics';
+ * // In a test: which of the guard's metrics a collection does not contain.
+ * function missing(collected: readonly MetricData[]): string[] {
+ *   const seen = new Set(collected.map((metric) => metric.descriptor.name));
+ *   return GUARD_METRIC_NAMES.filter((name) => !seen.has(name));
+ * }
  * ```
  */
 export const GUARD_METRIC_NAMES: readonly string[] = Object.freeze([

@@ -8,7 +8,24 @@
  *
  * @example
  * ```ts
- * metrics.find((m) => m.descriptor.name === METRIC_MCP_SERVER_OPERATION_DURATION);
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { instrumentGuard, METRIC_MCP_SERVER_OPERATION_DURATION } from '@mcp-resource-guard/otel-exporter';
+ * import {
+ *   AggregationTemporality,
+ *   InMemoryMetricExporter,
+ *   MeterProvider,
+ *   PeriodicExportingMetricReader,
+ * } from '@opentelemetry/sdk-metrics';
+ * const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+ * const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter })] });
+ * const guard = createResourceGuard();
+ * instrumentGuard(guard, { meterProvider });
+ * const call = await guard.admit({ toolName: 'echo' });
+ * call.end('ok');
+ * await meterProvider.forceFlush();
+ * const metrics = exporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics));
+ * const duration = metrics.find((m) => m.descriptor.name === METRIC_MCP_SERVER_OPERATION_DURATION);
+ * duration?.dataPoints.length; // 1: gen_ai.tool.name 'echo', mcp.method.name 'tools/call'
  * ```
  */
 export const METRIC_MCP_SERVER_OPERATION_DURATION = 'mcp.server.operation.duration';
@@ -18,7 +35,24 @@ export const METRIC_MCP_SERVER_OPERATION_DURATION = 'mcp.server.operation.durati
  *
  * @example
  * ```ts
- * new View({ instrumentName: METRIC_MCP_SERVER_OPERATION_DURATION, aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...MCP_DURATION_BUCKETS] } } });
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import {
+ *   instrumentGuard,
+ *   MCP_DURATION_BUCKETS,
+ *   METRIC_MCP_SERVER_OPERATION_DURATION,
+ * } from '@mcp-resource-guard/otel-exporter';
+ * import { AggregationType, MeterProvider } from '@opentelemetry/sdk-metrics';
+ * // The convention's boundaries, plus 1 ms and 5 ms for fast in-process tools.
+ * const boundaries = [0.001, 0.005, ...MCP_DURATION_BUCKETS];
+ * const meterProvider = new MeterProvider({
+ *   views: [
+ *     {
+ *       instrumentName: METRIC_MCP_SERVER_OPERATION_DURATION,
+ *       aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries } },
+ *     },
+ *   ],
+ * });
+ * instrumentGuard(createResourceGuard(), { meterProvider });
  * ```
  */
 export const MCP_DURATION_BUCKETS: readonly number[] = Object.freeze([
@@ -30,7 +64,15 @@ export const MCP_DURATION_BUCKETS: readonly number[] = Object.freeze([
  *
  * @example
  * ```ts
- * point.attributes[ATTR_MCP_METHOD_NAME]; // 'tools/call'
+ * import {
+ *   ATTR_MCP_METHOD_NAME,
+ *   MCP_METHOD_TOOLS_CALL,
+ *   METRIC_MCP_SERVER_OPERATION_DURATION,
+ * } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Tool calls per second, across every instance:
+ * const toolsCall = `${prom(ATTR_MCP_METHOD_NAME)}="${MCP_METHOD_TOOLS_CALL}"`; // 'mcp_method_name="tools/call"'
+ * const calls = `sum(rate(${prom(METRIC_MCP_SERVER_OPERATION_DURATION)}_count{${toolsCall}}[5m]))`;
  * ```
  */
 export const ATTR_MCP_METHOD_NAME = 'mcp.method.name';
@@ -40,7 +82,11 @@ export const ATTR_MCP_METHOD_NAME = 'mcp.method.name';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_GEN_AI_TOOL_NAME]; // 'search'
+ * import { ATTR_GEN_AI_TOOL_NAME, METRIC_MCP_SERVER_OPERATION_DURATION } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // p99 latency by tool:
+ * const m = prom(METRIC_MCP_SERVER_OPERATION_DURATION);
+ * const p99 = `histogram_quantile(0.99, sum by (le, ${prom(ATTR_GEN_AI_TOOL_NAME)}) (rate(${m}_bucket[5m])))`;
  * ```
  */
 export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
@@ -50,7 +96,11 @@ export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_GEN_AI_OPERATION_NAME]; // 'execute_tool'
+ * import { ATTR_GEN_AI_OPERATION_NAME, GEN_AI_OPERATION_EXECUTE_TOOL } from '@mcp-resource-guard/otel-exporter';
+ * import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
+ * // In a test: the points of tool executions among collected duration points.
+ * const isToolExecution = (point: DataPoint<Histogram>): boolean =>
+ *   point.attributes[ATTR_GEN_AI_OPERATION_NAME] === GEN_AI_OPERATION_EXECUTE_TOOL;
  * ```
  */
 export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
@@ -60,7 +110,12 @@ export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
  *
  * @example
  * ```ts
- * point.attributes[ATTR_ERROR_TYPE]; // 'tool_error', 'timeout', ... or undefined
+ * import { ATTR_ERROR_TYPE, METRIC_MCP_SERVER_OPERATION_DURATION } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Failed tool calls per second, by error type (the attribute is absent on success):
+ * const errorType = prom(ATTR_ERROR_TYPE); // 'error_type'
+ * const count = `${prom(METRIC_MCP_SERVER_OPERATION_DURATION)}_count`;
+ * const failures = `sum by (${errorType}) (rate(${count}{${errorType}!=""}[5m]))`;
  * ```
  */
 export const ATTR_ERROR_TYPE = 'error.type';
@@ -70,7 +125,11 @@ export const ATTR_ERROR_TYPE = 'error.type';
  *
  * @example
  * ```ts
- * GEN_AI_OPERATION_EXECUTE_TOOL; // 'execute_tool'
+ * import { ATTR_GEN_AI_OPERATION_NAME, GEN_AI_OPERATION_EXECUTE_TOOL } from '@mcp-resource-guard/otel-exporter';
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * // Select tool executions among every GenAI operation a collector receives:
+ * // '{gen_ai_operation_name="execute_tool"}'
+ * const selector = `{${prom(ATTR_GEN_AI_OPERATION_NAME)}="${GEN_AI_OPERATION_EXECUTE_TOOL}"}`;
  * ```
  */
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
@@ -80,7 +139,10 @@ export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool';
  *
  * @example
  * ```ts
- * MCP_METHOD_TOOLS_CALL; // 'tools/call'
+ * import { ATTR_MCP_METHOD_NAME, MCP_METHOD_TOOLS_CALL } from '@mcp-resource-guard/otel-exporter';
+ * import type { Attributes } from '@opentelemetry/api';
+ * // In a test: is this data point a tool call?
+ * const isToolCall = (attributes: Attributes): boolean => attributes[ATTR_MCP_METHOD_NAME] === MCP_METHOD_TOOLS_CALL;
  * ```
  */
 export const MCP_METHOD_TOOLS_CALL = 'tools/call';
@@ -90,7 +152,10 @@ export const MCP_METHOD_TOOLS_CALL = 'tools/call';
  *
  * @example
  * ```ts
- * errorTypeOf('thrown') === ERROR_TYPE_OTHER; // true
+ * import { ATTR_ERROR_TYPE, ERROR_TYPE_OTHER, errorTypeOf } from '@mcp-resource-guard/otel-exporter';
+ * errorTypeOf('thrown') === ERROR_TYPE_OTHER; // true: a tool that threw is counted as '_OTHER'
+ * const prom = (name: string) => name.replaceAll('.', '_');
+ * const thrown = `{${prom(ATTR_ERROR_TYPE)}="${ERROR_TYPE_OTHER}"}`; // '{error_type="_OTHER"}'
  * ```
  */
 export const ERROR_TYPE_OTHER = '_OTHER';

@@ -22,7 +22,13 @@ import { ToolLifecycleBridge } from './tool-lifecycle-bridge.js';
  *
  * @example
  * ```ts
- * const options: ResourceMiddlewareOptions = { limits: { maxExecutionTimeMs: 30_000 }, tools: { heavy: { maxMemoryMb: 512 } } };
+ * import { type ResourceMiddlewareOptions, resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * const options: ResourceMiddlewareOptions = {
+ *   limits: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 },
+ *   tools: { heavy_report: { maxMemoryMb: 512, maxExecutionTimeMs: 120_000 } },
+ *   sessionLimits: { maxNetworkConnections: 50 },
+ * };
+ * const guard = resourceMiddleware(options);
  * ```
  */
 export interface ResourceMiddlewareOptions extends ResourceGuardOptions {
@@ -36,10 +42,16 @@ export interface ResourceMiddlewareOptions extends ResourceGuardOptions {
  *
  * @example
  * ```ts
- * const guard = resourceMiddleware();
- * server.use(guard);
- * guard.on('call', (r) => console.error(r.toolName, r.outcome));
- * console.error(guard.snapshot().tools);
+ * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * import { type ResourceMiddleware, resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * const guard: ResourceMiddleware = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const server = withMiddleware(new McpServer({ name: 'search', version: '1.0.0' })).use(guard);
+ * guard.on('call', (r) => console.error(r.toolName, r.outcome, r.usage.executionTimeMs));
+ * process.on('SIGTERM', async () => {
+ *   console.error(guard.snapshot().tools);
+ *   await guard.close();
+ *   await server.close();
+ * });
  * ```
  */
 export interface ResourceMiddleware extends ToolCallMiddleware {

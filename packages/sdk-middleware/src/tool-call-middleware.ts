@@ -7,8 +7,10 @@ import type { ToolCallResult } from './tool-call-result.js';
  *
  * @example
  * ```ts
- * const mw: ToolCallMiddleware = async (ctx, next) => {
- *   if (ctx.tool?.annotations?.readOnlyHint) console.error(`${ctx.toolName} is read-only`);
+ * import type { RegisteredToolInfo, ToolCallMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * const isReadOnly = (tool: RegisteredToolInfo | undefined): boolean => tool?.annotations?.readOnlyHint === true;
+ * const logWrites: ToolCallMiddleware = async (ctx, next) => {
+ *   if (!isReadOnly(ctx.tool)) console.error(`${ctx.toolName} (${ctx.tool?.title ?? 'untitled'}) may write`);
  *   return next();
  * };
  * ```
@@ -29,8 +31,11 @@ export interface RegisteredToolInfo {
  *
  * @example
  * ```ts
+ * import type { ToolCallContext, ToolCallMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * const describe = (ctx: ToolCallContext): string =>
+ *   `${ctx.toolName} #${ctx.requestId} (session ${ctx.sessionId ?? 'none'}, SDK v${ctx.sdkMajor})`;
  * const logCalls: ToolCallMiddleware = async (ctx, next) => {
- *   console.error(`-> ${ctx.toolName} (session ${ctx.sessionId ?? 'none'})`);
+ *   console.error(`-> ${describe(ctx)}`);
  *   return next();
  * };
  * ```
@@ -78,7 +83,8 @@ export interface ToolCallContext {
  *
  * @example
  * ```ts
- * import type { ToolCallMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * import { type ToolCallMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
  * const timing: ToolCallMiddleware = async function timing(ctx, next) {
  *   const start = performance.now();
  *   try {
@@ -87,6 +93,7 @@ export interface ToolCallContext {
  *     console.error(`${ctx.toolName} took ${(performance.now() - start).toFixed(1)} ms`);
  *   }
  * };
+ * const server = withMiddleware(new McpServer({ name: 'x', version: '1.0.0' }));
  * server.use(timing);
  * ```
  */
@@ -104,7 +111,11 @@ export interface ToolCallMiddleware {
  *
  * @example
  * ```ts
- * server.onToolChange((c) => console.error(`${c.name}: ${c.type}`));
+ * import type { ToolCallMiddleware, ToolChange } from '@mcp-resource-guard/sdk-middleware';
+ * const followTools: ToolCallMiddleware = (_ctx, next) => next();
+ * followTools.onInstall = (server) => {
+ *   server.onToolChange((change: ToolChange) => console.error(`${change.name}: ${change.type}`, change.tool?.enabled));
+ * };
  * ```
  */
 export interface ToolChange {
@@ -118,11 +129,15 @@ export interface ToolChange {
  *
  * @example
  * ```ts
- * const audit: ToolCallMiddleware = Object.assign(async (ctx, next) => next(), {
- *   onInstall(server: MiddlewareServer) {
- *     server.onToolChange((c) => console.error(c.type, c.name));
- *   },
- * });
+ * import type { MiddlewareServer, ToolCallMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * // Disables tools marked destructive on every server this middleware is installed on.
+ * const noDestructiveTools: ToolCallMiddleware = (_ctx, next) => next();
+ * noDestructiveTools.onInstall = (server: MiddlewareServer) => {
+ *   for (const tool of server.tools()) {
+ *     if (tool.annotations?.destructiveHint === true) server.setToolEnabled(tool.name, false);
+ *   }
+ *   server.onClose((sessionId) => console.error(`session ${sessionId ?? '(stdio)'} closed`));
+ * };
  * ```
  */
 export interface MiddlewareServer {

@@ -32,8 +32,14 @@ export interface ToolCallResult {
  * @returns the result
  * @example
  * ```ts
- * import { errorResult } from '@mcp-resource-guard/sdk-middleware';
- * return errorResult('Tool "search" exceeded maxExecutionTimeMs (30000 ms)');
+ * import { errorResult, type ToolCallMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * // Refuse destructive tools in read-only mode, with an answer the client and the model can act on.
+ * const readOnly: ToolCallMiddleware = async (ctx, next) => {
+ *   if (process.env.READ_ONLY === '1' && ctx.tool?.annotations?.destructiveHint === true) {
+ *     return errorResult(`Tool "${ctx.toolName}" is disabled in read-only mode`, { reason: 'read_only' });
+ *   }
+ *   return next();
+ * };
  * ```
  */
 export function errorResult(text: string, detail?: Record<string, unknown>): ToolCallResult {

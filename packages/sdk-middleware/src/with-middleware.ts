@@ -12,8 +12,13 @@ const USE_MARK = Symbol.for('@mcp-resource-guard/use');
  *
  * @example
  * ```ts
- * const server = withMiddleware(new McpServer({ name: 'x', version: '1.0.0' }));
- * server.use(resourceMiddleware()).use(myLogger);
+ * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+ * import { type MiddlewareHost, resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * // Works for any server withMiddleware() returned, whatever its SDK version or class.
+ * function installGuard(host: MiddlewareHost): void {
+ *   host.use(resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } }));
+ * }
+ * installGuard(withMiddleware(new McpServer({ name: 'x', version: '1.0.0' })));
  * ```
  */
 export interface MiddlewareHost {
@@ -26,7 +31,18 @@ export interface MiddlewareHost {
   use(...middlewares: ToolCallMiddleware[]): this;
 }
 
-/** A server instance with {@link MiddlewareHost.use} added. */
+/**
+ * A server instance with {@link MiddlewareHost.use} added.
+ *
+ * @example
+ * ```ts
+ * import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+ * import { resourceMiddleware, type WithMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+ * const lowLevel = new Server({ name: 'low-level', version: '1.0.0' }, { capabilities: { tools: {} } });
+ * const server: WithMiddleware<Server> = withMiddleware(lowLevel);
+ * server.use(resourceMiddleware());
+ * ```
+ */
 export type WithMiddleware<S extends object> = S & MiddlewareHost;
 
 /**
@@ -40,8 +56,11 @@ export type WithMiddleware<S extends object> = S & MiddlewareHost;
  * @throws {@link ResourceGuardError} `UNSUPPORTED_SDK` when the instance is not a supported SDK server
  * @example
  * ```ts
+ * import { McpServer } from '@modelcontextprotocol/server';
  * import { applyMiddleware, resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
- * applyMiddleware(server, resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } }));
+ * // SDK v2; the same call works on a v1 McpServer or a low-level Server.
+ * const guard = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const server = applyMiddleware(new McpServer({ name: 'x', version: '1.0.0' }), guard);
  * ```
  */
 export function applyMiddleware<S extends object>(server: S, ...middlewares: ToolCallMiddleware[]): S {
