@@ -7,7 +7,8 @@
 // they use from the published package names, as a reader would (see CONTRIBUTING.md). Top-level await is allowed.
 //
 // Usage: node scripts/check-tsdoc-examples.mjs [--keep]   (--keep leaves the temporary directory for inspection)
-// Exits 1 and prints file:line:column and the compiler's message for each failure.
+// Exits 1 and prints file:line:column and the compiler's message for each failure. (The compiler runs as a child
+// process that sometimes prints `context canceled` when it is closed; that line is harmless.)
 import {
   mkdirSync,
   mkdtempSync,
@@ -323,7 +324,8 @@ for (const { file, line, column, text } of failures)
   console.error(`${relative(root, file)}:${line}:${column} - ${text}`);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(
-  `tsdoc examples: ${exportCount} exports of ${packages.length} packages, ${examples.length} examples type-checked, ` +
+  `tsdoc examples: ${exportCount} exports of ${packages.length} packages (re-exports counted once), ` +
+    `${examples.length} examples type-checked, ` +
     `${failures.length} problem${failures.length === 1 ? '' : 's'} (${seconds} s)`,
 );
 process.exitCode = failures.length > 0 ? 1 : 0;
