@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 /** How a call of the flooder ended. */
-function kindOf(result: { isError?: boolean; _meta?: Record<string, unknown>; content?: unknown }): string {
+function kindOf(result: { isError?: unknown; _meta?: Record<string, unknown> | undefined }): string {
   if (result.isError !== true) return 'ok';
   const code = (result._meta?.['mcp-resource-guard/error'] as { code?: string } | undefined)?.code;
   return code ?? 'sdk_error'; // the SDK's answer for a tool the guard disabled during an emergency cool-down
