@@ -24,20 +24,41 @@ export async function measureCalls(
   guardCalls: () => number | null,
 ): Promise<VariantSample> {
   // marks[0]: end of warm-up; marks[i]: end of timed batch i.
-  const marks: { time: number; cpu: number; count: number }[] = [];
-  let completed = 0;
-  let stopping = false;
-  let boundary = performance.now() + loop.warmupMs;
+  const marks: BatchMark[] = [];
+  const completed = await driveCalls(call, loop, (count) => {
+    const cpu = process.cpuUsage();
+    marks.push({ time: performance.now(), cpu: cpu.user + cpu.system, count });
+  });
+  return sampleFromMarks(variant, marks, completed, guardCalls);
+}
 
+/**
+ * The loop itself: `concurrency` workers call continuously; after the warm-up and after each batch,
+ * `boundary` is told how many calls have completed so far. Stops after `loop.batches` batches.
+ *
+ * @param call - one tool call
+ * @param loop - warm-up, batch length, batch count, concurrency
+ * @param boundary - called at each batch boundary (the first ends the warm-up)
+ * @returns the calls completed in the whole loop
+ */
+export async function driveCalls(
+  call: () => Promise<unknown>,
+  loop: LoopSettings,
+  boundary: (completed: number) => void,
+): Promise<number> {
+  let completed = 0;
+  let boundaries = 0;
+  let stopping = false;
+  let next = performance.now() + loop.warmupMs;
   const completedOne = (): void => {
     completed++;
     if (stopping) return;
     const now = performance.now();
-    if (now < boundary) return;
-    const cpu = process.cpuUsage();
-    marks.push({ time: now, cpu: cpu.user + cpu.system, count: completed });
-    boundary = now + loop.batchMs;
-    if (marks.length > loop.batches) stopping = true;
+    if (now < next) return;
+    boundary(completed);
+    boundaries++;
+    next = now + loop.batchMs;
+    if (boundaries > loop.batches) stopping = true;
   };
   const worker = async (): Promise<void> => {
     while (!stopping) {
@@ -50,6 +71,31 @@ export async function measureCalls(
   } finally {
     stopping = true;
   }
+  return completed;
+}
+
+/** The clock, process CPU time (µs) and completed-call count at a batch boundary. */
+export interface BatchMark {
+  readonly time: number;
+  readonly cpu: number;
+  readonly count: number;
+}
+
+/**
+ * The sample from batch boundaries: marks[0] ends the warm-up, marks[i] ends timed batch i.
+ *
+ * @param variant - reported back as is
+ * @param marks - the boundaries (at least two)
+ * @param completed - calls completed in the whole loop
+ * @param guardCalls - reads the calls the guard recorded (guarded variant)
+ * @returns the sample
+ */
+export function sampleFromMarks(
+  variant: Variant,
+  marks: readonly BatchMark[],
+  completed: number,
+  guardCalls: () => number | null,
+): VariantSample {
   const batches = marks.slice(1).map((mark, i) => {
     const previous = marks[i]!;
     const calls = mark.count - previous.count;

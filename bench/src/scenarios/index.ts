@@ -6,6 +6,7 @@ import { cpuAttribution } from './cpu-attribution.js';
 import { falsePositiveRate } from './false-positive-rate.js';
 import { leakDetection } from './leak-detection.js';
 import { overheadHttp } from './overhead-http.js';
+import { overheadHttpServer } from './overhead-http-server.js';
 import { overheadRealistic } from './overhead-realistic.js';
 import { overheadTrivial } from './overhead-trivial.js';
 import { pendingScenarios } from './pending.js';
@@ -18,6 +19,7 @@ export const scenarios: readonly Scenario[] = [
   overheadTrivial,
   overheadRealistic,
   overheadHttp,
+  overheadHttpServer,
   cleanup,
   reclamationRate,
   falsePositiveRate,

@@ -1,49 +1,35 @@
 /** overhead.http: the realistic tool over Streamable HTTP on 127.0.0.1 (server and client in one child). */
 
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
-import { compareBareGuarded } from '../compare.js';
-import { callTool, connectHttp, serverFactory } from '../mcp-fixtures.js';
+import { callTool, connectHttp } from '../mcp-fixtures.js';
 import { measureCalls } from '../measure.js';
-import type { LoopSettings, Scenario } from '../scenario.js';
-import { createTempFile, REALISTIC_TOOL, registerRealisticTool, spinIterationsPerMs } from '../work.js';
+import { realisticScenario } from '../realistic-scenario.js';
+import { REALISTIC_TOOL } from '../work.js';
 
-const NAME = 'overhead.http';
-const FULL: LoopSettings = { warmupMs: 700, batchMs: 200, batches: 6, concurrency: 8 };
-const QUICK: LoopSettings = { warmupMs: 300, batchMs: 100, batches: 3, concurrency: 8 };
+/** Loop settings of both HTTP scenarios. */
+export const HTTP_LOOPS = {
+  full: { warmupMs: 700, batchMs: 200, batches: 6, concurrency: 8 },
+  quick: { warmupMs: 300, batchMs: 100, batches: 3, concurrency: 8 },
+} as const;
 
-export const overheadHttp: Scenario = {
-  name: NAME,
-  description:
-    'The realistic tool over Streamable HTTP on 127.0.0.1 (v1 StreamableHTTPServerTransport, stateful session, node:http; SDK StreamableHTTPClientTransport in the same process), 8 calls in flight.',
-  run: (ctx) =>
-    compareBareGuarded(ctx, {
-      scenario: NAME,
-      label: NAME,
-      params: { spinIterations: spinIterationsPerMs() },
-      loop: ctx.quick ? QUICK : FULL,
-      rounds: ctx.quick ? 2 : 12,
-    }),
-  async measure(request) {
-    const spinIterations = Number(request.params.spinIterations);
-    const file = await createTempFile();
-    const factory = await serverFactory(request.variant, (server) =>
-      registerRealisticTool(server, { spinIterations, file: file.path }),
-    );
+export const overheadHttp = realisticScenario(
+  'overhead.http',
+  'The realistic tool over Streamable HTTP on 127.0.0.1 (v1 StreamableHTTPServerTransport, stateful session, node:http; SDK StreamableHTTPClientTransport in the same process), 8 calls in flight.',
+  HTTP_LOOPS,
+  async (factory, variant, loop) => {
     const host = await startHttpHost(() => factory.create());
     const connection = await connectHttp(host.url);
     let id = 0;
     try {
       return await measureCalls(
-        request.variant,
+        variant,
         () => callTool(connection.client, REALISTIC_TOOL, { id: id++ }),
-        request.loop,
+        loop,
         () => factory.guardCalls(),
       );
     } finally {
       await connection.close();
       await host.close();
-      await factory.close();
-      await file.remove();
     }
   },
-};
+);

@@ -37,7 +37,7 @@ export const cpuSlices: {
 };
 
 /** Slices at least this long (ms) have their CPU time measured on their own, where the clock allows. */
-const LONG_SLICE_MS = 1;
+const LONG_SLICE_MS = 4;
 
 /**
  * Makes `owner` the owner of the running slice; returns the previous owner, to restore with
@@ -54,7 +54,7 @@ export function switchSlice(owner: SliceOwner | undefined): SliceOwner | undefin
   if (previous !== undefined) {
     const wall = now - cpuSlices.start;
     const meter = cpuSlices.meter;
-    if (wall >= LONG_SLICE_MS && meter !== undefined) previous.sliceCpuMs += meter.longSlice(wall);
+    if (wall >= LONG_SLICE_MS && meter?.measuresLongSlices === true) previous.sliceCpuMs += meter.longSlice(wall);
     else previous.sliceMs += wall;
   }
   cpuSlices.current = owner;

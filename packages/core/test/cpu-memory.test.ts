@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
-import { processCpuMs } from '../src/probes/cpu-share.js';
 
 describe('CPU and memory', () => {
   function burn(ms: number): void {
@@ -14,9 +13,10 @@ describe('CPU and memory', () => {
   // thread's CPU share of each sampling interval; on a loaded machine the share applied to a slice is
   // an interval's average, hence the margins (accuracy is measured in bench/).
   function burnCpu(ms: number): number {
-    const before = processCpuMs();
+    const before = process.cpuUsage();
     burn(ms);
-    return processCpuMs() - before;
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
   }
 
   it('measures the CPU time of a call across awaits', async () => {

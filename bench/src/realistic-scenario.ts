@@ -1,0 +1,54 @@
+/**
+ * The three overhead scenarios of the realistic tool (~1 ms of CPU, 10 awaits, a small file read) differ
+ * only in how calls reach the server: this builds each from its transport.
+ */
+
+import { compareBareGuarded } from './compare.js';
+import { type ServerFactory, serverFactory } from './mcp-fixtures.js';
+import type { LoopSettings, Scenario, Variant, VariantSample } from './scenario.js';
+import { createTempFile, registerRealisticTool, spinIterationsPerMs } from './work.js';
+
+/** How one scenario drives the realistic tool on servers the factory makes. */
+export type RealisticDriver = (factory: ServerFactory, variant: Variant, loop: LoopSettings) => Promise<VariantSample>;
+
+/**
+ * A bare-vs-guarded scenario of the realistic tool.
+ *
+ * @param name - the scenario name
+ * @param description - what it measures
+ * @param loops - the loop settings, full and quick
+ * @param drive - connects to servers from the factory and measures
+ * @returns the scenario
+ */
+export function realisticScenario(
+  name: string,
+  description: string,
+  loops: { readonly full: LoopSettings; readonly quick: LoopSettings },
+  drive: RealisticDriver,
+): Scenario {
+  return {
+    name,
+    description,
+    run: (ctx) =>
+      compareBareGuarded(ctx, {
+        scenario: name,
+        label: name,
+        params: { spinIterations: spinIterationsPerMs() },
+        loop: ctx.quick ? loops.quick : loops.full,
+        rounds: ctx.quick ? 2 : 12,
+      }),
+    async measure(request) {
+      const spinIterations = Number(request.params.spinIterations);
+      const file = await createTempFile();
+      const factory = await serverFactory(request.variant, (server) =>
+        registerRealisticTool(server, { spinIterations, file: file.path }),
+      );
+      try {
+        return await drive(factory, request.variant, request.loop);
+      } finally {
+        await factory.close();
+        await file.remove();
+      }
+    },
+  };
+}
