@@ -16,7 +16,12 @@ import type { ToolState } from './tool-state.js';
  *
  * @example
  * ```ts
- * guard.on('limit', (e) => console.error(`${e.scope} ${e.tool ?? ''} ${e.resource}: ${e.previous ?? 'ok'} -> ${e.level ?? 'ok'}`, e.samples));
+ * import { createResourceGuard, type LimitEvent } from '@mcp-resource-guard/core';
+ * function log(e: LimitEvent): void {
+ *   const change = `${e.previous ?? 'ok'} -> ${e.level ?? 'ok'}`;
+ *   console.error(`${e.scope} ${e.tool ?? ''} ${e.resource}: ${change} at ${(e.ratio * 100).toFixed(0)} %`, e.samples);
+ * }
+ * createResourceGuard({ limits: { maxMemoryMb: 256 } }).on('limit', log);
  * ```
  */
 export interface LimitEvent {
@@ -49,7 +54,12 @@ export interface LimitEvent {
  *
  * @example
  * ```ts
- * guard.on('throttle', (e) => { if (e.action === 'rejected') console.error(`refused ${e.tool}: retry in ${e.retryAfterMs} ms`); });
+ * import { createResourceGuard, type ThrottleEvent } from '@mcp-resource-guard/core';
+ * function log(e: ThrottleEvent): void {
+ *   if (e.action === 'rejected') console.error(`refused ${e.tool} (${e.code}): retry in ${e.retryAfterMs} ms`);
+ *   else console.error(`${e.scope} ${e.key} ${e.action} (${e.resource} at ${e.level})`);
+ * }
+ * createResourceGuard({ toolLimits: { maxCpuPercent: 200 } }).on('throttle', log);
  * ```
  */
 export interface ThrottleEvent {
@@ -72,7 +82,12 @@ export interface ThrottleEvent {
  *
  * @example
  * ```ts
- * guard.on('leak', (e) => console.error(`${e.tool} leaked ${e.total} handles`, e.handles));
+ * import { createResourceGuard, type LeakEvent } from '@mcp-resource-guard/core';
+ * function log(e: LeakEvent): void {
+ *   const when = e.late ? 'opened after the call ended' : `left open (outcome ${e.outcome})`;
+ *   console.error(`${e.tool} ${e.callId}: ${e.total} handles ${when}`, e.handles);
+ * }
+ * createResourceGuard().on('leak', log);
  * ```
  */
 export interface LeakEvent {
@@ -91,7 +106,12 @@ export interface LeakEvent {
  *
  * @example
  * ```ts
- * guard.on('emergency', (e) => alert(`${e.tool} deactivated for ${e.coolDownMs} ms`));
+ * import { createResourceGuard, type EmergencyEvent } from '@mcp-resource-guard/core';
+ * function log(e: EmergencyEvent): void {
+ *   const what = `${e.resource} ${e.usage} of ${e.limit}`;
+ *   console.error(`${e.tool ?? e.scope} off for ${e.coolDownMs} ms (${what}), ${e.stoppedCalls} calls stopped`);
+ * }
+ * createResourceGuard({ limits: { maxMemoryMb: 512 } }).on('emergency', log);
  * ```
  */
 export interface EmergencyEvent {
@@ -112,7 +132,11 @@ export interface EmergencyEvent {
  *
  * @example
  * ```ts
- * guard.on('recovery', (e) => console.error(`${e.tool} recovery ${e.success ? 'ok' : 'failed'} (rate ${e.rate})`));
+ * import { createResourceGuard, type RecoveryEvent } from '@mcp-resource-guard/core';
+ * function log(e: RecoveryEvent): void {
+ *   console.error(`${e.tool} recovery via ${e.via}: ${e.success ? 'ok' : 'failed'} (${e.successes}/${e.attempts})`);
+ * }
+ * createResourceGuard().on('recovery', log);
  * ```
  */
 export interface RecoveryEvent {
@@ -130,7 +154,12 @@ export interface RecoveryEvent {
  *
  * @example
  * ```ts
- * guard.on('state', (e) => { if (e.to === 'deactivated') console.error(`${e.tool} deactivated: ${e.reason}`); });
+ * import { createResourceGuard, type StateEvent } from '@mcp-resource-guard/core';
+ * function log(e: StateEvent): void {
+ *   if (e.to === 'deactivated') console.error(`${e.tool} deactivated (${e.reason})`);
+ *   else if (e.from === 'deactivated') console.error(`${e.tool} back as ${e.to} (${e.reason})`);
+ * }
+ * createResourceGuard().on('state', log);
  * ```
  */
 export interface StateEvent {
@@ -146,7 +175,11 @@ export interface StateEvent {
  *
  * @example
  * ```ts
- * guard.on('internalError', ({ source, error }) => console.error(`guard failure in ${source}`, error));
+ * import { createResourceGuard, type InternalErrorEvent } from '@mcp-resource-guard/core';
+ * function log({ source, error }: InternalErrorEvent): void {
+ *   console.error(`guard failure in ${source}:`, error);
+ * }
+ * createResourceGuard().on('internalError', log);
  * ```
  */
 export interface InternalErrorEvent {
@@ -161,7 +194,11 @@ export interface InternalErrorEvent {
  *
  * @example
  * ```ts
- * guard.on('blocked', (e) => console.error(`loop blocked ${e.durationMs} ms in ${e.tool ?? 'no call'}`));
+ * import { type BlockedEvent, createResourceGuard } from '@mcp-resource-guard/core';
+ * function log(e: BlockedEvent): void {
+ *   console.error(`event loop blocked ${e.durationMs} ms in ${e.tool ?? 'no call'}`);
+ * }
+ * createResourceGuard({ watchdog: { thresholdMs: 500 } }).on('blocked', log);
  * ```
  */
 export interface BlockedEvent {
@@ -176,7 +213,13 @@ export interface BlockedEvent {
  *
  * @example
  * ```ts
- * const off = guard.on('call', (record) => console.error(record.outcome));
+ * import { createResourceGuard, type GuardEvents } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * // Forward chosen events as JSON lines, typed by name.
+ * function forward<K extends keyof GuardEvents>(event: K): void {
+ *   guard.on(event, (payload: GuardEvents[K]) => process.stderr.write(`${JSON.stringify({ event, payload })}\n`));
+ * }
+ * for (const event of ['leak', 'emergency', 'recovery'] as const) forward(event);
  * ```
  */
 export interface GuardEvents {

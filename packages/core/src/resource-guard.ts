@@ -45,7 +45,19 @@ import type { UsageSource } from './usage-source.js';
  *
  * @example
  * ```ts
- * const { tools, inFlight } = guard.snapshot();
+ * import { createResourceGuard, type GuardSnapshot } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * // The body of a health endpoint.
+ * function health(s: GuardSnapshot) {
+ *   const deactivated = Object.entries(s.tools).filter(([, tool]) => tool.state === 'deactivated');
+ *   return {
+ *     ok: !s.closed && !s.processThrottled,
+ *     inFlight: s.inFlight,
+ *     deactivated: deactivated.map(([name]) => name),
+ *     internalErrors: s.internalErrors,
+ *   };
+ * }
+ * console.error(health(guard.snapshot()));
  * ```
  */
 export interface GuardSnapshot {
@@ -65,7 +77,19 @@ export interface GuardSnapshot {
   readonly closed: boolean;
 }
 
-/** Options of {@link ResourceGuard.registerTool}. */
+/**
+ * Options of {@link ResourceGuard.registerTool}.
+ *
+ * @example
+ * ```ts
+ * import { createResourceGuard, type RegisterToolOptions } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 } });
+ * // What the tool's author knows it needs; it can only narrow what the owner allows.
+ * const options: RegisterToolOptions = { limits: { maxFileHandles: 4 } };
+ * guard.registerTool('read_file', options);
+ * guard.snapshot().tools.read_file?.limits; // { maxFileHandles: 4, maxExecutionTimeMs: 30000 }
+ * ```
+ */
 export interface RegisterToolOptions {
   /** The tool's own declared limits; they may narrow, never widen, what the owner configured. */
   readonly limits?: ResourceLimits;
@@ -147,7 +171,13 @@ export class ResourceGuard {
    * @returns its configured per-call limits
    * @example
    * ```ts
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard({
+   *   limits: { maxExecutionTimeMs: 30_000 },
+   *   tools: { heavy: { maxMemoryMb: 512 } },
+   * });
    * guard.limitsFor('heavy'); // { maxExecutionTimeMs: 30000, maxMemoryMb: 512 }
+   * guard.limitsFor('search'); // { maxExecutionTimeMs: 30000 }
    * ```
    */
   limitsFor(toolName: string): ResourceLimits {
@@ -163,7 +193,11 @@ export class ResourceGuard {
    * @throws {@link ResourceGuardError} `INVALID_CONFIG` when the declared limits are invalid
    * @example
    * ```ts
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 30_000 } });
+   * // The tool declares a tighter limit of its own (a looser one would not widen the owner's).
    * guard.registerTool('search', { limits: { maxExecutionTimeMs: 5000 } });
+   * guard.toolState('search'); // 'registered'
    * ```
    */
   registerTool(name: string, options: RegisterToolOptions = {}): void {
@@ -192,7 +226,11 @@ export class ResourceGuard {
    * @param name - the tool
    * @example
    * ```ts
-   * guard.enableTool('search');
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * guard.registerTool('deploy');
+   * guard.disableTool('deploy'); // e.g. for a maintenance window
+   * guard.enableTool('deploy'); // calls are admitted again
    * ```
    */
   enableTool(name: string): void {
@@ -209,7 +247,13 @@ export class ResourceGuard {
    * @param name - the tool
    * @example
    * ```ts
-   * guard.disableTool('search');
+   * import { createResourceGuard, ResourceGuardError } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * guard.registerTool('deploy');
+   * guard.disableTool('deploy');
+   * await guard.admit({ toolName: 'deploy' }).catch((e: unknown) => {
+   *   if (ResourceGuardError.is(e)) console.error(e.code); // 'TOOL_DEACTIVATED'
+   * });
    * ```
    */
   disableTool(name: string): void {
@@ -230,7 +274,11 @@ export class ResourceGuard {
    * @param name - the tool
    * @example
    * ```ts
-   * guard.unregisterTool('search');
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * guard.registerTool('search');
+   * guard.unregisterTool('search'); // its calls in flight are stopped and cleaned up
+   * guard.toolState('search'); // undefined: no longer tracked
    * ```
    */
   unregisterTool(name: string): void {
@@ -253,7 +301,11 @@ export class ResourceGuard {
    * @returns its state, or undefined for a tool the guard does not know
    * @example
    * ```ts
-   * if (guard.toolState('search') === 'deactivated') console.error('search is cooling down');
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * guard.registerTool('search');
+   * guard.toolState('search'); // 'registered'
+   * if (guard.toolState('search') === 'deactivated') console.error('search is cooling down after an emergency');
    * ```
    */
   toolState(name: string): ToolState | undefined {
@@ -268,7 +320,13 @@ export class ResourceGuard {
    * @returns the call, or undefined
    * @example
    * ```ts
+   * import { createResourceGuard, type StartCallInit } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * guard.registerTool('echo');
+   * const init: StartCallInit = { toolName: 'echo', requestId: 1 };
+   * // No promise while nothing is throttled or queued; the full path otherwise.
    * const call = guard.tryAdmit(init) ?? (await guard.admit(init));
+   * call.end('ok');
    * ```
    */
   tryAdmit(init: StartCallInit): ToolCall | undefined {
@@ -304,7 +362,16 @@ export class ResourceGuard {
    *   the call is refused, `GUARD_CLOSED` after {@link ResourceGuard.close}
    * @example
    * ```ts
-   * const call = await guard.admit({ toolName: 'echo', signal: extra.signal });
+   * import { createResourceGuard, ResourceGuardError } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 5000 } });
+   * const request = new AbortController(); // the transport's: client cancel, transport close
+   * try {
+   *   const call = await guard.admit({ toolName: 'echo', sessionId: 's1', requestId: 7, signal: request.signal });
+   *   call.end('ok');
+   * } catch (e) {
+   *   // THROTTLED or TOOL_DEACTIVATED, with a retry-after hint
+   *   if (ResourceGuardError.is(e)) console.error(e.code, e.data?.retryAfterMs);
+   * }
    * ```
    */
   async admit(init: StartCallInit): Promise<ToolCall> {
@@ -369,7 +436,12 @@ export class ResourceGuard {
    * @param sessionId - the session
    * @example
    * ```ts
-   * transport.onclose = () => guard.endSession(transport.sessionId);
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard({ sessionLimits: { maxNetworkConnections: 20 } });
+   * const call = await guard.admit({ toolName: 'crawl', sessionId: 'session-1' });
+   * // The client disconnected: its calls are stopped (and cleaned up as they end), the session forgotten.
+   * guard.endSession('session-1');
+   * call.signal.aborted; // true
    * ```
    */
   endSession(sessionId: string): void {
@@ -404,7 +476,10 @@ export class ResourceGuard {
    * @returns a function that unsubscribes
    * @example
    * ```ts
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard({ limits: { maxMemoryMb: 256 } });
    * const off = guard.on('limit', (e) => console.error(e.tool, e.resource, e.level));
+   * // ... later
    * off();
    * ```
    */
@@ -418,7 +493,11 @@ export class ResourceGuard {
    * @returns the snapshot
    * @example
    * ```ts
-   * console.table(guard.snapshot().tools);
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * const { tools, inFlight } = guard.snapshot();
+   * console.error(`${inFlight} calls in flight`);
+   * console.table(Object.entries(tools).map(([name, t]) => ({ name, state: t.state, calls: t.calls })));
    * ```
    */
   snapshot(): GuardSnapshot {
@@ -442,7 +521,9 @@ export class ResourceGuard {
    * @returns the entries
    * @example
    * ```ts
-   * for (const e of guard.audit()) console.error(e.action, e.tool, e.detail);
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * for (const e of guard.audit()) console.error(new Date(e.time).toISOString(), e.action, e.tool, e.detail);
    * ```
    */
   audit(): AuditEntry[] {
@@ -454,7 +535,14 @@ export class ResourceGuard {
    *
    * @example
    * ```ts
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * // In a test with a clock of its own: sample at a chosen time instead of waiting for the timer.
+   * let now = 0;
+   * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 100 }, clock: { now: () => now } });
+   * const call = await guard.admit({ toolName: 'slow' });
+   * now = 120;
    * guard.sampleNow();
+   * call.signal.aborted; // true: stopped at its execution-time limit
    * ```
    */
   sampleNow(): void {
@@ -468,7 +556,16 @@ export class ResourceGuard {
    * @param error - what was thrown
    * @example
    * ```ts
-   * try { track(); } catch (e) { guard.reportInternalError('middleware', e); }
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * guard.on('internalError', ({ source, error }) => console.error(`guard failure in ${source}:`, error));
+   * // In an integration of your own: a failure of the tracking is reported, never thrown into the call.
+   * try {
+   *   guard.share(Object.create(null)); // not something the guard can close
+   * } catch (error) {
+   *   guard.reportInternalError('my-integration:share', error);
+   * }
+   * guard.snapshot().internalErrors; // 1
    * ```
    */
   reportInternalError(source: string, error: unknown): void {
@@ -484,7 +581,11 @@ export class ResourceGuard {
    * @throws {@link ResourceGuardError} `INVALID_CONFIG` for a resource the guard cannot close
    * @example
    * ```ts
-   * const pool = guard.share(createPool());
+   * import { Agent } from 'node:https';
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * // One keep-alive pool for every call: never closed by a call's cleanup, closed by guard.close().
+   * const agent = guard.share(new Agent({ keepAlive: true, maxSockets: 16 }));
    * ```
    */
   share<T extends object>(resource: T): T {
@@ -510,7 +611,12 @@ export class ResourceGuard {
    * @returns a promise that settles when cleanups already running have finished
    * @example
    * ```ts
-   * process.on('SIGTERM', () => void guard.close());
+   * import { createResourceGuard } from '@mcp-resource-guard/core';
+   * const guard = createResourceGuard();
+   * process.once('SIGTERM', async () => {
+   *   await guard.close(); // calls in flight stopped and cleaned up, shared resources closed
+   *   process.exit(0);
+   * });
    * ```
    */
   async close(): Promise<void> {

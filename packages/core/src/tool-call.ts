@@ -16,7 +16,11 @@ import type { MeasuredResource } from './usage-source.js';
  *
  * @example
  * ```ts
- * const call = await guard.admit({ toolName: 'search', sessionId: 's1', requestId: 7, signal: extra.signal });
+ * import { createResourceGuard, type StartCallInit } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const request = new AbortController(); // aborted by the transport on client cancel or close
+ * const init: StartCallInit = { toolName: 'search', sessionId: 's1', requestId: 7, signal: request.signal };
+ * const call = await guard.admit(init);
  * ```
  */
 export interface StartCallInit {
@@ -35,7 +39,13 @@ export interface StartCallInit {
  *
  * @example
  * ```ts
- * guard.on('call', (r) => console.error(r.toolName, r.outcome, r.usage.executionTimeMs));
+ * import { type CallRecord, createResourceGuard } from '@mcp-resource-guard/core';
+ * function log(r: CallRecord): void {
+ *   const time = `${r.usage.executionTimeMs.toFixed(0)} ms`;
+ *   const leaked = Object.keys(r.leaked).length > 0 ? `, leaked ${JSON.stringify(r.leaked)}` : '';
+ *   console.error(`${r.toolName} ${r.outcome} in ${time}, peak ${r.peak.memoryMb.toFixed(1)} MiB${leaked}`);
+ * }
+ * createResourceGuard().on('call', log);
  * ```
  */
 export interface CallRecord {
@@ -62,7 +72,10 @@ export interface CallRecord {
  *
  * @example
  * ```ts
- * getCallContext().track(dbClient); // closed at the end of the call if still open
+ * import { BroadcastChannel } from 'node:worker_threads';
+ * import { type Disposable, getCallContext } from '@mcp-resource-guard/core';
+ * // Inside a tool: a resource no probe knows about, closed when the call ends if still open.
+ * const channel: Disposable = getCallContext().track(new BroadcastChannel('progress'), { label: 'progress' });
  * ```
  */
 export type Disposable =
@@ -71,7 +84,18 @@ export type Disposable =
   | { close(): unknown }
   | { destroy(): unknown };
 
-/** Options of {@link ToolCall.track}. */
+/**
+ * Options of {@link ToolCall.track}.
+ *
+ * @example
+ * ```ts
+ * import { connect } from 'node:http2';
+ * import { getCallContext, type TrackOptions } from '@mcp-resource-guard/core';
+ * // Inside a tool: close the HTTP/2 session in the cleanup's network step.
+ * const options: TrackOptions = { kind: 'socket', label: 'api.example.com' };
+ * const session = getCallContext().track(connect('https://api.example.com'), options);
+ * ```
+ */
 export interface TrackOptions {
   /** Which cleanup step disposes of it (and which count it adds to). Default `custom` (the memory step). */
   readonly kind?: HandleKind;
@@ -84,8 +108,13 @@ export interface TrackOptions {
  *
  * @example
  * ```ts
- * const result = await call.runUntilStopped(() => handler());
- * if (result === CALL_STOPPED) return answerWith(call.stopReason);
+ * import { CALL_STOPPED, createResourceGuard } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 1000 } });
+ * const call = await guard.admit({ toolName: 'slow' });
+ * const slowWork = () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 5000));
+ * const result = await call.runUntilStopped(slowWork);
+ * if (result === CALL_STOPPED) console.error(call.stopReason); // ResourceLimitExceeded, after about 1 s
+ * call.end(result === CALL_STOPPED ? 'timeout' : 'ok');
  * ```
  */
 export const CALL_STOPPED: unique symbol = Symbol('mcp-resource-guard.call-stopped');
@@ -121,15 +150,18 @@ function disposerOf(value: Disposable): (() => unknown) | undefined {
  *
  * @example
  * ```ts
- * const call = await guard.admit({ toolName: 'echo' });
+ * import { readFile } from 'node:fs/promises';
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard({ limits: { maxFileHandles: 8 } });
+ * const call = await guard.admit({ toolName: 'read_config' });
  * try {
- *   const result = await call.run(() => handler());
- *   call.end(result.isError ? 'tool_error' : 'ok');
+ *   const text = await call.run(() => readFile('package.json', 'utf8')); // the file is attributed to the call
+ *   call.end('ok');
  * } catch (e) {
  *   call.end('thrown');
  *   throw e;
  * }
- * await call.settled; // cleanup of anything it left open
+ * await call.settled; // the cleanup of anything it left open
  * ```
  */
 export class ToolCall implements CallContext {

@@ -14,6 +14,18 @@ import { UsageHistory, type UsageHistorySnapshot } from './usage-history.js';
 /**
  * The circuit breaker of a tool after an emergency: open (refusing calls) until `reopensAt`, then
  * half-open (one probe call), then closed again on a clean probe.
+ *
+ * @example
+ * ```ts
+ * import type { BreakerState } from '@mcp-resource-guard/core';
+ * // A breaker an emergency has just opened, with the default 30 s cool-down.
+ * const breaker: BreakerState = {
+ *   reopensAt: performance.now() + 30_000,
+ *   coolDownMs: 30_000,
+ *   halfOpen: false,
+ *   probe: undefined,
+ * };
+ * ```
  */
 export interface BreakerState {
   /** Clock time when the cool-down ends. */
@@ -31,8 +43,13 @@ export interface BreakerState {
  *
  * @example
  * ```ts
- * const s = guard.snapshot().tools.search;
- * if (s?.state === 'deactivated') console.error(`re-enabled in ${s.breaker?.reopensInMs} ms`);
+ * import { createResourceGuard, type ToolSnapshot } from '@mcp-resource-guard/core';
+ * function describe(name: string, s: ToolSnapshot): string {
+ *   if (s.breaker) return `${name}: ${s.state}, probe call in ${Math.round(s.breaker.reopensInMs)} ms`;
+ *   return `${name}: ${s.state}, ${s.inFlight} running, ${s.queued} queued, ${s.leaks.calls} leaking calls`;
+ * }
+ * const guard = createResourceGuard();
+ * for (const [name, s] of Object.entries(guard.snapshot().tools)) console.error(describe(name, s));
  * ```
  */
 export interface ToolSnapshot extends ToolStatsSnapshot {

@@ -78,9 +78,17 @@ export function ownerOf(resource: object): ToolCall | undefined {
  * @returns whether it was attributed to a call
  * @example
  * ```ts
+ * import { createServer, type Server } from 'node:http';
  * import { detach } from '@mcp-resource-guard/core';
- * const pool = createPool(); // opened inside a call, but serves every call
- * detach(pool);
+ * let callbackServer: Server | undefined;
+ * // Inside a tool: the first call starts a local server that serves every later call.
+ * function ensureCallbackServer(): Server {
+ *   if (callbackServer === undefined) {
+ *     callbackServer = createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
+ *     detach(callbackServer); // not this call's: neither counted against it nor closed by its cleanup
+ *   }
+ *   return callbackServer;
+ * }
  * ```
  */
 export function detach(resource: object): boolean {
@@ -95,8 +103,11 @@ export function detach(resource: object): boolean {
  * @returns what `fn` returns
  * @example
  * ```ts
+ * import { Worker } from 'node:worker_threads';
  * import { runShared } from '@mcp-resource-guard/core';
- * const db = runShared(() => (pool ??= createPool()));
+ * let pool: Worker[] | undefined;
+ * // Inside a tool: the worker pool is created lazily, outside any call, and serves every call.
+ * const workers = runShared(() => (pool ??= Array.from({ length: 4 }, () => new Worker('./hash-worker.js'))));
  * ```
  */
 export function runShared<T>(fn: () => T): T {

@@ -12,7 +12,10 @@ import { installTimerProbe } from './timer-probe.js';
  *
  * @example
  * ```ts
- * createResourceGuard({ probes: { cpu: false } });
+ * import { createResourceGuard, type ProbeOptions } from '@mcp-resource-guard/core';
+ * // No per-call CPU timing (async_hooks); files, sockets, timers, processes and memory are still attributed.
+ * const probes: ProbeOptions = { cpu: false };
+ * const guard = createResourceGuard({ probes });
  * ```
  */
 export interface ProbeOptions {
