@@ -2,8 +2,45 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ErrorCode, ResourceGuardError } from './errors.js';
+import type { HandleKind } from './handle-kind.js';
 import type { ResourceUsage } from './resource-usage.js';
-import type { Disposable, TrackOptions } from './tool-call.js';
+
+/**
+ * Something a tool can ask the guard to dispose of when the call ends: anything with
+ * `[Symbol.asyncDispose]`, `[Symbol.dispose]`, `close()` or `destroy()`.
+ *
+ * @example
+ * ```ts
+ * import { BroadcastChannel } from 'node:worker_threads';
+ * import { type Disposable, getCallContext } from '@mcp-resource-guard/core';
+ * // Inside a tool: a resource no probe knows about, closed when the call ends if still open.
+ * const channel: Disposable = getCallContext().track(new BroadcastChannel('progress'), { label: 'progress' });
+ * ```
+ */
+export type Disposable =
+  | { [Symbol.asyncDispose](): PromiseLike<void> }
+  | { [Symbol.dispose](): void }
+  | { close(): unknown }
+  | { destroy(): unknown };
+
+/**
+ * Options of {@link CallContext.track}.
+ *
+ * @example
+ * ```ts
+ * import { connect } from 'node:http2';
+ * import { getCallContext, type TrackOptions } from '@mcp-resource-guard/core';
+ * // Inside a tool: close the HTTP/2 session in the cleanup's network step.
+ * const options: TrackOptions = { kind: 'socket', label: 'api.example.com' };
+ * const session = getCallContext().track(connect('https://api.example.com'), options);
+ * ```
+ */
+export interface TrackOptions {
+  /** Which cleanup step disposes of it (and which count it adds to). Default `custom` (the memory step). */
+  readonly kind?: HandleKind;
+  /** A short description for reports. */
+  readonly label?: string;
+}
 
 /**
  * What code running inside a tool call can learn about, and do within, that call.

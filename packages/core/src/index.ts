@@ -13,7 +13,13 @@ export {
   jsonLinesAuditSink,
   MemoryAuditSink,
 } from './audit-log.js';
-export { type CallContext, getCallContext, tryGetCallContext } from './call-context.js';
+export {
+  type CallContext,
+  type Disposable,
+  getCallContext,
+  type TrackOptions,
+  tryGetCallContext,
+} from './call-context.js';
 export { CALL_OUTCOMES, CallOutcome } from './call-outcome.js';
 export {
   type CleanupReason,
@@ -77,18 +83,22 @@ export {
 export { type LimitExceededDetail, type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 export { LIMIT_NAMES, LIMITED_RESOURCE, type LimitName, narrowLimits, type ResourceLimits } from './resource-limits.js';
 export { openFdCount, type ProcessSnapshot, processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
-export { RESOURCE_NAMES, type ResourceName, type ResourceUsage, ZERO_USAGE } from './resource-usage.js';
+export {
+  type MeasuredResource,
+  RESOURCE_NAMES,
+  type ResourceName,
+  type ResourceUsage,
+  ZERO_USAGE,
+} from './resource-usage.js';
 export { type Scheduler, systemScheduler } from './scheduler.js';
 export {
   CALL_STOPPED,
   type CallRecord,
-  type Disposable,
   type StartCallInit,
   type ToolCall,
-  type TrackOptions,
 } from './tool-call.js';
 export type { BreakerState, ToolSnapshot } from './tool-record.js';
 export { TOOL_STATES, type ToolState } from './tool-state.js';
 export type { ToolStatsSnapshot } from './tool-stats.js';
 export type { UsageHistorySnapshot, UsagePercentiles } from './usage-history.js';
-export type { MeasuredResource, UsageSource } from './usage-source.js';
+export type { UsageSource } from './usage-source.js';

@@ -1,6 +1,6 @@
 /** One tool call as the guard sees it: identity, clock, signal, handles, measured usage, outcome. */
 
-import { type CallContext, callContextStorage } from './call-context.js';
+import { type CallContext, callContextStorage, type Disposable, type TrackOptions } from './call-context.js';
 import type { CallOutcome } from './call-outcome.js';
 import type { CleanupReason, CleanupReport } from './cleanup.js';
 import { cpuSlices, restoreSlice, switchSlice } from './cpu-slices.js';
@@ -8,8 +8,7 @@ import type { HandleKind } from './handle-kind.js';
 import { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
 import type { LevelTracker } from './level-tracker.js';
 import type { LimitName, ResourceLimits } from './resource-limits.js';
-import type { ResourceUsage } from './resource-usage.js';
-import type { MeasuredResource } from './usage-source.js';
+import type { MeasuredResource, ResourceUsage } from './resource-usage.js';
 
 /**
  * What the caller of {@link ResourceGuard.admit} knows about a call when it starts.
@@ -64,43 +63,6 @@ export interface CallRecord {
   readonly startedAt: number;
   /** The clock reading at end, in milliseconds. */
   readonly endedAt: number;
-}
-
-/**
- * Something a tool can ask the guard to dispose of when the call ends: anything with
- * `[Symbol.asyncDispose]`, `[Symbol.dispose]`, `close()` or `destroy()`.
- *
- * @example
- * ```ts
- * import { BroadcastChannel } from 'node:worker_threads';
- * import { type Disposable, getCallContext } from '@mcp-resource-guard/core';
- * // Inside a tool: a resource no probe knows about, closed when the call ends if still open.
- * const channel: Disposable = getCallContext().track(new BroadcastChannel('progress'), { label: 'progress' });
- * ```
- */
-export type Disposable =
-  | { [Symbol.asyncDispose](): PromiseLike<void> }
-  | { [Symbol.dispose](): void }
-  | { close(): unknown }
-  | { destroy(): unknown };
-
-/**
- * Options of {@link ToolCall.track}.
- *
- * @example
- * ```ts
- * import { connect } from 'node:http2';
- * import { getCallContext, type TrackOptions } from '@mcp-resource-guard/core';
- * // Inside a tool: close the HTTP/2 session in the cleanup's network step.
- * const options: TrackOptions = { kind: 'socket', label: 'api.example.com' };
- * const session = getCallContext().track(connect('https://api.example.com'), options);
- * ```
- */
-export interface TrackOptions {
-  /** Which cleanup step disposes of it (and which count it adds to). Default `custom` (the memory step). */
-  readonly kind?: HandleKind;
-  /** A short description for reports. */
-  readonly label?: string;
 }
 
 /**

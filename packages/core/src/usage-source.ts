@@ -3,29 +3,6 @@
 import type { ToolCall } from './tool-call.js';
 
 /**
- * The measured resources a source may set on a call (the guard counts handles and execution time itself).
- *
- * @example
- * ```ts
- * import { createResourceGuard, type MeasuredResource, type UsageSource } from '@mcp-resource-guard/core';
- * // Bytes each call holds in a cache the tools fill, by call id, measured as the calls' memory.
- * const cacheBytes = new Map<string, number>();
- * const resource: MeasuredResource = 'memoryMb';
- * const cacheSource: UsageSource = {
- *   name: 'cache',
- *   sample(calls) {
- *     for (const call of calls) call.measure(resource, (cacheBytes.get(call.callId) ?? 0) / 1024 / 1024);
- *   },
- *   callEnded(call) {
- *     cacheBytes.delete(call.callId);
- *   },
- * };
- * const guard = createResourceGuard({ limits: { maxMemoryMb: 64 }, sources: [cacheSource] });
- * ```
- */
-export type MeasuredResource = 'memoryMb' | 'cpuTimeMs' | 'cpuPercent' | 'tempStorageMb';
-
-/**
  * A usage source (a probe): sampled by the guard's one sampler on every tick, it measures what a call
  * uses (CPU, memory, temp storage) and sets it with {@link ToolCall.measure}.
  *
