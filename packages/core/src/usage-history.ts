@@ -62,6 +62,8 @@ export class UsageHistory {
   readonly #columns: Record<ResourceName, Float64Array>;
   #next = 0;
   #count = 0;
+  /** The last snapshot, until the next `add()`: a metrics collection of an idle tool sorts nothing. */
+  #snapshot: UsageHistorySnapshot | undefined;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -84,6 +86,7 @@ export class UsageHistory {
     for (const name of RESOURCE_NAMES) this.#columns[name][this.#next] = usage[name];
     this.#next = (this.#next + 1) % this.#capacity;
     if (this.#count < this.#capacity) this.#count++;
+    this.#snapshot = undefined;
   }
 
   #sorted(name: ResourceName): Float64Array {
@@ -103,15 +106,17 @@ export class UsageHistory {
 
   /** @returns p50, p99 and peak of every resource */
   snapshot(): UsageHistorySnapshot {
+    if (this.#snapshot !== undefined) return this.#snapshot;
     const out: Record<string, unknown> = { samples: this.#count };
     for (const name of RESOURCE_NAMES) {
       const sorted = this.#sorted(name);
-      out[name] = {
+      out[name] = Object.freeze({
         p50: percentile(sorted, 0.5),
         p99: percentile(sorted, 0.99),
         peak: sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number),
-      };
+      });
     }
-    return out as UsageHistorySnapshot;
+    this.#snapshot = Object.freeze(out) as UsageHistorySnapshot;
+    return this.#snapshot;
   }
 }
