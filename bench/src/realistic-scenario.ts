@@ -3,9 +3,14 @@
  * only in how calls reach the server: this builds each from its transport.
  */
 
+import type { ResourceMiddlewareOptions } from '@mcp-resource-guard/sdk-middleware';
 import { compareBareGuarded } from './compare.js';
 import { type ServerFactory, serverFactory } from './mcp-fixtures.js';
 import type { LoopSettings, Scenario, Variant, VariantSample } from './scenario.js';
+
+/** The guard's probe switches, as the middleware options take them. */
+type ProbeOptions = NonNullable<ResourceMiddlewareOptions['probes']>;
+
 import { createTempFile, registerRealisticTool, spinIterationsPerMs } from './work.js';
 
 /** How one scenario drives the realistic tool on servers the factory makes. */
@@ -40,8 +45,12 @@ export function realisticScenario(
     async measure(request) {
       const spinIterations = Number(request.params.spinIterations);
       const file = await createTempFile();
-      const factory = await serverFactory(request.variant, (server) =>
-        registerRealisticTool(server, { spinIterations, file: file.path }),
+      // `params.probes`, when given, chooses the guard's probes (the per-probe cost scenario).
+      const probes = request.params.probes as ProbeOptions | undefined;
+      const factory = await serverFactory(
+        request.variant,
+        (server) => registerRealisticTool(server, { spinIterations, file: file.path }),
+        probes === undefined ? {} : { probes },
       );
       try {
         return await drive(factory, request.variant, request.loop);

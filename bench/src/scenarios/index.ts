@@ -7,6 +7,7 @@ import { falsePositiveRate } from './false-positive-rate.js';
 import { leakDetection } from './leak-detection.js';
 import { overheadHttp } from './overhead-http.js';
 import { overheadHttpServer } from './overhead-http-server.js';
+import { overheadProbes } from './overhead-probes.js';
 import { overheadRealistic } from './overhead-realistic.js';
 import { overheadTrivial } from './overhead-trivial.js';
 import { pendingScenarios } from './pending.js';
@@ -20,6 +21,7 @@ export const scenarios: readonly Scenario[] = [
   overheadRealistic,
   overheadHttp,
   overheadHttpServer,
+  overheadProbes,
   cleanup,
   reclamationRate,
   falsePositiveRate,

@@ -2,8 +2,24 @@
 
 import { callTool, connectInMemory } from '../mcp-fixtures.js';
 import { measureCalls } from '../measure.js';
-import { realisticScenario } from '../realistic-scenario.js';
+import { type RealisticDriver, realisticScenario } from '../realistic-scenario.js';
 import { REALISTIC_TOOL } from '../work.js';
+
+/** Calls the realistic tool over InMemoryTransport. */
+export const driveInMemory: RealisticDriver = async (factory, variant, loop) => {
+  const connection = await connectInMemory(factory.create());
+  let id = 0;
+  try {
+    return await measureCalls(
+      variant,
+      () => callTool(connection.client, REALISTIC_TOOL, { id: id++ }),
+      loop,
+      () => factory.guardCalls(),
+    );
+  } finally {
+    await connection.close();
+  }
+};
 
 export const overheadRealistic = realisticScenario(
   'overhead.realistic',
@@ -12,18 +28,5 @@ export const overheadRealistic = realisticScenario(
     full: { warmupMs: 500, batchMs: 200, batches: 6, concurrency: 8 },
     quick: { warmupMs: 200, batchMs: 100, batches: 3, concurrency: 8 },
   },
-  async (factory, variant, loop) => {
-    const connection = await connectInMemory(factory.create());
-    let id = 0;
-    try {
-      return await measureCalls(
-        variant,
-        () => callTool(connection.client, REALISTIC_TOOL, { id: id++ }),
-        loop,
-        () => factory.guardCalls(),
-      );
-    } finally {
-      await connection.close();
-    }
-  },
+  driveInMemory,
 );
