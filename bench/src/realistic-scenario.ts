@@ -4,14 +4,16 @@
  */
 
 import type { ResourceMiddlewareOptions } from '@mcp-resource-guard/sdk-middleware';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { compareBareGuarded } from './compare.js';
-import { type ServerFactory, serverFactory } from './mcp-fixtures.js';
+import { callTool, type ServerFactory, serverFactory } from './mcp-fixtures.js';
+import { measureCalls } from './measure.js';
 import type { LoopSettings, Scenario, Variant, VariantSample } from './scenario.js';
 
 /** The guard's probe switches, as the middleware options take them. */
 type ProbeOptions = NonNullable<ResourceMiddlewareOptions['probes']>;
 
-import { createTempFile, registerRealisticTool, spinIterationsPerMs } from './work.js';
+import { createTempFile, REALISTIC_TOOL, registerRealisticTool, spinIterationsPerMs } from './work.js';
 
 /** How one scenario drives the realistic tool on servers the factory makes. */
 export type RealisticDriver = (factory: ServerFactory, variant: Variant, loop: LoopSettings) => Promise<VariantSample>;
@@ -60,4 +62,28 @@ export function realisticScenario(
       }
     },
   };
+}
+
+/**
+ * Times calls of the realistic tool made by a client in this process.
+ *
+ * @param client - a connected SDK client
+ * @param factory - the factory of the server it is connected to
+ * @param variant - bare or guarded
+ * @param loop - the loop settings
+ * @returns the sample
+ */
+export function measureRealisticCalls(
+  client: Client,
+  factory: ServerFactory,
+  variant: Variant,
+  loop: LoopSettings,
+): Promise<VariantSample> {
+  let id = 0;
+  return measureCalls(
+    variant,
+    () => callTool(client, REALISTIC_TOOL, { id: id++ }),
+    loop,
+    () => factory.guardCalls(),
+  );
 }

@@ -1,10 +1,8 @@
 /** overhead.http: the realistic tool over Streamable HTTP on 127.0.0.1 (server and client in one child). */
 
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
-import { callTool, connectHttp } from '../mcp-fixtures.js';
-import { measureCalls } from '../measure.js';
-import { realisticScenario } from '../realistic-scenario.js';
-import { REALISTIC_TOOL } from '../work.js';
+import { connectHttp } from '../mcp-fixtures.js';
+import { measureRealisticCalls, realisticScenario } from '../realistic-scenario.js';
 
 /** Loop settings of both HTTP scenarios. */
 export const HTTP_LOOPS = {
@@ -19,14 +17,8 @@ export const overheadHttp = realisticScenario(
   async (factory, variant, loop) => {
     const host = await startHttpHost(() => factory.create());
     const connection = await connectHttp(host.url);
-    let id = 0;
     try {
-      return await measureCalls(
-        variant,
-        () => callTool(connection.client, REALISTIC_TOOL, { id: id++ }),
-        loop,
-        () => factory.guardCalls(),
-      );
+      return await measureRealisticCalls(connection.client, factory, variant, loop);
     } finally {
       await connection.close();
       await host.close();

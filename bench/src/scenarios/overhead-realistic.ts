@@ -1,21 +1,13 @@
 /** overhead.realistic: the guard's cost on a tool that does some work (CPU, awaits, a file read), 8 calls in flight. */
 
-import { callTool, connectInMemory } from '../mcp-fixtures.js';
-import { measureCalls } from '../measure.js';
-import { type RealisticDriver, realisticScenario } from '../realistic-scenario.js';
-import { REALISTIC_TOOL } from '../work.js';
+import { connectInMemory } from '../mcp-fixtures.js';
+import { measureRealisticCalls, type RealisticDriver, realisticScenario } from '../realistic-scenario.js';
 
 /** Calls the realistic tool over InMemoryTransport. */
 export const driveInMemory: RealisticDriver = async (factory, variant, loop) => {
   const connection = await connectInMemory(factory.create());
-  let id = 0;
   try {
-    return await measureCalls(
-      variant,
-      () => callTool(connection.client, REALISTIC_TOOL, { id: id++ }),
-      loop,
-      () => factory.guardCalls(),
-    );
+    return await measureRealisticCalls(connection.client, factory, variant, loop);
   } finally {
     await connection.close();
   }
