@@ -97,32 +97,52 @@ export function activeHandles(): Record<string, number> {
   return out;
 }
 
+/** A live process found by its marker. */
+export interface MarkedProcess {
+  readonly pid: number;
+  readonly ppid: number;
+  /** Its command line, arguments separated by spaces. */
+  readonly command: string;
+}
+
 /**
  * Live processes (not zombies) whose command line contains `marker`.
+ *
+ * @param marker - a string unique to the processes we start
+ * @returns them
+ */
+export function markedProcessList(marker: string): MarkedProcess[] {
+  const found: MarkedProcess[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'latin1');
+      if (!cmdline.includes(marker)) continue;
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      found.push({ pid: Number(name), ppid: Number(fields[1]), command: cmdline.split('\0').join(' ').trim() });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/**
+ * How many live processes (not zombies) have `marker` in their command line.
  *
  * @param marker - a string unique to the processes we start
  * @returns their count
  */
 export function markedProcesses(marker: string): number {
-  let count = 0;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return 0;
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (!readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(marker)) continue;
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (state !== 'Z') count++;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return count;
+  return markedProcessList(marker).length;
 }
 
 function dirEntries(dir: string): number {

@@ -9,7 +9,7 @@
  * process taken right after it returns sees what the call holds.
  */
 
-import { exec, execFile, fork, spawn } from 'node:child_process';
+import { type ChildProcess, exec, execFile, fork, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import dc from 'node:diagnostics_channel';
 import { once } from 'node:events';
@@ -24,7 +24,6 @@ import timersPromises from 'node:timers/promises';
 import tls from 'node:tls';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { CallContext, Core, ResourceGuard } from './core.js';
-import { markedProcesses } from './ground-truth.js';
 import { type Peer, startPeer } from './peer.js';
 
 /** What the bodies need: files, the peer's servers, a script to fork, and a marker for processes. */
@@ -168,11 +167,24 @@ async function httpGet(env: CorpusEnv, path: string, agent: http.Agent): Promise
   return response;
 }
 
-/** Resolves when undici has sent the headers of a request (fetch is then in flight at the peer). */
-function headersSent(): Promise<void> {
+let hangRequests = 0;
+
+/** A `/hang` URL of the peer that no other request uses, so that {@link headersSent} can tell it apart. */
+function uniqueHangUrl(env: CorpusEnv): string {
+  return `http://${HOST}:${env.peer.httpPort}/hang?${hangRequests++}`;
+}
+
+/**
+ * Resolves when undici has sent the headers of the request for `url` (the fetch is then in flight at the
+ * peer). Other requests in flight in the process (other calls, an HTTP client) are told apart by the path.
+ */
+function headersSent(url: string): Promise<void> {
+  const { pathname, search } = new URL(url);
+  const path = pathname + search;
   return new Promise((resolve) => {
     const channel = dc.channel('undici:client:sendHeaders');
-    const onMessage = (): void => {
+    const onMessage = (message: unknown): void => {
+      if ((message as { request?: { path?: string } }).request?.path !== path) return;
       channel.unsubscribe(onMessage);
       resolve();
     };
@@ -202,8 +214,13 @@ async function killAndWait(child: import('node:child_process').ChildProcess): Pr
 }
 
 /** Waits (polling /proc) until `count` processes carry the marker more than before. */
-async function processesUp(env: CorpusEnv, before: number, count: number): Promise<void> {
-  for (let i = 0; i < 400 && markedProcesses(env.marker) - before < count; i++) await timersPromises.setTimeout(5);
+/**
+ * Waits (polling /proc) until the process `child` has `count` descendants: its own, whatever other calls start
+ * meanwhile.
+ */
+async function descendantsUp(env: CorpusEnv, child: ChildProcess, count: number): Promise<void> {
+  const pid = child.pid ?? 0;
+  for (let i = 0; i < 400 && env.core.descendantsOf(pid).length < count; i++) await timersPromises.setTimeout(5);
 }
 
 async function online(worker: Worker): Promise<Worker> {
@@ -480,14 +497,16 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'fetch awaiting its response',
     kinds: { socket: 1 },
     async leak(env) {
-      const sent = headersSent();
-      fetch(`http://${HOST}:${env.peer.httpPort}/hang`).catch(() => {});
+      const url = uniqueHangUrl(env);
+      const sent = headersSent(url);
+      fetch(url).catch(() => {});
       await sent;
     },
     async clean(env) {
       const controller = new AbortController();
-      const sent = headersSent();
-      const pending = fetch(`http://${HOST}:${env.peer.httpPort}/hang`, { signal: controller.signal });
+      const url = uniqueHangUrl(env);
+      const sent = headersSent(url);
+      const pending = fetch(url, { signal: controller.signal });
       await sent;
       controller.abort();
       await pending.catch(() => {});
@@ -589,16 +608,14 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1 },
     processes: true,
     async leak(env) {
-      const before = markedProcesses(env.marker);
-      await spawned(spawn('sh', ['-c', `sleep ${env.marker} & sleep ${env.marker} & wait`]));
-      await processesUp(env, before, 3);
+      const child = await spawned(spawn('sh', ['-c', `sleep ${env.marker} & sleep ${env.marker} & wait`]));
+      await descendantsUp(env, child, 2);
     },
     async clean(env) {
-      const before = markedProcesses(env.marker);
       const child = await spawned(
         spawn('sh', ['-c', `sleep ${env.marker} & sleep ${env.marker} & wait`], { detached: true }),
       );
-      await processesUp(env, before, 3);
+      await descendantsUp(env, child, 2);
       const closed = once(child, 'close');
       process.kill(-(child.pid ?? 0), 'SIGTERM');
       await closed;

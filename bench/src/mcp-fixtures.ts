@@ -10,6 +10,8 @@ import type { Variant } from './scenario.js';
 /** Makes servers of one variant; in the guarded variant every server it makes shares one guard. */
 export interface ServerFactory {
   readonly variant: Variant;
+  /** The guard every server shares (guarded), or undefined (bare). */
+  readonly guard: ResourceMiddleware | undefined;
   /** A new server with the scenario's tools registered (behind the guard, when guarded). */
   create(): McpServer;
   /** Calls the guard has recorded so far (guarded), or null (bare). */
@@ -41,6 +43,7 @@ export async function serverFactory(
   }
   return {
     variant,
+    guard,
     create() {
       const server = install(new McpServer({ name: `bench-${variant}`, version: '1.0.0' }));
       registerTools(server);
@@ -59,6 +62,8 @@ export async function serverFactory(
 /** A connected SDK client, and how to take the connection down. */
 export interface Connection {
   readonly client: Client;
+  /** The session id the server gave (Streamable HTTP), or undefined. */
+  readonly sessionId?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -66,10 +71,13 @@ export interface Connection {
  * Connects a real SDK `Client` to a server over `InMemoryTransport`.
  *
  * @param server - the server
+ * @param sessionId - a session id for the server side to carry (as a Streamable HTTP transport would; the
+ *   SDK passes it to handlers as `extra.sessionId`), or none
  * @returns the connection
  */
-export async function connectInMemory(server: McpServer): Promise<Connection> {
+export async function connectInMemory(server: McpServer, sessionId?: string): Promise<Connection> {
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  if (sessionId !== undefined) (serverTransport as { sessionId?: string }).sessionId = sessionId;
   await server.connect(serverTransport);
   const client = new Client({ name: 'bench-client', version: '1.0.0' });
   await client.connect(clientTransport);
@@ -94,6 +102,7 @@ export async function connectHttp(url: URL): Promise<Connection> {
   await client.connect(transport);
   return {
     client,
+    sessionId: transport.sessionId,
     async close() {
       await transport.terminateSession();
       await client.close();

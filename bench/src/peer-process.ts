@@ -22,7 +22,7 @@ export type PeerMessage =
   | { type: 'reply'; id: number; ok: boolean; error?: string };
 
 /** Messages the peer accepts. */
-export type PeerCommand = { type: 'connect'; id: number; port: number };
+export type PeerCommand = { type: 'connect'; id: number; port: number } | { type: 'closeIdle'; id: number };
 
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) =>
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       res.write('partial');
       return;
     }
-    if (req.url === '/hang') return;
+    if (req.url?.startsWith('/hang') === true) return; // `/hang?<n>`: a request the client can tell apart
     res.end('ok');
   });
   web.keepAliveTimeout = 60_000;
@@ -92,7 +92,11 @@ async function main(): Promise<void> {
     secure === null ? Promise.resolve(null) : listen(secure),
   ]);
   process.on('message', (command: PeerCommand) => {
-    if (command.type !== 'connect') return;
+    if (command.type === 'closeIdle') {
+      web.closeIdleConnections();
+      send({ type: 'reply', id: command.id, ok: true });
+      return;
+    }
     const socket = net.connect(command.port, '127.0.0.1');
     socket.once('connect', () => send({ type: 'reply', id: command.id, ok: true }));
     socket.once('error', (error) => send({ type: 'reply', id: command.id, ok: false, error: error.message }));

@@ -22,6 +22,11 @@ export interface Peer {
    * @param port - our listening port on 127.0.0.1
    */
   connectTo(port: number): Promise<void>;
+  /**
+   * Asks the peer to close its idle keep-alive HTTP connections (it keeps them 60 s), so that the client
+   * pools in this process let theirs go: a reading taken afterwards does not count them.
+   */
+  closeIdleConnections(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,11 @@ export function startPeer(): Promise<Peer> {
   const child: ChildProcess = fork(PEER_SCRIPT, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   let nextId = 0;
+  const ask = (command: PeerCommand): Promise<void> =>
+    new Promise<void>((done, fail) => {
+      pending.set(command.id, { resolve: done, reject: fail });
+      child.send(command);
+    });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the peer exited (${code}) before it was ready`)));
@@ -42,7 +52,7 @@ export function startPeer(): Promise<Peer> {
         const waiter = pending.get(message.id);
         pending.delete(message.id);
         if (message.ok) waiter?.resolve();
-        else waiter?.reject(new Error(`peer could not connect: ${message.error}`));
+        else waiter?.reject(new Error(`the peer failed: ${message.error}`));
         return;
       }
       resolve({
@@ -50,14 +60,8 @@ export function startPeer(): Promise<Peer> {
         tcpPort: message.tcp,
         tlsPort: message.tls,
         ca: message.ca,
-        connectTo(port) {
-          const id = ++nextId;
-          return new Promise<void>((done, fail) => {
-            pending.set(id, { resolve: done, reject: fail });
-            const command: PeerCommand = { type: 'connect', id, port };
-            child.send(command);
-          });
-        },
+        connectTo: (port) => ask({ type: 'connect', id: ++nextId, port }),
+        closeIdleConnections: () => ask({ type: 'closeIdle', id: ++nextId }),
         close() {
           return new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) {

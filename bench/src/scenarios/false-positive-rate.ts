@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { LimitEvent } from '../core.js';
 import { connectInMemory } from '../mcp-fixtures.js';
+import { prng } from '../prng.js';
 import type { Json, JsonObject, Scenario } from '../scenario.js';
 import { percentile, round } from '../stats.js';
 import { spin } from '../work.js';
@@ -27,18 +28,6 @@ const SHARE = 0.7;
 const FULL_CALLS = 10_000;
 const QUICK_CALLS = 300;
 const MB = 1024 * 1024;
-
-/** A small deterministic PRNG (mulberry32), so that every run draws the same calls. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One benign call's plan. */
 interface Plan {
