@@ -62,7 +62,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.list) {
-    for (const s of scenarios) console.log(`${s.name.padEnd(20)} ${s.description}`);
+    for (const s of scenarios) {
+      console.log(`${s.name.padEnd(20)} ${s.onRequest === true ? '(only with --scenario) ' : ''}${s.description}`);
+    }
     return 0;
   }
   const descriptions = new Map(
@@ -73,7 +75,7 @@ async function main(): Promise<number> {
     console.error(`updated ${BENCHMARKS_MD}`);
     return 0;
   }
-  const names = values.scenario ?? scenarios.map((s) => s.name);
+  const names = values.scenario ?? scenarios.filter((s) => s.onRequest !== true).map((s) => s.name);
   const selected = names.map((name) => {
     const scenario = findScenario(name);
     if (scenario === undefined) throw new Error(`unknown scenario "${name}"; --list shows them`);
@@ -110,11 +112,15 @@ async function main(): Promise<number> {
   }
 
   const path = resultsPath(nodeMajor());
-  const previous = full ? undefined : await readResults(path);
-  if (previous !== undefined && previous.environment.node !== environment.node) {
+  const previous = await readResults(path);
+  if (!full && previous !== undefined && previous.environment.node !== environment.node) {
     log(`${path} was measured on ${previous.environment.node}; its other scenarios are kept as they were`);
   }
-  const merged = { ...previous?.scenarios, ...results };
+  // A full run replaces every result but those of the scenarios that run only on request.
+  const kept = Object.entries(previous?.scenarios ?? {}).filter(
+    ([name]) => !full || findScenario(name)?.onRequest === true,
+  );
+  const merged = { ...Object.fromEntries(kept), ...results };
   const ordered: Record<string, ScenarioResult> = {};
   for (const s of scenarios) if (merged[s.name] !== undefined) ordered[s.name] = merged[s.name]!;
   const file: ResultsFile = {

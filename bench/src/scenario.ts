@@ -209,6 +209,8 @@ export interface Scenario {
   readonly description: string;
   /** One line per sub-figure, by dotted name (e.g. `scale.sessions`), for BENCHMARKS.md. */
   readonly figures?: Readonly<Record<string, string>>;
+  /** Runs only when named with `--scenario` (a long run); a full run keeps its previous result. */
+  readonly onRequest?: boolean;
   run(ctx: RunContext): Promise<ScenarioResult>;
   measure?(request: ChildRequest): Promise<VariantSample>;
   /** Executes in a child started by {@link RunContext.runTask}; returns what the runner gets back. */

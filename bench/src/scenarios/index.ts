@@ -4,6 +4,7 @@ import type { Scenario } from '../scenario.js';
 import { cleanup } from './cleanup.js';
 import { cpuAttribution } from './cpu-attribution.js';
 import { falsePositiveRate } from './false-positive-rate.js';
+import { floodIsolation } from './flood-isolation.js';
 import { leakDetection } from './leak-detection.js';
 import { overheadHttp } from './overhead-http.js';
 import { overheadHttpServer } from './overhead-http-server.js';
@@ -15,6 +16,7 @@ import { reclamationRate } from './reclamation-rate.js';
 import { recoveryRate } from './recovery-rate.js';
 import { sampler } from './sampler.js';
 import { scale } from './scale.js';
+import { soak } from './soak.js';
 
 export const scenarios: readonly Scenario[] = [
   overheadTrivial,
@@ -31,6 +33,8 @@ export const scenarios: readonly Scenario[] = [
   cpuAttribution,
   sampler,
   scale,
+  floodIsolation,
+  soak,
 ];
 
 /**
