@@ -52,7 +52,11 @@ export type CleanupReason =
  * ```
  */
 export interface CleanupTimings {
-  /** How long a graceful close (socket end, SIGTERM) may take before the forced one (destroy, SIGKILL). */
+  /**
+   * How long a graceful close (socket end, SIGTERM) may take before the forced one (destroy, SIGKILL).
+   * A close with no forced form (a temp dir's removal, a tracked `[Symbol.asyncDispose]`) is waited for
+   * up to `stepTimeoutMs`.
+   */
   readonly graceMs: number;
   /** How long one step of the sequence may take in all; what is still open then is reported as failed. */
   readonly stepTimeoutMs: number;
@@ -160,7 +164,8 @@ export async function closeHandles(
   const closeOne = async (handle: TrackedHandle, started: Promise<void>): Promise<void> => {
     const { closer } = handle;
     try {
-      await bounded(started, timings.graceMs);
+      // With nothing to force, the close may take the whole step (bounded by stepTimeoutMs below).
+      await (closer.forceClose === undefined ? started : bounded(started, timings.graceMs));
     } catch (error) {
       noteError(handle.kind, error);
     }

@@ -248,3 +248,33 @@ describe('cleanup of leaked handles', () => {
     expect(disposed).toBe(false);
   });
 });
+
+describe('closes with no forced form', () => {
+  it('waits for them up to stepTimeoutMs, not graceMs', async () => {
+    const guard = createResourceGuard({ cleanup: { graceMs: 50, stepTimeoutMs: 2000 } });
+    let disposed = false;
+    const call = await guard.admit({ toolName: 't' });
+    call.track({
+      async [Symbol.asyncDispose]() {
+        await new Promise((r) => setTimeout(r, 150));
+        disposed = true;
+      },
+    });
+    call.end('ok');
+    const report = await call.settled;
+    await guard.close();
+    expect({ disposed, survived: report?.survived }).toEqual({ disposed: true, survived: 0 });
+  });
+
+  it('reports one that outlasts stepTimeoutMs as a survivor', async () => {
+    const guard = createResourceGuard({ cleanup: { graceMs: 10, stepTimeoutMs: 60 } });
+    let release: () => void = () => {};
+    const call = await guard.admit({ toolName: 't' });
+    call.track({ [Symbol.asyncDispose]: () => new Promise<void>((r) => (release = r)) });
+    call.end('ok');
+    const report = await call.settled;
+    release();
+    await guard.close();
+    expect(report?.survived).toBe(1);
+  });
+});

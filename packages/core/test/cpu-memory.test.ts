@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 
@@ -106,4 +108,39 @@ describe('CPU and memory', () => {
     expect(mb).toBeGreaterThan(16);
     await guard.close();
   });
+});
+
+describe('child processes', () => {
+  const statFdsOfExited = (): string[] =>
+    readdirSync('/proc/self/fd')
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })
+      .filter((target) => /^\/proc\/\d+\/stat$/.test(target) && !existsSync(target));
+
+  it('measures children without holding a descriptor on one that exited while it was sampled', async () => {
+    const guard = createResourceGuard({ sampling: { activeMs: 1 }, cleanup: { graceMs: 20 } });
+    let measured = 0;
+    for (let batch = 0; batch < 15; batch++) {
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const call = await guard.admit({ toolName: 'spawner' });
+          await call.run(async () => {
+            spawn('sleep', ['30']);
+            await new Promise((r) => setTimeout(r, Math.random() * 30));
+          });
+          measured = Math.max(measured, call.usage().memoryMb);
+          call.end('ok'); // the child is killed by the cleanup, possibly in the middle of a reading
+          await call.settled;
+        }),
+      );
+    }
+    await guard.close();
+    expect(measured).toBeGreaterThan(0); // the children's RSS was read
+    expect(statFdsOfExited()).toEqual([]);
+  }, 60_000);
 });

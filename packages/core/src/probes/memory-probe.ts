@@ -2,13 +2,13 @@
  * Memory per call. One isolate cannot say which call allocated what, so the growth of the JS heap
  * (plus external memory) between two samples is apportioned among the calls in flight by their share
  * of main-thread time in that interval; a call's figure is its accumulated share, never below zero.
- * Child processes the call started are measured exactly (their RSS, from pidusage), and so is their CPU.
+ * Child processes the call started are measured exactly (their RSS, see child-usage.ts), and so is their CPU.
  */
 
 import { getHeapStatistics } from 'node:v8';
-import pidusage from 'pidusage';
 import type { ToolCall } from '../tool-call.js';
 import type { UsageSource } from '../usage-source.js';
+import { readChildUsage } from './child-usage.js';
 import { childrenOf } from './process-probe.js';
 
 const MB = 1024 * 1024;
@@ -45,24 +45,27 @@ export function memorySource(options: { children: boolean }): UsageSource {
     }
     if (byPid.size === 0) return;
     reading = true;
-    // pidusage keeps each /proc/<pid>/stat open for `maxage` (60 s by default): 1 s here.
-    pidusage([...byPid.keys()], { maxage: 1000 }, (error, stats) => {
-      reading = false;
-      if (error || stats === undefined) return;
-      const rss = new Map<ToolCall, number>();
-      for (const [pidText, stat] of Object.entries(stats)) {
-        const owner = byPid.get(Number(pidText));
-        if (owner === undefined || stat === undefined || stat === null) continue;
-        rss.set(owner.call, (rss.get(owner.call) ?? 0) + stat.memory);
-        const before = childCpu.get(owner.child) ?? 0;
-        if (stat.ctime > before && !owner.call.ended) owner.call.childCpuMs += stat.ctime - before;
-        childCpu.set(owner.child, stat.ctime);
-      }
-      for (const [call, bytes] of rss) {
-        const s = state.get(call);
-        if (s !== undefined) s.childRss = bytes;
-      }
-    });
+    void readChildUsage([...byPid.keys()]).then(
+      (usage) => {
+        reading = false;
+        const rss = new Map<ToolCall, number>();
+        for (const [pid, stat] of usage) {
+          const owner = byPid.get(pid);
+          if (owner === undefined) continue;
+          rss.set(owner.call, (rss.get(owner.call) ?? 0) + stat.rssBytes);
+          const before = childCpu.get(owner.child) ?? 0;
+          if (stat.cpuMs > before && !owner.call.ended) owner.call.childCpuMs += stat.cpuMs - before;
+          childCpu.set(owner.child, stat.cpuMs);
+        }
+        for (const [call, bytes] of rss) {
+          const s = state.get(call);
+          if (s !== undefined) s.childRss = bytes;
+        }
+      },
+      () => {
+        reading = false;
+      },
+    );
   };
 
   return {
