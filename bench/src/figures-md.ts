@@ -570,9 +570,9 @@ function cpuSection(files: readonly ResultsFile[]): string {
     '|guard share − true share| / true share (relative, the headline) or in percentage points; the figure is the',
     'largest over the 8 calls, median over 12 repetitions. "max abs" is the largest |guard − true| / true over the',
     '8 calls. "vs wall" compares the guard with the wall time of the same segments: the guard times slices on the',
-    'wall clock and scales them by the process’s CPU time over the loop’s active time (per slice of 1 ms or more,',
-    'per sampling interval for shorter ones), which takes out the time the OS gave to other processes in the',
-    'middle of a slice; the difference between the two columns is that preemption, and "other load" is how busy',
+    'wall clock and scales them by the thread’s share of CPU in its busy time (from /proc/thread-self/schedstat,',
+    'per slice of 4 ms or more, per sampling interval for shorter ones), which takes out the time the OS gave to',
+    'other processes in the middle of a slice; the difference between the two columns is that preemption, and "other load" is how busy',
     'the machine was. Three children, one row each; the headline is the median of the three.',
     '',
     table(
