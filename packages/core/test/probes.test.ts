@@ -1,5 +1,6 @@
 import { exec, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
+import dc from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -37,6 +38,11 @@ afterAll(async () => {
 });
 
 const settleSoon = () => new Promise((r) => setTimeout(r, 60));
+
+/** Waits until `done()` holds, checking every 10 ms (no time limit of its own: the test's timeout is the bound). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 10));
+}
 
 // libuv keeps one inotify descriptor per loop once fs.watch is first used: open it before any baseline.
 fs.watch(dir).close();
@@ -252,6 +258,67 @@ describe('attribution rules', () => {
       usage: { fileHandles: 0, networkConnections: 1 },
     });
     await new Promise((r) => slow.close(r));
+  });
+
+  it('leaves to undici a fetch aborted before its request was written: no leak, and undici closes its connection', async () => {
+    // A peer that never answers, of its own: no pooled connection from earlier tests is reused.
+    const silent = http.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
+    const guard = createResourceGuard({ watchdog: false });
+    guard.registerTool('t');
+    const leaks: unknown[] = [];
+    guard.on('leak', (e) => leaks.push(e.handles));
+    const baseline = await takeBaseline();
+    // The connection undici opens for the request, seen (not changed) through its channel.
+    const sockets: net.Socket[] = [];
+    const connected = (message: unknown): void => {
+      sockets.push((message as { socket: net.Socket }).socket);
+    };
+    dc.subscribe('undici:client:connected', connected);
+    const call = await guard.admit({ toolName: 't' });
+    await call.run(async () => {
+      const controller = new AbortController();
+      const pending = fetch(origin, { signal: controller.signal });
+      controller.abort();
+      await pending.catch(() => {});
+    });
+    call.end('ok');
+    // Nothing was the call's to close: no cleanup ran.
+    expect(await call.settled).toBeUndefined();
+    // undici connects, finds the request aborted when its turn comes, drops it unwritten and closes the
+    // connection itself: wait for that, however long undici takes.
+    await until(() => sockets.length > 0);
+    dc.unsubscribe('undici:client:connected', connected);
+    expect(sockets).toHaveLength(1);
+    const [socket] = sockets as [net.Socket];
+    if (!socket.closed) await new Promise((r) => socket.once('close', r));
+    expect(leaks).toEqual([]);
+    expect(await excessAfterSettling(baseline)).toEqual({});
+    await guard.close();
+    await new Promise((r) => silent.close(r));
+  });
+
+  it('closes a fetch its call left before the request was written, once it is written', async () => {
+    const silent = http.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
+    const guard = createResourceGuard({ watchdog: false, cleanup: { graceMs: 0 } });
+    guard.registerTool('t');
+    const leaks: { handles: unknown; late: boolean }[] = [];
+    guard.on('leak', (e) => leaks.push({ handles: e.handles, late: e.late }));
+    const baseline = await takeBaseline();
+    const call = await guard.admit({ toolName: 't' });
+    // The tool starts a fetch and returns without waiting: the call ends before undici writes the request.
+    const pending = call.run(() => ({ response: fetch(origin) })).response;
+    call.end('ok');
+    expect(call.record?.leaked).toEqual({});
+    // Once written, the request is the ended call's again: reported and closed (the fetch fails).
+    await expect(pending).rejects.toThrow();
+    expect(leaks).toEqual([{ handles: { socket: 1 }, late: true }]);
+    expect(await excessAfterSettling(baseline)).toEqual({});
+    await guard.close();
+    await new Promise((r) => silent.close(r));
   });
 
   it('leaves unref’d timers and anything created in runShared() to the process', async () => {

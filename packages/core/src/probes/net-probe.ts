@@ -11,6 +11,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { serverCloser, socketCloser, udpCloser } from '../handle-closers.js';
 import type { HandleCloser } from '../handle-registry.js';
+import type { ToolCall } from '../tool-call.js';
 import { attribute, currentCall, ownerOf, release } from './attribution.js';
 
 type AnyFn = (...args: never[]) => unknown;
@@ -22,7 +23,18 @@ interface UndiciRequest {
   origin?: unknown;
 }
 
+/**
+ * True while undici's connector runs: from `undici:client:beforeConnect` to the end of that synchronous
+ * turn, in which the connector creates its socket (`net.connect` / `tls.connect`). That socket is the
+ * pool's from the start, whichever call's request made undici connect.
+ */
+let undiciConnecting = false;
+function undiciConnectEnded(): void {
+  undiciConnecting = false;
+}
+
 function attributeSocket(socket: net.Socket, label: string): void {
+  if (undiciConnecting) return;
   if (attribute(socket, 'socket', socketCloser(socket), label)) socket.once('close', () => release(socket));
 }
 
@@ -46,9 +58,16 @@ const sentOn = new WeakMap<object, net.Socket>();
 const inFlight = new WeakMap<net.Socket, number>();
 
 function requestSent(message: unknown): void {
-  const { request, socket } = message as { request: object; socket: net.Socket };
+  const { request, socket } = message as { request: UndiciRequest & object; socket: net.Socket };
   sentOn.set(request, socket);
   inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+  // Written after its call ended, which left it in the pool's queue: it is that call's again, as a handle
+  // opened after the call's end (closed after the grace period if still open).
+  const call = ownerOf(request);
+  if (call?.ended === true) {
+    release(request);
+    attributeRequest(request, call);
+  }
 }
 
 function requestDone(message: unknown): void {
@@ -67,7 +86,14 @@ function requestDone(message: unknown): void {
  * back at the head of the client's queue; the client then connects a new socket only to find the request
  * aborted and drop it, and that socket stays idle in the pool (undici 6, Node 20: until its keep-alive
  * timeout). Closing the request's own socket with an error instead fails the request, and nothing
- * reconnects. A request not yet written, or sharing its connection (pipelining, HTTP/2), is aborted.
+ * reconnects. A request sharing its connection (pipelining, HTTP/2) is aborted.
+ *
+ * A request not yet written holds nothing of the call's: it waits in the pool's queue, and when its turn
+ * comes undici hands it to a connection through its `onConnect`, which gives it its `abort`. A fetch
+ * aborted before that has no way to reach the request: undici finds it aborted there, drops it unwritten
+ * (`undici:request:error`) and destroys the connection it was given (undici 6 and 7). So a request not yet
+ * given its `abort` is the pool's when the call ends (`isShared`), and comes back to the call if it is
+ * written later (see `requestSent`).
  */
 function undiciCloser(request: UndiciRequest): HandleCloser {
   return {
@@ -86,7 +112,12 @@ function undiciCloser(request: UndiciRequest): HandleCloser {
       return undefined;
     },
     isClosed: () => request.completed === true || request.aborted === true,
+    isShared: () => typeof request.abort !== 'function' && request.completed !== true && request.aborted !== true,
   };
+}
+
+function attributeRequest(request: UndiciRequest & object, call?: ToolCall): void {
+  attribute(request, 'socket', undiciCloser(request), `fetch ${String(request.origin ?? '')}`, call);
 }
 
 /**
@@ -117,17 +148,19 @@ export function installNetProbe(): () => void {
         }
       },
     ],
-    [
-      'undici:request:create',
-      (message) => {
-        const { request } = message as { request: UndiciRequest & object };
-        attribute(request, 'socket', undiciCloser(request), `fetch ${String(request.origin ?? '')}`);
-      },
-    ],
+    ['undici:request:create', (message) => attributeRequest((message as { request: UndiciRequest & object }).request)],
     ['undici:client:sendHeaders', requestSent],
     ['undici:request:trailers', requestDone],
     ['undici:request:error', requestDone],
-    // A socket undici connected belongs to its pool, not to the call that caused the connection.
+    // A socket undici connects belongs to its pool, not to the call that caused the connection.
+    [
+      'undici:client:beforeConnect',
+      () => {
+        undiciConnecting = true;
+        queueMicrotask(undiciConnectEnded);
+      },
+    ],
+    // A custom connector may create its socket later: released once undici reports it connected.
     ['undici:client:connected', (message) => release((message as { socket: object }).socket)],
     [
       'udp.socket',
