@@ -254,8 +254,8 @@ export class CallFinisher {
    */
   lateHandle(call: ToolCall, handle: TrackedHandle): void {
     if (this.#s.o.leaks === 'report' && call.stopCause === undefined) return;
-    // Closed after the grace period, if it is still the call's then: a connection pool that opens a
-    // socket in the ended call's context (undici, after an abort) claims it within that time.
+    // Closed after the grace period, if it is still the call's then (a pool may claim it meanwhile: it
+    // is released if its closer says it is shared by then).
     const timer = nativeSetTimeout(() => {
       if (!call.handles.has(handle)) return;
       let shared = false;
