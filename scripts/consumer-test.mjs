@@ -452,6 +452,16 @@ exports.run = async function run(d) {
   for (const name of d.absent) assert.throws(() => d.resolve(name), name + ' should not be installed');
   log('resolved from ' + d.dir + '/node_modules; ' + d.absent.join(', ') + ' absent');
 
+  // The testing subpath: a manual clock drives the guard's sampling.
+  const time = d.testing.manualTime();
+  const timed = core.createResourceGuard({ clock: time, scheduler: time, limits: { maxExecutionTimeMs: 100 }, probes: false });
+  const slow = await timed.admit({ toolName: 'slow' });
+  time.advance(200);
+  assert.equal(slow.signal.aborted, true, 'manualTime drives the sampler: the call is stopped at its time limit');
+  slow.end('timeout');
+  await timed.close();
+  log('@mcp-resource-guard/core/testing: manualTime drives the guard');
+
   // Options are validated.
   assert.throws(
     () => mw.resourceMiddleware({ limits: { maxMemoryMb: -1 } }),
@@ -539,6 +549,7 @@ function esmConsumer(c) {
     .join('\n');
   return `// ESM consumer (SDK v${c.sdkMajor}), written by scripts/consumer-test.mjs.
 import * as core from '@mcp-resource-guard/core';
+import * as testing from '@mcp-resource-guard/core/testing';
 import * as otel from '@mcp-resource-guard/otel-exporter';
 import * as mw from '@mcp-resource-guard/sdk-middleware';
 import * as api from '@opentelemetry/api';
@@ -548,7 +559,7 @@ import scenario from './scenario.cjs';
 
 const dir = ${JSON.stringify(c.dir)};
 await scenario.run({
-  core, mw, otel, api, z, McpServer, Client, InMemoryTransport,
+  core, testing, mw, otel, api, z, McpServer, Client, InMemoryTransport,
   sdkMajor: ${c.sdkMajor},
   dir,
   absent: ${JSON.stringify(c.absent)},
@@ -566,6 +577,7 @@ function cjsConsumer(c) {
 // require() loads them on Node >= 20.19 (require(esm)).
 'use strict';
 const core = require('@mcp-resource-guard/core');
+const testing = require('@mcp-resource-guard/core/testing');
 const otel = require('@mcp-resource-guard/otel-exporter');
 const mw = require('@mcp-resource-guard/sdk-middleware');
 const api = require('@opentelemetry/api');
@@ -580,7 +592,7 @@ for (const name of ['core', 'sdk-middleware', 'otel-exporter']) {
 }
 scenario
   .run({
-    core, mw, otel, api, z, McpServer, Client, InMemoryTransport,
+    core, testing, mw, otel, api, z, McpServer, Client, InMemoryTransport,
     sdkMajor: ${c.sdkMajor},
     dir: ${JSON.stringify(c.dir)},
     absent: ${JSON.stringify(c.absent)},

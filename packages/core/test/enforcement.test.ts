@@ -8,7 +8,7 @@ import {
   type ToolCall,
   type UsageSource,
 } from '../src/index.js';
-import { flush, manualTime } from './support/manual-time.js';
+import { flush, manualTime } from '../src/testing/index.js';
 
 /** A usage source whose memory figure per call the test sets. */
 function memorySource(): UsageSource & { set(call: ToolCall, mb: number): void } {

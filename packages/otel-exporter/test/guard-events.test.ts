@@ -5,6 +5,7 @@ import {
   levelRank,
   type ResourceGuardOptions,
 } from '@mcp-resource-guard/core';
+import { manualTime } from '@mcp-resource-guard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   instrumentGuard,
@@ -17,7 +18,6 @@ import {
   METRIC_THROTTLE_EVENTS,
   RESOURCE_ATTRIBUTE_VALUES,
 } from '../src/index.js';
-import { manualTime } from './support/manual-time.js';
 import { metricsHarness } from './support/metrics-harness.js';
 import { scriptedUsage } from './support/usage-source.js';
 

@@ -2,6 +2,7 @@ import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CallOutcome, type CallRecord, type CleanupReport, createResourceGuard } from '@mcp-resource-guard/core';
+import { manualTime } from '@mcp-resource-guard/core/testing';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -22,7 +23,6 @@ import {
   METRIC_HANDLE_LEAKED,
   METRIC_MCP_SERVER_OPERATION_DURATION,
 } from '../src/index.js';
-import { manualTime } from './support/manual-time.js';
 import { type MetricsHarness, metricsHarness } from './support/metrics-harness.js';
 import { scriptedUsage } from './support/usage-source.js';
 

@@ -1,4 +1,5 @@
 import { createResourceGuard, TOOL_STATES } from '@mcp-resource-guard/core';
+import { manualTime } from '@mcp-resource-guard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   instrumentGuard,
@@ -8,7 +9,6 @@ import {
   METRIC_TOOL_RECOVERY_RATE,
   METRIC_TOOL_STATUS,
 } from '../src/index.js';
-import { manualTime } from './support/manual-time.js';
 import { metricsHarness } from './support/metrics-harness.js';
 import { scriptedUsage } from './support/usage-source.js';
 

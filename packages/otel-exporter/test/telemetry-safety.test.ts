@@ -6,6 +6,7 @@ import {
   type ResourceGuardOptions,
   TOOL_STATES,
 } from '@mcp-resource-guard/core';
+import { manualTime } from '@mcp-resource-guard/core/testing';
 import { type DiagLogger, DiagLogLevel, diag, type MeterProvider } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -29,7 +30,6 @@ import {
   METRIC_MCP_SERVER_OPERATION_DURATION,
   RESOURCE_ATTRIBUTE_VALUES,
 } from '../src/index.js';
-import { manualTime } from './support/manual-time.js';
 import { metricsHarness } from './support/metrics-harness.js';
 import { scriptedUsage } from './support/usage-source.js';
 

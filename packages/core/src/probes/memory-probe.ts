@@ -33,10 +33,11 @@ export function memorySource(options: { children: boolean }): UsageSource {
   const state = new WeakMap<ToolCall, CallMemory>();
   const childCpu = new WeakMap<object, number>();
   let lastTotal: number | undefined;
-  let reading = false;
+  /** The children's reading in flight, if any (one at a time; `close()` waits for it). */
+  let reading: Promise<void> | undefined;
 
   const readChildren = (calls: readonly ToolCall[]): void => {
-    if (reading) return;
+    if (reading !== undefined) return;
     const byPid = new Map<number, { call: ToolCall; child: object }>();
     for (const call of calls) {
       const children = childrenOf(call);
@@ -44,10 +45,9 @@ export function memorySource(options: { children: boolean }): UsageSource {
       for (const child of children) if (child.pid !== undefined) byPid.set(child.pid, { call, child });
     }
     if (byPid.size === 0) return;
-    reading = true;
-    void readChildUsage([...byPid.keys()]).then(
+    reading = readChildUsage([...byPid.keys()]).then(
       (usage) => {
-        reading = false;
+        reading = undefined;
         const rss = new Map<ToolCall, number>();
         for (const [pid, stat] of usage) {
           const owner = byPid.get(pid);
@@ -63,7 +63,7 @@ export function memorySource(options: { children: boolean }): UsageSource {
         }
       },
       () => {
-        reading = false;
+        reading = undefined;
       },
     );
   };
@@ -96,6 +96,10 @@ export function memorySource(options: { children: boolean }): UsageSource {
         call.measure('memoryMb', (s.heap + s.childRss) / MB);
       }
       if (options.children) readChildren(calls);
+    },
+    async close() {
+      // Its descriptors are closed when it settles.
+      await reading;
     },
   };
 }
