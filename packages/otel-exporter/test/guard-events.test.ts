@@ -5,7 +5,6 @@ import {
   levelRank,
   type ResourceGuardOptions,
 } from '@mcp-resource-guard/core';
-import { manualTime } from '@mcp-resource-guard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   instrumentGuard,
@@ -19,7 +18,7 @@ import {
   RESOURCE_ATTRIBUTE_VALUES,
 } from '../src/index.js';
 import { metricsHarness } from './support/metrics-harness.js';
-import { scriptedUsage } from './support/usage-source.js';
+import { scriptedGuard } from './support/scripted-guard.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -29,15 +28,7 @@ afterEach(async () => {
 type Captured = { [K in keyof GuardEvents]: GuardEvents[K][] };
 
 function setup(options: ResourceGuardOptions = {}) {
-  const m = metricsHarness();
-  const time = manualTime();
-  const usage = scriptedUsage();
-  const guard = createResourceGuard({
-    clock: time,
-    scheduler: time,
-    probes: false,
-    watchdog: false,
-    sources: [usage],
+  const { m, time, usage, guard } = scriptedGuard({
     sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 100 },
     levels: { dwellSamples: 1 },
     ...options,
@@ -58,10 +49,6 @@ function setup(options: ResourceGuardOptions = {}) {
     guard.on(name, (e) => list.push(e));
   }
   instrumentGuard(guard, { meterProvider: m.meterProvider });
-  closers.push(
-    () => m.shutdown(),
-    () => guard.close(),
-  );
   return { m, time, usage, guard, events };
 }
 

@@ -2,7 +2,6 @@ import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CallOutcome, type CallRecord, type CleanupReport, createResourceGuard } from '@mcp-resource-guard/core';
-import { manualTime } from '@mcp-resource-guard/core/testing';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -24,7 +23,7 @@ import {
   METRIC_MCP_SERVER_OPERATION_DURATION,
 } from '../src/index.js';
 import { type MetricsHarness, metricsHarness } from './support/metrics-harness.js';
-import { scriptedUsage } from './support/usage-source.js';
+import { scriptedGuard } from './support/scripted-guard.js';
 
 const MIB = 1024 * 1024;
 const closers: (() => Promise<unknown>)[] = [];
@@ -33,23 +32,10 @@ afterEach(async () => {
 });
 
 function setup() {
-  const m = metricsHarness();
-  const time = manualTime();
-  const usage = scriptedUsage();
-  const guard = createResourceGuard({
-    clock: time,
-    scheduler: time,
-    probes: false,
-    watchdog: false,
-    sources: [usage],
-  });
+  const { m, time, usage, guard } = scriptedGuard();
   const records: CallRecord[] = [];
   guard.on('call', (r) => records.push(r));
   const handle = instrumentGuard(guard, { meterProvider: m.meterProvider });
-  closers.push(
-    () => m.shutdown(),
-    () => guard.close(),
-  );
   const run = async (toolName: string, ms: number, outcome: CallOutcome) => {
     const call = await guard.admit({ toolName });
     time.advance(ms);

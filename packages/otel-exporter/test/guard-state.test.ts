@@ -1,6 +1,5 @@
-import { createResourceGuard, TOOL_STATES } from '@mcp-resource-guard/core';
-import { manualTime } from '@mcp-resource-guard/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { TOOL_STATES } from '@mcp-resource-guard/core';
+import { describe, expect, it } from 'vitest';
 import {
   instrumentGuard,
   METRIC_THROTTLED,
@@ -9,24 +8,10 @@ import {
   METRIC_TOOL_RECOVERY_RATE,
   METRIC_TOOL_STATUS,
 } from '../src/index.js';
-import { metricsHarness } from './support/metrics-harness.js';
-import { scriptedUsage } from './support/usage-source.js';
-
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+import { scriptedGuard } from './support/scripted-guard.js';
 
 function setup() {
-  const m = metricsHarness();
-  const time = manualTime();
-  const usage = scriptedUsage();
-  const guard = createResourceGuard({
-    clock: time,
-    scheduler: time,
-    probes: false,
-    watchdog: false,
-    sources: [usage],
+  const { m, time, usage, guard } = scriptedGuard({
     sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 100 },
     levels: { dwellSamples: 1 },
     tools: { heavy: { maxMemoryMb: 100 } },
@@ -42,10 +27,6 @@ function setup() {
     },
   };
   const handle = instrumentGuard(source, { meterProvider: m.meterProvider });
-  closers.push(
-    () => m.shutdown(),
-    () => guard.close(),
-  );
   return { m, time, usage, guard, handle, snapshots: () => snapshots };
 }
 
