@@ -8,10 +8,22 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { nativeSetTimeout } from './native-timers.js';
 
-/** How many scan rounds a freeze may take (each waits ~1 ms for stops to land) before signalling anyway. */
-const MAX_FREEZE_ROUNDS = 100;
+/**
+ * How long a freeze may take before the tree is signalled anyway, in milliseconds. A freeze normally
+ * settles within a few rounds of ~1 ms; this bounds it for a process that cannot stop (blocked in the
+ * kernel) so that it never outlasts a cleanup step.
+ */
+const FREEZE_BUDGET_MS = 50;
+/** Rounds a freeze may take whatever the time, for a loop too busy to run them within the budget. */
+const MIN_FREEZE_ROUNDS = 5;
 /** A bound on the size of a tree, against runaway forking. */
 const MAX_TREE = 10_000;
+
+/**
+ * Where a process sleeps in the kernel (`/proc/<pid>/wchan`) when it waits in vfork() for its child to
+ * exec or exit. Names differ between kernel versions (`wait_for_vfork_done` is often inlined).
+ */
+const VFORK_WAITS = new Set(['kernel_clone', '_do_fork', 'do_fork', 'wait_for_vfork_done']);
 
 interface ProcStat {
   readonly state: string;
@@ -128,6 +140,38 @@ function send(pid: number, signal: NodeJS.Signals): boolean {
 const STOPPED_OR_DEAD = new Set(['T', 't', 'Z', 'X', 'x']);
 
 /**
+ * Whether a process can no longer start a child (until it is continued): stopped, dead, or waiting in
+ * vfork() for a child that already exists. A vfork parent (dash, posix_spawn) cannot stop until its child
+ * has exec'd or exited, so a child stopped before its exec holds it in the kernel: it counts as frozen,
+ * since on waking it takes its pending stop before it runs any code.
+ */
+function cannotFork(pid: number): boolean {
+  const state = readStat(pid)?.state ?? 'X';
+  if (STOPPED_OR_DEAD.has(state)) return true;
+  if (state !== 'D') return false;
+  try {
+    return VFORK_WAITS.has(readFileSync(`/proc/${pid}/wchan`, 'utf8').trim());
+  } catch {
+    return false;
+  }
+}
+
+/** What {@link ProcessTree.signal} did. */
+export interface TreeSignalResult {
+  /** Processes signalled. */
+  readonly signalled: number;
+  /**
+   * Whether the whole tree was frozen when it was signalled. False when a process could not be stopped
+   * within the freeze budget: it was signalled all the same, but a child it started meanwhile may have
+   * been missed.
+   */
+  readonly frozen: boolean;
+}
+
+/** Test seam: runs between the check of a freeze round and its scan, to widen the window a race needs. */
+export type FreezeRoundHook = () => void;
+
+/**
  * A child process and its descendants, signalled as one. Every process found is remembered with its
  * start time, so that one that outlives its parent (re-parented to init) is still found and signalled,
  * and a reused pid never is.
@@ -147,11 +191,15 @@ export class ProcessTree {
   /** Processes a stop could not be sent to (gone, or not ours): not waited for. */
   readonly #unstoppable = new Set<number>();
 
+  readonly #afterCheck: FreezeRoundHook | undefined;
+
   /**
    * @param root - the child's pid (its own process, not yet reaped)
+   * @param afterCheck - test seam, called in each freeze round between its check and its scan
    */
-  constructor(root: number) {
+  constructor(root: number, afterCheck?: FreezeRoundHook) {
     this.#root = root;
+    this.#afterCheck = afterCheck;
   }
 
   /**
@@ -159,16 +207,18 @@ export class ProcessTree {
    * acts on a pending SIGTERM only once continued). Without /proc, signals the root alone.
    *
    * @param signal - SIGTERM or SIGKILL
+   * @returns how many processes were signalled, and whether the tree was wholly frozen
    */
-  async signal(signal: NodeJS.Signals): Promise<void> {
+  async signal(signal: NodeJS.Signals): Promise<TreeSignalResult> {
     if (!hasProc()) {
-      send(this.#root, signal);
-      return;
+      return { signalled: send(this.#root, signal) ? 1 : 0, frozen: false };
     }
-    await this.#freeze();
+    const frozen = await this.#freeze();
     const members = this.#live();
-    for (const pid of members) send(pid, signal);
+    let signalled = 0;
+    for (const pid of members) if (send(pid, signal)) signalled++;
     for (const pid of members) send(pid, 'SIGCONT');
+    return { signalled, frozen };
   }
 
   /** Whether every process of the tree seen so far is gone (exited; a zombie counts as gone). */
@@ -191,34 +241,42 @@ export class ProcessTree {
     return out;
   }
 
-  #remember(pid: number): void {
+  /** Remembers and stops a process of the tree; false if it is already gone (or the tree is full). */
+  #remember(pid: number): boolean {
     const stat = readStat(pid);
-    if (stat === undefined || this.#known.size >= MAX_TREE) return;
+    if (stat === undefined || this.#known.size >= MAX_TREE) return false;
     this.#known.set(pid, stat.start);
     if (!send(pid, 'SIGSTOP')) this.#unstoppable.add(pid);
+    return true;
   }
 
-  /** SIGSTOP to every process of the tree, rescanning until no new one appears and all have stopped. */
-  async #freeze(): Promise<void> {
+  /**
+   * SIGSTOP to every process of the tree, rescanning until a scan finds nothing new after a check that
+   * every process had stopped. The check comes first: a process that could no longer fork when checked has
+   * all its children in the scan that follows, whereas one checked after the scan may have forked in
+   * between. Gives up after {@link FREEZE_BUDGET_MS} (and at least {@link MIN_FREEZE_ROUNDS} rounds).
+   *
+   * @returns whether the tree was wholly frozen
+   */
+  async #freeze(): Promise<boolean> {
     if (!this.#known.has(this.#root)) this.#remember(this.#root);
     // Processes already known were continued after an earlier signal: stop them again.
     for (const pid of this.#live()) if (!send(pid, 'SIGSTOP')) this.#unstoppable.add(pid);
-    for (let round = 0; round < MAX_FREEZE_ROUNDS; round++) {
+    const deadline = performance.now() + FREEZE_BUDGET_MS;
+    for (let round = 1; ; round++) {
+      const settled = this.#live().every((pid) => this.#unstoppable.has(pid) || cannotFork(pid));
+      this.#afterCheck?.();
       const children = childLister();
       let found = false;
       for (const pid of this.#live()) {
         for (const child of children(pid)) {
-          if (this.#known.has(child)) continue;
-          this.#remember(child);
-          found = true;
+          if (!this.#known.has(child) && this.#remember(child)) found = true;
         }
       }
-      const stopped = this.#live().every(
-        (pid) => this.#unstoppable.has(pid) || STOPPED_OR_DEAD.has(readStat(pid)?.state ?? 'X'),
-      );
-      if (stopped && !found) return;
+      if (settled && !found) return true;
+      if (round >= MIN_FREEZE_ROUNDS && performance.now() >= deadline) return false;
       // A stop lands when the process is next scheduled; a running process may still fork until then.
-      if (!stopped) await new Promise((resolve) => nativeSetTimeout(resolve, 1));
+      if (!settled) await new Promise((resolve) => nativeSetTimeout(resolve, 1));
     }
   }
 }
