@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { exec, spawn, spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import dc from 'node:diagnostics_channel';
@@ -258,6 +259,51 @@ describe('attribution rules', () => {
       usage: { fileHandles: 0, networkConnections: 1 },
     });
     await new Promise((r) => slow.close(r));
+  });
+
+  it('attributes a socket another call connects while undici connects its own', async () => {
+    // undici's connector creates its socket in the run that publishes `beforeConnect`; promise jobs queued
+    // before the end of that run (another call's, here) run before the turn ends, and a socket they create
+    // is theirs, not the pool's.
+    const origin = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(origin.address() as net.AddressInfo).port}`;
+    let queued: (() => void) | undefined;
+    const runQueuedFirst = (): void => {
+      const job = queued;
+      queued = undefined;
+      if (job !== undefined) void Promise.resolve().then(job);
+    };
+    // Subscribed before the guard's probe: the job is queued before anything the probe queues.
+    dc.subscribe('undici:client:beforeConnect', runQueuedFirst);
+    const guard = createResourceGuard();
+    try {
+      const fetcher = await guard.admit({ toolName: 'fetcher' });
+      const connector = await guard.admit({ toolName: 'connector' });
+      let socket: net.Socket | undefined;
+      const connected = connector.run(() => {
+        const inConnector = AsyncLocalStorage.snapshot();
+        return new Promise<void>((resolve) => {
+          queued = () => inConnector(() => (socket = net.connect(Number(new URL(base).port), '127.0.0.1', resolve)));
+        });
+      });
+      await fetcher.run(() => fetch(url).then((r) => r.text()));
+      await connected;
+      expect(queued).toBeUndefined();
+      expect(connector.handles.countByKind()).toEqual({ socket: 1 });
+      // The fetch's connection is the pool's: not the fetcher's to close.
+      expect(fetcher.handles.countByKind().socket).toBeUndefined();
+      fetcher.end('ok');
+      expect((await fetcher.settled)?.closed.socket).toBeUndefined();
+      connector.end('ok');
+      expect((await connector.settled)?.closed).toEqual({ socket: 1 });
+      expect(socket?.destroyed).toBe(true);
+    } finally {
+      dc.unsubscribe('undici:client:beforeConnect', runQueuedFirst);
+      await guard.close();
+      origin.closeAllConnections();
+      await new Promise((r) => origin.close(r));
+    }
   });
 
   it('leaves to undici a fetch aborted before its request was written: no leak, and undici closes its connection', async () => {

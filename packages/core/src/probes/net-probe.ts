@@ -4,6 +4,7 @@
  * Sockets owned by a connection pool (http.Agent keep-alive, undici) belong to the pool, never to a call.
  */
 
+import { executionAsyncId } from 'node:async_hooks';
 import type { Socket as DgramSocket } from 'node:dgram';
 import dc from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
@@ -24,18 +25,58 @@ interface UndiciRequest {
 }
 
 /**
- * True while undici's connector runs: from `undici:client:beforeConnect` to the end of that synchronous
- * turn, in which the connector creates its socket (`net.connect` / `tls.connect`). That socket is the
- * pool's from the start, whichever call's request made undici connect.
+ * A connection undici is making: from `undici:client:beforeConnect` its connector creates the socket in
+ * the same synchronous run (`net.connect` / `tls.connect`), and that socket is the pool's from the start,
+ * whichever call's request made undici connect. Other code may run before the end of the turn (promise
+ * jobs queued earlier, of other calls): a socket is taken for the pool's only if it is created in the
+ * same execution as the `beforeConnect` message, to the port undici connects to, and only one.
  */
-let undiciConnecting = false;
-function undiciConnectEnded(): void {
-  undiciConnecting = false;
+interface PoolConnect {
+  readonly asyncId: number;
+  /** The port of undici's origin; empty for the protocol's default. */
+  readonly port: string;
+}
+let poolConnect: PoolConnect | undefined;
+/** Sockets undici's connector created: never a call's. */
+const poolSockets = new WeakSet<object>();
+
+function poolConnectEnded(): void {
+  poolConnect = undefined;
+}
+
+/** The port a `socket.connect(...)` call connects to, if it names one. */
+function portOf(args: readonly unknown[]): string | undefined {
+  // net.connect() passes its normalized arguments as one array.
+  const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+  if (typeof first === 'number') return String(first);
+  if (typeof first === 'object' && first !== null) {
+    const { port } = first as { port?: unknown };
+    if (typeof port === 'number' || typeof port === 'string') return String(port);
+  }
+  return undefined;
+}
+
+/**
+ * Whether a socket is undici's own: created by its connector. Without the port (the socket is only being
+ * created), a socket in undici's execution is left undecided: its `connect()` follows at once, with it.
+ */
+function isPoolSocket(socket: object, port?: string): boolean | undefined {
+  if (poolSockets.has(socket)) return true;
+  const pending = poolConnect;
+  if (pending === undefined || executionAsyncId() !== pending.asyncId) return false;
+  if (port === undefined) return undefined;
+  if (pending.port !== '' && port !== pending.port) return false;
+  poolConnect = undefined;
+  poolSockets.add(socket);
+  return true;
 }
 
 function attributeSocket(socket: net.Socket, label: string): void {
-  if (undiciConnecting) return;
   if (attribute(socket, 'socket', socketCloser(socket), label)) socket.once('close', () => release(socket));
+}
+
+function attributeClientSocket(socket: net.Socket, label: string, port?: string): void {
+  if (isPoolSocket(socket, port) === false) attributeSocket(socket, label);
 }
 
 function requestCloser(request: ClientRequest): HandleCloser {
@@ -127,7 +168,7 @@ function attributeRequest(request: UndiciRequest & object, call?: ToolCall): voi
  */
 export function installNetProbe(): () => void {
   const subscriptions: [string, (message: unknown) => void][] = [
-    ['net.client.socket', (message) => attributeSocket((message as { socket: net.Socket }).socket, 'tcp client')],
+    ['net.client.socket', (message) => attributeClientSocket((message as { socket: net.Socket }).socket, 'tcp client')],
     ['net.server.socket', (message) => attributeSocket((message as { socket: net.Socket }).socket, 'tcp accepted')],
     [
       'http.client.request.start',
@@ -155,9 +196,11 @@ export function installNetProbe(): () => void {
     // A socket undici connects belongs to its pool, not to the call that caused the connection.
     [
       'undici:client:beforeConnect',
-      () => {
-        undiciConnecting = true;
-        queueMicrotask(undiciConnectEnded);
+      (message) => {
+        const { connectParams } = message as { connectParams?: { port?: unknown } };
+        poolConnect = { asyncId: executionAsyncId(), port: String(connectParams?.port ?? '') };
+        // A connector that creates its socket later: released at `undici:client:connected`.
+        queueMicrotask(poolConnectEnded);
       },
     ],
     // A custom connector may create its socket later: released once undici reports it connected.
@@ -175,7 +218,7 @@ export function installNetProbe(): () => void {
   // `new net.Socket().connect()` publishes no channel message: the prototype's connect sees it.
   const originalConnect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function connect(this: net.Socket, ...args: unknown[]) {
-    attributeSocket(this, 'tcp client');
+    attributeClientSocket(this, 'tcp client', portOf(args) ?? '');
     return (originalConnect as AnyFn).apply(this, args as never[]) as net.Socket;
   } as typeof originalConnect;
 
@@ -190,7 +233,7 @@ export function installNetProbe(): () => void {
   const mutableTls = tls as unknown as Record<string, unknown>;
   mutableTls.connect = function connect(this: unknown, ...args: unknown[]) {
     const socket = (originalTlsConnect as AnyFn).apply(this, args as never[]) as tls.TLSSocket;
-    attributeSocket(socket, 'tls client');
+    attributeClientSocket(socket, 'tls client');
     return socket;
   };
 
