@@ -24,6 +24,7 @@ import {
   readGroundTruth,
   settleTo,
   sleep,
+  socketTable,
   steadyReading,
 } from './ground-truth.js';
 import { heapObjectBytes } from './heap-objects.js';
@@ -92,14 +93,25 @@ interface Reading {
 const handleTotal = (t: GroundTruth): number => Object.values(t.handles).reduce((a, b) => a + b, 0);
 const fdTotal = (r: Reading): number => r.truth.fds + r.truth.procStatFds;
 
+/**
+ * What each open descriptor is on: a path, a pipe, or a socket described by its protocol, its remote
+ * end and its state (local ports left out: a socket replacing one of the baseline compares equal).
+ */
 function fdTargets(): string[] {
+  const sockets = socketTable();
   const targets: string[] = [];
   for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
     try {
-      targets.push(readlinkSync(`/proc/self/fd/${fd}`).replace(/\[\d+\]$/, '[…]'));
+      target = readlinkSync(`/proc/self/fd/${fd}`);
     } catch {
-      // the listing's own descriptor
+      continue; // the listing's own descriptor
     }
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    const socket = inode === undefined ? undefined : sockets.get(inode);
+    targets.push(
+      socket === undefined ? target.replace(/\[\d+\]$/, '[…]') : `socket ${socket.replace(/ \S+:\d+ → /, ' → ')}`,
+    );
   }
   return targets;
 }
@@ -396,10 +408,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     ).length;
     if (deadStatFds > 0) knownIssue(`${deadStatFds} descriptors left open on /proc/<pid>/stat of exited processes`);
     const excused = options.allowKnownIssues === true ? deadStatFds : 0;
-    const compare = (what: string, base: number, end: number): void => {
-      if (end > base * (1 + TOLERANCE)) failures.push(`${what}: ${base} at the baseline, ${end} at the end (over 5 %)`);
+    const compare = (what: string, base: number, end: number, detail = ''): void => {
+      if (end > base * (1 + TOLERANCE))
+        failures.push(`${what}: ${base} at the baseline, ${end} at the end (over 5 %)${detail}`);
     };
-    compare('open descriptors', fdTotal(before), fdTotal(after) - excused);
+    const addedFds = added(before.fdTargets, after.fdTargets).filter((t) => !/^\/proc\/\d+\/stat$/.test(t));
+    compare('open descriptors', fdTotal(before), fdTotal(after) - excused, `; added: ${addedFds.join(', ')}`);
     compare('live handles', handleTotal(before.truth), handleTotal(after.truth));
     compare('objects in the heap after gc (bytes)', before.heap.objects, after.heap.objects);
     // Processes alive at the end that were not at the baseline were started by the run's calls and outlived them.
@@ -479,9 +493,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
         heapObjectsMbAfterEachQuarter: heapByQuarter.map(mb),
         processes: { baseline: before.processes.length, end: after.processes.length, startedByTheRun: escaped.length },
         handlesByType: { baseline: before.truth.handles, end: after.truth.handles },
-        descriptorsAdded: added(before.fdTargets, after.fdTargets)
-          .filter((t) => !/^\/proc\/\d+\/stat$/.test(t))
-          .slice(0, 10),
+        descriptorsAdded: addedFds.slice(0, 10),
+        peerPorts: { http: env.peer.httpPort, tcp: env.peer.tcpPort, tls: env.peer.tlsPort },
       },
       cleanup: {
         events: tally.events,
