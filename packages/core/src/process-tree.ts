@@ -6,6 +6,7 @@
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { nativeSetTimeout } from './native-timers.js';
 
 /**
@@ -156,10 +157,38 @@ function cannotFork(pid: number): boolean {
   }
 }
 
+/** Whether a `/proc/<pid>[/task/<tid>]/status` text's `SigBlk` mask holds signal number `signo`. */
+function maskBlocks(status: string, signo: number): boolean {
+  const hex = /^SigBlk:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (hex === undefined) return false;
+  return ((BigInt(`0x${hex}`) >> BigInt(signo - 1)) & 1n) === 1n;
+}
+
+/**
+ * Whether a process blocks `signal` in every thread, so that continuing it would let it run on (and fork)
+ * with the signal pending. dash blocks every signal around vfork(); a program reading signals from a
+ * signalfd blocks them always.
+ */
+function blocksSignal(pid: number, signal: NodeJS.Signals): boolean {
+  const signo = constants.signals[signal];
+  try {
+    if (!maskBlocks(readFileSync(`/proc/${pid}/status`, 'utf8'), signo)) return false;
+    // The main thread blocks it; a process-directed signal still goes to any thread that does not.
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      if (!maskBlocks(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'), signo)) return false;
+    }
+    return true;
+  } catch {
+    return false; // gone
+  }
+}
+
 /** What {@link ProcessTree.signal} did. */
 export interface TreeSignalResult {
   /** Processes signalled. */
   readonly signalled: number;
+  /** Of those, processes sent SIGKILL instead of the signal asked for, because they blocked it. */
+  readonly killedBlocking: number;
   /**
    * Whether the whole tree was frozen when it was signalled. False when a process could not be stopped
    * within the freeze budget: it was signalled all the same, but a child it started meanwhile may have
@@ -204,21 +233,31 @@ export class ProcessTree {
 
   /**
    * Freezes the tree, sends `signal` to every process in it, then continues them (a stopped process
-   * acts on a pending SIGTERM only once continued). Without /proc, signals the root alone.
+   * acts on a pending SIGTERM only once continued). A process that blocks `signal` gets SIGKILL instead.
+   * Without /proc, signals the root alone.
    *
    * @param signal - SIGTERM or SIGKILL
    * @returns how many processes were signalled, and whether the tree was wholly frozen
    */
   async signal(signal: NodeJS.Signals): Promise<TreeSignalResult> {
     if (!hasProc()) {
-      return { signalled: send(this.#root, signal) ? 1 : 0, frozen: false };
+      return { signalled: send(this.#root, signal) ? 1 : 0, killedBlocking: 0, frozen: false };
     }
     const frozen = await this.#freeze();
     const members = this.#live();
     let signalled = 0;
-    for (const pid of members) if (send(pid, signal)) signalled++;
+    let killedBlocking = 0;
+    for (const pid of members) {
+      // Continued with the signal blocked, a process runs on: it could fork, then die of the signal once
+      // it unblocks it, and its child would outlive the tree. It gets SIGKILL, as it would after the grace.
+      const blocked = signal !== 'SIGKILL' && blocksSignal(pid, signal);
+      if (send(pid, blocked ? 'SIGKILL' : signal)) {
+        signalled++;
+        if (blocked) killedBlocking++;
+      }
+    }
     for (const pid of members) send(pid, 'SIGCONT');
-    return { signalled, frozen };
+    return { signalled, killedBlocking, frozen };
   }
 
   /** Whether every process of the tree seen so far is gone (exited; a zombie counts as gone). */
