@@ -54,7 +54,7 @@ export interface OtelMcpServer {
  * - `burn`: busy-loops `ms` milliseconds (CPU time the guard attributes to the call).
  * - `leaky`: opens a FileHandle and leaves it open (a leak the guard closes).
  * - `fails`: answers with `isError: true`.
- * - `slow`: works 400 ms (CPU slices between waits the guard cannot stop), ignoring its signal; with its 100 ms
+ * - `slow`: works 1 s (CPU slices between waits the guard cannot stop), ignoring its signal; with its 100 ms
  *   limit it is warned, throttled, stopped at the cleanup level, and its handler working on past 150 % is an
  *   emergency.
  */
@@ -79,7 +79,8 @@ export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}
   server.registerTool('fails', {}, async () => ({ ...text('it failed'), isError: true }));
   server.registerTool('slow', {}, async () => {
     // Ignores its signal and works on past its limit: CPU in slices, between waits the guard cannot stop.
-    const end = performance.now() + 400;
+    // 1 s: the emergency comes at 150 ms, and a loaded machine may run the sampler late.
+    const end = performance.now() + 1000;
     while (performance.now() < end) {
       burn(3);
       await runShared(() => sleep(5));
