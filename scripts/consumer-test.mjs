@@ -30,7 +30,7 @@ import {
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
@@ -270,10 +270,11 @@ function checkTarball(pkg, file) {
   const files = [...entries.keys()].sort();
   const manifest = JSON.parse(entries.get('package.json')?.toString('utf8') ?? '{}');
 
-  // Contents: only what a user needs.
+  // Contents: only what a user needs: the build, its source maps and the sources they name.
   const allowed = (f) =>
     ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(f) ||
-    (/^dist\/.+\.(js|d\.ts)$/.test(f) && !f.endsWith('.map'));
+    /^dist\/.+\.(js|d\.ts)(\.map)?$/.test(f) ||
+    /^src\/.+\.ts$/.test(f);
   const extra = files.filter((f) => !allowed(f));
   const missing = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts'].filter(
     (f) => !entries.has(f),
@@ -281,7 +282,7 @@ function checkTarball(pkg, file) {
   const jsWithoutTypes = files.filter((f) => f.endsWith('.js') && !entries.has(f.replace(/\.js$/, '.d.ts')));
   record(
     group,
-    'tarball holds only dist (js, d.ts), README, LICENSE, package.json',
+    'tarball holds only dist (js, d.ts, their maps), src, README, LICENSE, package.json',
     extra.length === 0 && missing.length === 0 && jsWithoutTypes.length === 0,
     extra.length || missing.length || jsWithoutTypes.length
       ? [
@@ -292,6 +293,32 @@ function checkTarball(pkg, file) {
           .filter(Boolean)
           .join('\n')
       : `${files.length} files, ${(readFileSync(file).length / 1024).toFixed(1)} kB packed`,
+  );
+
+  // Source maps: every sourceMappingURL names a shipped map, and every source a map names is shipped (a
+  // debugger or a bundler would otherwise warn, or show nothing).
+  const brokenMaps = [];
+  for (const f of files) {
+    if (!/\.(js|d\.ts)$/.test(f)) continue;
+    const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(entries.get(f)?.toString('utf8') ?? '')?.[1];
+    if (url === undefined) continue;
+    const mapPath = posix.join(posix.dirname(f), url);
+    const map = entries.get(mapPath);
+    if (map === undefined) {
+      brokenMaps.push(`${f} → ${mapPath}`);
+      continue;
+    }
+    const { sources = [], sourceRoot = '' } = JSON.parse(map.toString('utf8'));
+    for (const source of sources) {
+      const sourcePath = posix.join(posix.dirname(mapPath), sourceRoot, source);
+      if (!entries.has(sourcePath)) brokenMaps.push(`${mapPath} → ${sourcePath}`);
+    }
+  }
+  record(
+    group,
+    'source maps resolve: each sourceMappingURL to a shipped map, each source a map names shipped',
+    brokenMaps.length === 0,
+    brokenMaps.length === 0 ? 'all resolve' : brokenMaps.slice(0, 5).join('\n'),
   );
 
   // package.json as published.
