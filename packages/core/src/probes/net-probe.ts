@@ -65,7 +65,8 @@ function isPoolSocket(socket: object, port?: string): boolean | undefined {
   const pending = poolConnect;
   if (pending === undefined || executionAsyncId() !== pending.asyncId) return false;
   if (port === undefined) return undefined;
-  if (pending.port !== '' && port !== pending.port) return false;
+  // A socket to a path (IPC, undici's `socketPath`) has no port to compare.
+  if (pending.port !== '' && port !== '' && port !== pending.port) return false;
   poolConnect = undefined;
   poolSockets.add(socket);
   return true;
