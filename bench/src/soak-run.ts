@@ -47,8 +47,7 @@ export interface SoakOptions {
   /** Seed of the call draw. Default 1. */
   readonly seed?: number;
   /**
-   * Count apart, and report without failing, what two known bugs of the guard leave (see the README's soak
-   * section): descriptors on `/proc/<pid>/stat` of processes that have exited (its child-process sampler, through
+   * Count apart, and report without failing, what two bugs the soak found (since fixed) left behind: descriptors on `/proc/<pid>/stat` of processes that have exited (its child-process sampler, through
    * pidusage), and temp dirs a cleanup reported as survivors that were removed afterwards (a close without a
    * forced path that outlasts `graceMs`). Default false: they fail the run.
    */

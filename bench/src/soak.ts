@@ -13,7 +13,7 @@ const USAGE = `usage: node --expose-gc bench/dist/soak.js [options]
   --max-seconds <s>   stop issuing calls after this long, even short of --calls (default 1800)
   --concurrency <n>   calls in flight (default 16)
   --seed <n>          seed of the call draw (default 1)
-  --allow-known-issues   report, without failing, what two known bugs of the guard leave (README, "Soak")`;
+  --allow-known-issues   report, without failing, what two bugs the soak found (since fixed) left behind`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
