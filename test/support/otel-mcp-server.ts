@@ -54,9 +54,10 @@ export interface OtelMcpServer {
  * - `burn`: busy-loops `ms` milliseconds (CPU time the guard attributes to the call).
  * - `leaky`: opens a FileHandle and leaves it open (a leak the guard closes).
  * - `fails`: answers with `isError: true`.
- * - `slow`: works 1 s (CPU slices between waits the guard cannot stop), ignoring its signal; with its 100 ms
+ * - `slow`: works 1 s (CPU slices between waits the guard cannot stop), ignoring its signal; with its 300 ms
  *   limit it is warned, throttled, stopped at the cleanup level, and its handler working on past 150 % is an
- *   emergency.
+ *   emergency. Levels are sampled (every 10 ms here): each level's band (225, 270, 300 ms) is three samples
+ *   wide or more, so that a late sample on a loaded machine does not skip one.
  */
 export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}): Promise<OtelMcpServer> {
   const file = join(tmpdir(), `otel-mcp-${process.pid}-${Date.now()}.txt`);
@@ -65,7 +66,7 @@ export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}
   const guard = resourceMiddleware({
     watchdog: false,
     sampling: { activeMs: 10, idleMs: 100 },
-    tools: { slow: { maxExecutionTimeMs: 100 } },
+    tools: { slow: { maxExecutionTimeMs: 300 } },
     emergency: { coolDownMs: 120_000 },
     ...options,
   });
@@ -79,7 +80,7 @@ export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}
   server.registerTool('fails', {}, async () => ({ ...text('it failed'), isError: true }));
   server.registerTool('slow', {}, async () => {
     // Ignores its signal and works on past its limit: CPU in slices, between waits the guard cannot stop.
-    // 1 s: the emergency comes at 150 ms, and a loaded machine may run the sampler late.
+    // 1 s: the emergency comes at 450 ms, and a loaded machine may run the sampler late.
     const end = performance.now() + 1000;
     while (performance.now() < end) {
       burn(3);
