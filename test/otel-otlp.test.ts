@@ -1,4 +1,5 @@
 // OTLP/HTTP (JSON) export of the guard's metrics to a real HTTP receiver, from real tool calls through an MCP server.
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import {
@@ -92,13 +93,15 @@ afterAll(async () => {
 });
 
 describe('OTLP/HTTP export to a real receiver', () => {
-  it('POSTs an OTLP JSON export request with our instrumentation scope', () => {
+  it("POSTs an OTLP JSON export request with our instrumentation scope, at the package's version", () => {
+    const packageJson = new URL('../packages/otel-exporter/package.json', import.meta.url);
+    const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
     expect(received.length).toBeGreaterThanOrEqual(1);
     const request = received.at(-1);
     expect(request?.path).toBe('/v1/metrics');
     expect(request?.headers['content-type']).toBe('application/json');
     const scopes = request?.body.resourceMetrics.flatMap((r) => r.scopeMetrics) ?? [];
-    expect(scopes.map((s) => s.scope)).toEqual([{ name: '@mcp-resource-guard/otel-exporter', version: '0.1.0' }]);
+    expect(scopes.map((s) => s.scope)).toEqual([{ name: '@mcp-resource-guard/otel-exporter', version }]);
   });
 
   it('carries the MCP duration, per-call, event and state metrics with the values the guard reported', () => {

@@ -223,7 +223,7 @@ function cleanupSection(files: readonly ResultsFile[]): string {
     '`fs.promises.open` FileHandles, TCP sockets to a server in another process on 127.0.0.1, timers and intervals,',
     'and from 10 handles up one `spawn("sleep")` child — and returns without closing them; the latency is',
     '`call.end()` to `await call.settled` on our clock, and the cleanup report’s own `durationMs`. SIGTERM ends',
-    '`sleep` at once and the peer closes its side on our FIN, so no grace period is waited out. After each sample the',
+    '`sleep` at once and a socket is released once its FIN is written, so no grace period is waited out. After each sample the',
     'harness waits until the process holds no more than before (descriptors, live handles, marked processes, temp',
     'root). One warm-up call per size is not counted. "survivors / residue / cache fds": handles the guard reported',
     'as not closed, samples where ground truth did not return to the baseline within 3 s, and descriptors on',

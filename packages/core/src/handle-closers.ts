@@ -123,11 +123,16 @@ export function streamCloser(stream: DestroyableStream): HandleCloser {
 
 /** A socket, as far as closing it goes. */
 interface EndableSocket extends DestroyableStream {
-  end(): unknown;
+  /** Ends the writable side; `finished` runs once the end has been written (`'finish'`). */
+  end(finished?: () => void): unknown;
 }
 
 /**
- * Closes a TCP/TLS socket: `end()` (a FIN) first, `destroy()` after the grace period.
+ * Closes a TCP/TLS socket: `end()` first, then `destroy()` as soon as everything written, and the FIN
+ * (with TLS, the close_notify), has gone to the kernel, or after the grace period if it has not by then
+ * (a peer that stopped reading). The peer's own FIN is not waited for: how soon another process answers
+ * is not the call's to wait out, and a peer that sends more after our close gets a reset, as from any
+ * closed socket.
  *
  * @param socket - the socket
  * @returns its closer
@@ -138,7 +143,7 @@ interface EndableSocket extends DestroyableStream {
  * const registry = new HandleRegistry();
  * const socket = connect(5432, '127.0.0.1');
  * registry.add('socket', socketCloser(socket), '127.0.0.1:5432');
- * // end() first; destroy() if the peer has not closed within graceMs.
+ * // end(), then destroy() once the FIN is written (at the latest after graceMs).
  * await closeHandles(registry.list(), { graceMs: 200, stepTimeoutMs: 2000 }, () => performance.now());
  * ```
  */
@@ -147,7 +152,7 @@ export function socketCloser(socket: EndableSocket): HandleCloser {
   return {
     close: () => {
       swallowErrors(socket);
-      socket.end();
+      socket.end(() => socket.destroy());
       return once(socket, 'close', closed);
     },
     forceClose: () => {

@@ -278,3 +278,47 @@ describe('closes with no forced form', () => {
     expect(report?.survived).toBe(1);
   });
 });
+
+describe('closing a socket', () => {
+  it('delivers what was written and a FIN, then releases the socket without waiting for the peer to close its side', async () => {
+    // A peer that reads everything and never closes its side: only a close that waits for the peer's FIN
+    // would wait out the (long) grace period here.
+    const received: Buffer[] = [];
+    let peerEnded = false;
+    let peerErrored = false;
+    let peerSocket: Socket | undefined;
+    const halfOpenPeer = createServer({ allowHalfOpen: true }, (s) => {
+      peerSocket = s;
+      s.on('data', (chunk: Buffer) => received.push(chunk));
+      s.on('end', () => (peerEnded = true));
+      s.on('error', () => (peerErrored = true));
+    });
+    await new Promise<void>((r) => halfOpenPeer.listen(0, '127.0.0.1', r));
+    const guard = createResourceGuard({ cleanup: { graceMs: 60_000, stepTimeoutMs: 60_000 } });
+    try {
+      const call = await guard.admit({ toolName: 't' });
+      const payload = Buffer.alloc(1 << 20, 7); // more than a socket buffer: still being written at the end
+      await call.run(async () => {
+        const socket = new Socket();
+        await new Promise<void>((r) =>
+          socket.connect((halfOpenPeer.address() as { port: number }).port, '127.0.0.1', r),
+        );
+        socket.write(payload);
+      });
+      call.end('ok');
+      const report = await call.settled;
+      expect(report?.closed).toEqual({ socket: 1 });
+      await new Promise<void>((r) => (peerEnded ? r() : peerSocket?.once('end', () => r())));
+      expect({ bytes: Buffer.concat(received).length, peerEnded, peerErrored }).toEqual({
+        bytes: payload.length,
+        peerEnded: true,
+        peerErrored: false,
+      });
+      expect(peerSocket?.writableEnded).toBe(false); // the peer never closed its side
+    } finally {
+      peerSocket?.destroy();
+      await guard.close();
+      await new Promise((r) => halfOpenPeer.close(r));
+    }
+  });
+});

@@ -16,6 +16,7 @@ import {
 import { createGuardInstruments, type GuardInstruments, observablesOf } from './guard-instruments.js';
 import { observeSnapshot } from './snapshot-observer.js';
 import { TelemetryErrors } from './telemetry-errors.js';
+import { VERSION } from './version.js';
 
 /**
  * What {@link instrumentGuard} reads: a `ResourceGuard`, or the `resourceMiddleware()` handle (both
@@ -81,8 +82,6 @@ export interface GuardMetrics {
 
 /** The meter's instrumentation scope name. */
 const METER_NAME = '@mcp-resource-guard/otel-exporter';
-/** The meter's instrumentation scope version (this package's version). */
-const METER_VERSION = '0.1.0';
 
 type Recorder<K extends keyof GuardEvents> = (instruments: GuardInstruments, payload: GuardEvents[K]) => void;
 
@@ -122,7 +121,7 @@ export function instrumentGuard(source: GuardMetricsSource, options: GuardMetric
   let instruments: GuardInstruments;
   try {
     const provider = options.meterProvider ?? metrics.getMeterProvider();
-    meter = provider.getMeter(METER_NAME, METER_VERSION);
+    meter = provider.getMeter(METER_NAME, VERSION);
     instruments = createGuardInstruments(meter);
   } catch (error) {
     errors.report('setup', error);

@@ -20,6 +20,19 @@ type AnyFn = (...args: never[]) => unknown;
 /** Descriptors opened inside calls, by number: the owner and whether the fd is still the one it opened. */
 const descriptors = new Map<number, { call: ToolCall; key: object; open: boolean }>();
 
+/** Node's own fstatSync, taken at load: nothing the guard does here goes through a patched function. */
+const nativeFstatSync = fs.fstatSync;
+
+/** What a descriptor refers to: device and inode, or undefined if it is not open. */
+function identityOf(fd: number): string | undefined {
+  try {
+    const stat = nativeFstatSync(fd, { bigint: true });
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
 function pathLabel(path: unknown): string | undefined {
   if (typeof path === 'string') return path;
   if (path instanceof URL) return path.pathname;
@@ -27,9 +40,19 @@ function pathLabel(path: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Attributes a descriptor number to the call that opened it. A number is only a name: if the tool
+ * closes it in a way the probe does not see (a function captured before the guard loaded, a native
+ * addon, `new net.Socket({ fd })`), the kernel gives the same number to the next open, which may be
+ * another call's, or the server's. So the file it names is remembered (device and inode), and cleanup
+ * closes the number only while it still names that file; a number seen opened again inside a call
+ * is taken from its previous owner at once.
+ */
 function trackDescriptor(fd: number, call: ToolCall, path: unknown, closeSync: (fd: number) => void): void {
+  forgetDescriptor(fd);
   const key = {};
   const entry = { call, key, open: true };
+  const identity = identityOf(fd);
   descriptors.set(fd, entry);
   attribute(
     key,
@@ -37,8 +60,9 @@ function trackDescriptor(fd: number, call: ToolCall, path: unknown, closeSync: (
     fdCloser(
       () => {
         entry.open = false;
-        descriptors.delete(fd);
-        closeSync(fd);
+        if (descriptors.get(fd) === entry) descriptors.delete(fd);
+        // Closed behind the probe's back (and perhaps reused since): not this call's to close any more.
+        if (identity !== undefined && identityOf(fd) === identity) closeSync(fd);
       },
       () => entry.open,
     ),
