@@ -1,5 +1,6 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { CleanupReport } from '@mcp-resource-guard/core';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
 import {
@@ -34,13 +35,32 @@ describe('Streamable HTTP, SDK v1: one guard shared by per-session servers', () 
     const released = new Promise<void>((r) => {
       release = r;
     });
+    // The greedy session's call, stopped at its session's limit, once its cleanup has closed its files.
+    const greedyCleanedUp = new Promise<CleanupReport>((resolve) => {
+      guard.on('cleanup', (r) => {
+        if (r.toolName === 'hold' && r.reason === 'limit') resolve(r);
+      });
+    });
+    // Tells the test that a call of `count` files holds them all.
+    const holding = new Map<number, () => void>();
+    const modestHolds = new Promise<void>((r) => holding.set(2, r));
     const host = await startHttpHost(() => {
       const server = withMiddleware(new McpServer({ name: 'h', version: '1' }));
       server.use(guard);
       server.registerTool('hold', { inputSchema: { count: z.number() } }, async ({ count }) => {
-        for (let i = 0; i < count; i++) await open(SELF, 'r');
-        await released;
-        return text(`held ${count}`);
+        const files: FileHandle[] = [];
+        for (let i = 0; i < count; i++) files.push(await open(SELF, 'r'));
+        holding.get(count)?.();
+        // Its files are used only after the other session's call was cleaned up: that cleanup closed
+        // nothing of this call's (a closed FileHandle fails with EBADF, and the tool's answer with it).
+        await Promise.all([greedyCleanedUp, released]);
+        const seen: string[] = [];
+        for (const file of files) {
+          const { size } = await file.stat();
+          const { buffer, bytesRead } = await file.read(Buffer.alloc(16), 0, 16, 0);
+          seen.push(`${size}:${buffer.toString('utf8', 0, bytesRead)}`);
+        }
+        return text(`held ${count}: ${seen.join(' ')}`);
       });
       server.registerTool('quick', {}, () => text('quick'));
       return server;
@@ -58,15 +78,23 @@ describe('Streamable HTTP, SDK v1: one guard shared by per-session servers', () 
       () => b.close(),
     );
 
-    const greedy = a.callTool({ name: 'hold', arguments: { count: 5 } });
+    // The modest session holds its files before the greedy one opens any.
     const modest = b.callTool({ name: 'hold', arguments: { count: 2 } });
-    const stopped = await greedy;
+    await modestHolds;
+    const stopped = await a.callTool({ name: 'hold', arguments: { count: 5 } });
     expect(stopped.isError).toBe(true);
     expect(stopped._meta?.['mcp-resource-guard/error']).toMatchObject({ scope: 'session', resource: 'fileHandles' });
-    // The other session is untouched: its calls run, and its held call completes normally.
+    // The greedy call's cleanup closed its own files (as many as it held when stopped), and nothing survived.
+    const greedyReport = await greedyCleanedUp;
+    expect(greedyReport.closed).toEqual({ file: expect.any(Number) });
+    expect(greedyReport.survived).toBe(0);
+    // The other session is untouched: its calls run, and its held call, using its files after that
+    // cleanup, completes normally.
     expect(await b.callTool({ name: 'quick' })).toEqual(text('quick'));
     release();
-    expect(await modest).toEqual(text('held 2'));
+    const self = await readFile(SELF);
+    const seen = `${self.length}:${self.toString('utf8', 0, 16)}`;
+    expect(await modest).toEqual(text(`held 2: ${seen} ${seen}`));
     const snap = guard.snapshot();
     expect(snap.tools.hold?.cleanups.handlesSurvived).toBe(0);
     expect(snap.inFlight).toBe(0);

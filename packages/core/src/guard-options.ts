@@ -7,6 +7,7 @@ import { type Clock, systemClock } from './clock.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
 import { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
 import type { ProbeOptions } from './probes/probe-set.js';
+import { checkTempRoot } from './probes/temp-storage.js';
 import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
 import { RESOURCE_NAMES, type ResourceName } from './resource-usage.js';
 import { type Scheduler, systemScheduler } from './scheduler.js';
@@ -198,7 +199,22 @@ export interface ResourceGuardOptions {
    * report only. `false` turns it off.
    */
   readonly watchdog?: boolean | { readonly thresholdMs?: number; readonly exitProcess?: boolean };
-  /** Where `ctx.tempDir()` creates per-call directories. Default: `<os tmpdir>/mcp-resource-guard-<pid>`. */
+  /**
+   * Where `ctx.tempDir()` creates per-call directories (each with `mkdtemp`, mode 0700). An absolute
+   * path. Default: `<os tmpdir>/mcp-resource-guard-<pid>`.
+   *
+   * Checked at construction, without creating anything (and only once every other option is valid): if
+   * the root exists, it must be a real directory, not a symbolic link (its ancestors may be links, like
+   * `/tmp` on macOS), owned by the server's user, writable by it and by no one else; if it does not, its
+   * nearest existing ancestor must be a directory the server can write. A root writable by group or
+   * others is refused rather than chmod-ed: a chmod cannot undo what another user already put there,
+   * and the guard does not change the permissions of a directory it was given. The root is created
+   * (mode 0700) at the first `tempDir()`, where it is checked again, since another user may have
+   * created it in between. The default root is a predictable name in a shared directory, so it gets the
+   * same checks when it already exists (another user may have planted it); whether it can be created
+   * is left to the first `tempDir()`, so a server that never asks for a temp dir does not need a
+   * writable tmpdir.
+   */
   readonly tempRoot?: string;
   /** Extra usage sources sampled on every tick, after the built-in ones. */
   readonly sources?: readonly UsageSource[];
@@ -409,6 +425,8 @@ function resolveAdaptive(value: unknown): Required<AdaptiveOptions> | undefined 
 
 /**
  * Validates the guard's options and fills in defaults. Nothing is applied unless everything is valid.
+ * It creates nothing; the only effect outside memory is reading the file system to check `tempRoot`
+ * (see {@link ResourceGuardOptions.tempRoot}), done after every other option has been checked.
  *
  * @param options - what the user passed (anything: it is checked)
  * @returns the resolved options
@@ -473,10 +491,11 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   if (o.sources !== undefined && (!Array.isArray(o.sources) || !o.sources.every((s) => isObjectWith(s, 'sample')))) {
     throw invalid('sources', o.sources, 'an array of usage sources (objects with a sample(calls) method)');
   }
-  const clock = o.clock ?? systemClock;
+  // `=== undefined`, not `??`: a null clock or scheduler is a mistake to report, not a request for the default.
+  const clock = o.clock === undefined ? systemClock : o.clock;
   if (!isObjectWith(clock, 'now'))
     throw invalid('clock', clock, 'an object with a now() method returning milliseconds');
-  const scheduler = o.scheduler ?? systemScheduler;
+  const scheduler = o.scheduler === undefined ? systemScheduler : o.scheduler;
   if (!isObjectWith(scheduler, 'schedule')) {
     throw invalid('scheduler', scheduler, 'an object with a schedule(fn, delayMs) method');
   }
@@ -487,7 +506,7 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   }
   const coolDownMs = numberAt(emergency.coolDownMs, 'emergency.coolDownMs', 30_000, ms);
   const memoryAudit = audit.sink === undefined ? new MemoryAuditSink(capacity) : undefined;
-  return {
+  const resolved: ResolvedGuardOptions = {
     limits,
     exactTools,
     patternTools,
@@ -532,6 +551,9 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
     clock: clock as Clock,
     scheduler: scheduler as Scheduler,
   };
+  // Last, once everything else is valid: it reads the file system (lstat, stat, access; never writes).
+  checkTempRoot(resolved.tempRoot, o.tempRoot !== undefined);
+  return resolved;
 }
 
 function resolveWatchdog(value: unknown): ResolvedGuardOptions['watchdog'] {

@@ -674,8 +674,10 @@ export class ResourceGuard {
         hint: 'Create temp files while the call runs; the directory is removed when it ends.',
       });
     }
-    this.#tempRoot ??= prepareTempRoot(this.#s.o.tempRoot);
-    const root = this.#tempRoot;
+    // Checked (and created if missing) at every call: a root removed by another guard's close() is made
+    // again, and one swapped for a link or opened to other users is refused (see prepareTempRoot).
+    const root = prepareTempRoot(this.#s.o.tempRoot);
+    this.#tempRoot = root;
     const dir = createCallTempDir(root, call.callId);
     this.#tempDirs.set(call, dir);
     call.addHandle('temp_dir', tempDirCloser(dir, root), dir);

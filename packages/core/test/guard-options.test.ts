@@ -27,6 +27,10 @@ describe('option validation', () => {
     [{ tools: [] }, 'tools', []],
     [{ limit: {} }, 'limit', {}],
     [{ clock: { now: 1 } }, 'clock', { now: 1 }],
+    // null is not "the default": it is reported like any other wrong value.
+    [{ clock: null }, 'clock', null],
+    [{ scheduler: null }, 'scheduler', null],
+    [{ tempRoot: 'tmp/guard' }, 'tempRoot', 'tmp/guard'],
   ])('rejects %j at %s', (options, path, value) => {
     const err = configError(options);
     expect(err.code).toBe('INVALID_CONFIG');

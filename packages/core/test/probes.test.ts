@@ -13,7 +13,14 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CleanupReport, createResourceGuard, getCallContext, runShared, type ToolCall } from '../src/index.js';
 import { checkLeakPair } from './support/leak-pair.js';
-import { excessAfterSettling, isRunning, runLeaky, takeBaseline } from './support/process-baseline.js';
+import {
+  excessAfterSettling,
+  excessOver,
+  isRunning,
+  quiet,
+  runLeaky,
+  takeBaseline,
+} from './support/process-baseline.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'guard-probes-'));
 const file = join(dir, 'data.txt');
@@ -183,6 +190,8 @@ describe('attribution rules', () => {
     const guard = createResourceGuard();
     const a = await guard.admit({ toolName: 'a' });
     const b = await guard.admit({ toolName: 'b' });
+    // Taken with the calls admitted: the guard's own timer (its sampler) is part of it.
+    const baseline = await takeBaseline();
     let bFile: fs.promises.FileHandle | undefined;
     await Promise.all([
       a.run(async () => {
@@ -197,13 +206,18 @@ describe('attribution rules', () => {
     ]);
     expect(a.usage().fileHandles).toBe(2);
     expect(b.usage().fileHandles).toBe(1);
+    await quiet();
+    expect(excessOver(baseline)).toEqual({ fds: 3 });
     a.end('ok');
     await a.settled;
-    // a's cleanup did not touch b's file.
+    // a's cleanup did not touch b's file: still open, still usable, the only descriptor left above the baseline.
     expect(bFile?.fd).toBeGreaterThan(0);
+    expect((await bFile?.stat())?.size).toBe(1000);
+    expect(await excessAfterSettling(baseline, { fds: 1 })).toEqual({ fds: 1 });
     b.end('ok');
     await b.settled;
     expect(bFile?.fd).toBe(-1);
+    expect(await excessAfterSettling(baseline)).toEqual({});
     await guard.close();
   });
 

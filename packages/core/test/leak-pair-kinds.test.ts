@@ -1,0 +1,467 @@
+// The leak test of every probed kind not covered elsewhere (fetch, the Dir forms, fs.watchFile,
+// fs.promises.watch and timers/promises have theirs beside their probes): two calls at once each open one
+// resource and leave it open; each holds and counts its own and nothing of the other's; the first call's
+// cleanup closes its resource and not the second's; the second's closes the rest; the process is back to
+// its baseline (/proc/self/fd and its active handles). Real files, sockets on 127.0.0.1, processes, threads.
+import { exec, execFile, fork, spawn, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { open } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { descendantsOf, getCallContext, runShared } from '../src/index.js';
+import { readChildUsage } from '../src/probes/child-usage.js';
+import { checkLeakPair } from './support/leak-pair.js';
+import { isRunning } from './support/process-baseline.js';
+
+const dir = fs.mkdtempSync(join(tmpdir(), 'guard-leak-pairs-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+// libuv keeps one inotify descriptor per loop once fs.watch is first used: open it before any baseline.
+fs.watch(dir).close();
+
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+let files = 0;
+/** A file of its own for each open: a closed descriptor's number, given to another file, names no longer it. */
+function freshFile(): string {
+  const path = join(dir, `f${files++}.txt`);
+  fs.writeFileSync(path, 'x'.repeat(1000));
+  return path;
+}
+
+/** Whether `fd` is open and still names the file at `path` (same device and inode). */
+function names(fd: number | null | undefined, path: string): boolean {
+  if (typeof fd !== 'number' || fd < 0) return false;
+  try {
+    const [held, file] = [fs.fstatSync(fd), fs.statSync(path)];
+    return held.dev === file.dev && held.ino === file.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** A stream's descriptor (null once closed; not in @types/node). */
+const fdOf = (stream: fs.ReadStream | fs.WriteStream): number | null => (stream as unknown as { fd: number | null }).fd;
+
+/** All open, or all closed: a resource made of parts is never half closed. */
+function allOrNone(parts: Record<string, boolean>): boolean {
+  const states = new Set(Object.values(parts));
+  if (states.size > 1) throw new Error(`partly open: ${JSON.stringify(parts)}`);
+  return states.has(true);
+}
+
+const FILE = { fileHandles: 1, networkConnections: 0 };
+const CONNECTION = { fileHandles: 0, networkConnections: 1 };
+const NEITHER = { fileHandles: 0, networkConnections: 0 };
+
+/** A TCP server of the test's, outside any call: its accepted sockets are nobody's. */
+let peer: net.Server;
+let peerPort = 0;
+beforeAll(async () => {
+  peer = net.createServer((s) => {
+    s.on('error', () => {});
+    s.resume();
+  });
+  await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
+  peerPort = (peer.address() as net.AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise((r) => peer.close(r));
+});
+
+/** An HTTP server of its own (no pooled connection of another test is reused) that never ends a response. */
+async function slowHttpServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.write('partial');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/slow`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('files: attributed, counted, closed at cleanup, back to baseline (two calls at once)', () => {
+  it('an fs.promises.open FileHandle', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const path = freshFile();
+        return { handle: await open(path, 'r'), path };
+      },
+      holds: { file: 1 },
+      usage: FILE,
+      isOpen: ({ handle, path }) => allOrNone({ handle: handle.fd !== -1, fd: names(handle.fd, path) }),
+    });
+  });
+
+  it('an fs.open (callback) descriptor', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const path = freshFile();
+        const fd = await new Promise<number>((resolve, reject) =>
+          fs.open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))),
+        );
+        return { fd, path };
+      },
+      holds: { file: 1 },
+      usage: FILE,
+      isOpen: ({ fd, path }) => names(fd, path),
+    });
+  });
+
+  it('an fs.openSync descriptor', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const path = freshFile();
+        await tick();
+        return { fd: fs.openSync(path, 'r'), path };
+      },
+      holds: { file: 1 },
+      usage: FILE,
+      isOpen: ({ fd, path }) => names(fd, path),
+    });
+  });
+
+  it('an fs.createReadStream stream, not read to its end', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const path = freshFile();
+        const stream = fs.createReadStream(path, { highWaterMark: 16 });
+        await once(stream, 'ready');
+        return { stream, path };
+      },
+      holds: { file: 1 },
+      usage: FILE,
+      isOpen: ({ stream, path }) => allOrNone({ stream: !stream.destroyed, fd: names(fdOf(stream), path) }),
+    });
+  });
+
+  it('an fs.createWriteStream stream, not ended', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const path = freshFile();
+        const stream = fs.createWriteStream(path, { flags: 'a' });
+        stream.write('pending');
+        await once(stream, 'ready');
+        return { stream, path };
+      },
+      holds: { file: 1 },
+      usage: FILE,
+      isOpen: ({ stream, path }) => allOrNone({ stream: !stream.destroyed, fd: names(fdOf(stream), path) }),
+    });
+  });
+
+  it('an fs.watch watcher', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const watcher = fs.watch(dir, () => {});
+        const state = { watcher, closed: false };
+        watcher.once('close', () => {
+          state.closed = true;
+        });
+        await tick();
+        return state;
+      },
+      holds: { watcher: 1 },
+      usage: FILE,
+      // close() closes the handle at once and emits 'close' on the next tick.
+      isOpen: async (state) => {
+        await new Promise((r) => setImmediate(r));
+        return !state.closed;
+      },
+    });
+  });
+});
+
+describe('network: attributed, counted, closed at cleanup, back to baseline (two calls at once)', () => {
+  it('a TCP client socket to a server of the test’s', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const socket = net.connect(peerPort, '127.0.0.1');
+        await once(socket, 'connect');
+        return socket;
+      },
+      holds: { socket: 1 },
+      usage: CONNECTION,
+      isOpen: (socket) => !socket.destroyed,
+    });
+  });
+
+  it('a TCP server listening inside the call', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const server = net.createServer();
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        return server;
+      },
+      holds: { server: 1 },
+      usage: CONNECTION,
+      isOpen: (server) => server.listening,
+    });
+  });
+
+  it('a server listening inside the call, and the socket it accepted from a client of no call', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const server = net.createServer();
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+        // The client is nobody's: it closes when the call's end of the connection does.
+        runShared(() =>
+          net
+            .connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+            .on('error', () => {})
+            .resume(),
+        );
+        const [socket] = await accepted;
+        return { server, socket };
+      },
+      holds: { server: 1, socket: 1 },
+      usage: { fileHandles: 0, networkConnections: 2 },
+      isOpen: ({ server, socket }) => allOrNone({ listening: server.listening, accepted: !socket.destroyed }),
+    });
+  });
+
+  it('an http.request through a keep-alive agent, its response left unread to the end', async () => {
+    const origin = await slowHttpServer();
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      await checkLeakPair({
+        open: async () => {
+          const request = http.request(origin.url, { agent });
+          request.end();
+          const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+          response.resume();
+          return request;
+        },
+        // The request is the call's connection, not its socket (which a pool could take back).
+        holds: { socket: 1 },
+        usage: CONNECTION,
+        isOpen: (request) => allOrNone({ request: !request.destroyed, socket: request.socket?.destroyed === false }),
+      });
+    } finally {
+      agent.destroy();
+      await origin.close();
+    }
+  });
+
+  it('an http.get through the global agent, its response left unread to the end', async () => {
+    const origin = await slowHttpServer();
+    try {
+      await checkLeakPair({
+        open: async () => {
+          const request = http.get(origin.url, (response) => response.resume());
+          await once(request, 'response');
+          return request;
+        },
+        holds: { socket: 1 },
+        usage: CONNECTION,
+        isOpen: (request) => allOrNone({ request: !request.destroyed, socket: request.socket?.destroyed === false }),
+      });
+    } finally {
+      await origin.close();
+    }
+  });
+
+  // A certificate generated for the test, as in probes.test.ts: without openssl, there is none.
+  it.skipIf(spawnSync('openssl', ['version']).status !== 0)(
+    'a TLS client socket to a server of the test’s (needs openssl for its certificate: skipped without it)',
+    async () => {
+      const keyFile = join(dir, 'key.pem');
+      const certFile = join(dir, 'cert.pem');
+      const made = spawnSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          keyFile,
+          '-out',
+          certFile,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+        ],
+        { stdio: 'ignore' },
+      );
+      if (made.status !== 0) throw new Error('openssl could not make a certificate');
+      const server = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (s) => {
+        s.on('error', () => {});
+        s.resume();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as net.AddressInfo).port;
+      try {
+        await checkLeakPair({
+          open: async () => {
+            const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+            await once(socket, 'secureConnect');
+            return socket;
+          },
+          holds: { socket: 1 },
+          usage: CONNECTION,
+          isOpen: (socket) => !socket.destroyed,
+        });
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    },
+  );
+
+  it('a UDP socket', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const socket = dgram.createSocket('udp4');
+        await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+        return socket;
+      },
+      holds: { udp: 1 },
+      usage: CONNECTION,
+      isOpen: (socket) => {
+        try {
+          socket.address(); // ERR_SOCKET_DGRAM_NOT_RUNNING once closed
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+  });
+});
+
+// Immediates are left out: counted while pending, never cleared (they run on the next turn anyway).
+describe('timers: attributed, cleared at cleanup, back to baseline (two calls at once)', () => {
+  // No public "cleared" state: the process's Timeout handles in the baseline are the ground truth.
+  it('a pending setTimeout', async () => {
+    await checkLeakPair({
+      open: async () => {
+        setTimeout(() => {}, 60_000);
+        await tick();
+      },
+      holds: { timer: 1 },
+      usage: NEITHER,
+    });
+  });
+
+  it('a setInterval', async () => {
+    await checkLeakPair({
+      open: async () => {
+        setInterval(() => {}, 60_000);
+        await tick();
+      },
+      holds: { interval: 1 },
+      usage: NEITHER,
+    });
+  });
+});
+
+describe('processes and threads: attributed, stopped at cleanup, back to baseline (two calls at once)', () => {
+  // The guard asks `getconf` for its /proc units once per process, at its first reading of a call's
+  // children, outside any call: asked here, before any baseline, or its two children and their pipes
+  // would come and go inside the first pair's measurements.
+  beforeAll(async () => {
+    const reading = readChildUsage([process.pid]);
+    while (descendantsOf(process.pid).length > 0) await tick();
+    await reading;
+  });
+
+  const running = (child: { pid?: number | undefined }): boolean => child.pid !== undefined && isRunning(child.pid);
+  /** Once the child has started (its pid known and running), so that cleanup stops a real process. */
+  async function started<C extends { pid?: number | undefined }>(child: C): Promise<C> {
+    while (!running(child)) await tick();
+    return child;
+  }
+
+  it('child_process.spawn of sleep 30', async () => {
+    await checkLeakPair({
+      open: () => started(spawn('sleep', ['30'])),
+      holds: { child_process: 1 },
+      usage: NEITHER,
+      isOpen: running,
+    });
+  });
+
+  it('child_process.exec of sleep 30', async () => {
+    await checkLeakPair({
+      open: () => started(exec('sleep 30')),
+      holds: { child_process: 1 },
+      usage: NEITHER,
+      isOpen: running,
+    });
+  });
+
+  it('child_process.execFile of sleep 30', async () => {
+    await checkLeakPair({
+      open: () => started(execFile('sleep', ['30'])),
+      holds: { child_process: 1 },
+      usage: NEITHER,
+      isOpen: running,
+    });
+  });
+
+  it('child_process.fork of a script idling on a timer', async () => {
+    const script = join(dir, 'idle.cjs');
+    fs.writeFileSync(script, "setInterval(() => {}, 1000);\nprocess.send('ready');\n");
+    await checkLeakPair({
+      open: async () => {
+        const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+        await once(child, 'message');
+        return child;
+      },
+      holds: { child_process: 1 },
+      usage: NEITHER,
+      isOpen: running,
+    });
+  });
+
+  it('a worker_threads Worker idling on a timer', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+        const state = { worker, exited: false };
+        worker.once('exit', () => {
+          state.exited = true;
+        });
+        await once(worker, 'online');
+        return state;
+      },
+      holds: { worker: 1 },
+      usage: NEITHER,
+      // threadId is -1 once the thread no longer runs.
+      isOpen: ({ worker, exited }) => allOrNone({ running: worker.threadId !== -1, notExited: !exited }),
+    });
+  });
+});
+
+describe('temp storage: attributed, removed at cleanup (two calls at once)', () => {
+  it('ctx.tempDir() with a file in it: held, removed at the end by contract, so no leak', async () => {
+    await checkLeakPair({
+      open: async () => {
+        const tempDir = getCallContext().tempDir();
+        fs.writeFileSync(join(tempDir, 'a.bin'), Buffer.alloc(1024));
+        await tick();
+        return tempDir;
+      },
+      holds: { temp_dir: 1 },
+      leaked: {},
+      usage: NEITHER,
+      // A directory on disk, no descriptor: the baseline only shows that nothing else is left.
+      offProcess: true,
+      isOpen: (tempDir) => fs.existsSync(join(tempDir, 'a.bin')),
+    });
+  });
+});
