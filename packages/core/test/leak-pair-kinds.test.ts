@@ -370,9 +370,8 @@ describe('timers: attributed, cleared at cleanup, back to baseline (two calls at
 });
 
 describe('processes and threads: attributed, stopped at cleanup, back to baseline (two calls at once)', () => {
-  // The guard asks `getconf` for its /proc units once per process, at its first reading of a call's
-  // children, outside any call: asked here, before any baseline, or its two children and their pipes
-  // would come and go inside the first pair's measurements.
+  // The guard learns its /proc units once per process, at its first reading of a call's children: done
+  // here, before any baseline (it starts no process; the loop only makes sure of that).
   beforeAll(async () => {
     const reading = readChildUsage([process.pid]);
     while (descendantsOf(process.pid).length > 0) await tick();

@@ -7,7 +7,6 @@
  * fails after the open (the child exited in between) never closes its descriptor.
  */
 
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import pidusage from 'pidusage';
 
@@ -19,24 +18,33 @@ export interface ChildUsage {
   readonly cpuMs: number;
 }
 
-/** `sysconf` values for /proc figures, read once with `getconf`; the usual values until then. */
+/**
+ * The units of /proc figures, found without starting a process (`getconf` would be a child of the server
+ * that nobody asked for). Clock ticks: `USER_HZ` is 100 in the kernel's user ABI on every architecture
+ * Node runs on. Page size: the process's own resident pages in `/proc/self/stat` against the bytes
+ * `process.memoryUsage.rss()` counts from the same pages, rounded to the nearest power of two (4 KiB,
+ * 16 KiB on some arm64 kernels, 64 KiB on ppc64le); 4 KiB until that is known.
+ */
 const units = { clockTicksPerSecond: 100, pageBytes: 4096, asked: false };
 
-function askUnits(): void {
-  if (units.asked) return;
+async function learnPageSize(): Promise<void> {
+  try {
+    const text = await readFile('/proc/self/stat', 'latin1');
+    const pages = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[21]);
+    const ratio = process.memoryUsage.rss() / pages;
+    if (Number.isFinite(ratio) && ratio > 0) {
+      const pageBytes = 2 ** Math.round(Math.log2(ratio));
+      if (pageBytes >= 4096 && pageBytes <= 65536) units.pageBytes = pageBytes;
+    }
+  } catch {
+    // Keep 4 KiB.
+  }
+}
+
+function askUnits(): Promise<void> | undefined {
+  if (units.asked) return undefined;
   units.asked = true;
-  const ask = (name: string, apply: (n: number) => void): void => {
-    execFile('getconf', [name], (error, stdout) => {
-      const n = Number(stdout.trim());
-      if (error === null && Number.isFinite(n) && n > 0) apply(n);
-    });
-  };
-  ask('CLK_TCK', (n) => {
-    units.clockTicksPerSecond = n;
-  });
-  ask('PAGESIZE', (n) => {
-    units.pageBytes = n;
-  });
+  return learnPageSize();
 }
 
 async function readProcStat(pid: number): Promise<ChildUsage | undefined> {
@@ -80,7 +88,7 @@ function readWithPidusage(pids: readonly number[]): Promise<Map<number, ChildUsa
  */
 export async function readChildUsage(pids: readonly number[]): Promise<Map<number, ChildUsage>> {
   if (process.platform !== 'linux') return readWithPidusage(pids);
-  askUnits();
+  await askUnits();
   const out = new Map<number, ChildUsage>();
   const read = await Promise.all(pids.map((pid) => readProcStat(pid)));
   for (const [i, usage] of read.entries()) if (usage !== undefined) out.set(pids[i] as number, usage);

@@ -58,7 +58,7 @@ const sameCounts = (x: Record<string, number>, y: Record<string, number>): boole
 
 /**
  * Waits until the excess over the baseline is `expected` (nothing, by default) twice in a row, 50 ms apart
- * (pipes of a killed child, a destroyed socket and the child-process sampler's `getconf` close a little
+ * (pipes of a killed child and a destroyed socket close a little
  * after cleanup resolves), for 5 s at the most, and returns the excess then. Not a time limit: the test
  * asserts on what it returns.
  */
