@@ -3,7 +3,7 @@
 // resource and leave it open; each holds and counts its own and nothing of the other's; the first call's
 // cleanup closes its resource and not the second's; the second's closes the rest; the process is back to
 // its baseline (/proc/self/fd and its active handles). Real files, sockets on 127.0.0.1, processes, threads.
-import { exec, execFile, fork, spawn, spawnSync } from 'node:child_process';
+import { exec, execFile, fork, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -19,6 +19,7 @@ import { descendantsOf, getCallContext, runShared } from '../src/index.js';
 import { readChildUsage } from '../src/probes/child-usage.js';
 import { checkLeakPair } from './support/leak-pair.js';
 import { isRunning } from './support/process-baseline.js';
+import { hasOpenssl, makeTestCertificate } from './support/test-certificate.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'guard-leak-pairs-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -273,33 +274,10 @@ describe('network: attributed, counted, closed at cleanup, back to baseline (two
     }
   });
 
-  // A certificate generated for the test, as in probes.test.ts: without openssl, there is none.
-  it.skipIf(spawnSync('openssl', ['version']).status !== 0)(
+  it.skipIf(!hasOpenssl)(
     'a TLS client socket to a server of the test’s (needs openssl for its certificate: skipped without it)',
     async () => {
-      const keyFile = join(dir, 'key.pem');
-      const certFile = join(dir, 'cert.pem');
-      const made = spawnSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          keyFile,
-          '-out',
-          certFile,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-        ],
-        { stdio: 'ignore' },
-      );
-      if (made.status !== 0) throw new Error('openssl could not make a certificate');
-      const server = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (s) => {
+      const server = tls.createServer(makeTestCertificate(dir), (s) => {
         s.on('error', () => {});
         s.resume();
       });

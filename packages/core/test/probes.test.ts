@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { exec, spawn, spawnSync } from 'node:child_process';
+import { exec, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import dc from 'node:diagnostics_channel';
 import fs from 'node:fs';
@@ -21,6 +21,7 @@ import {
   runLeaky,
   takeBaseline,
 } from './support/process-baseline.js';
+import { hasOpenssl, makeTestCertificate } from './support/test-certificate.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'guard-probes-'));
 const file = join(dir, 'data.txt');
@@ -411,31 +412,8 @@ describe('attribution rules', () => {
     expect(server?.listening).toBe(false);
   });
 
-  it.skipIf(spawnSync('openssl', ['version']).status !== 0)('attributes TLS client sockets', async () => {
-    const keyFile = join(dir, 'key.pem');
-    const certFile = join(dir, 'cert.pem');
-    spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-      ],
-      { stdio: 'ignore' },
-    );
-    const server = tls.createServer({ key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) }, (s) =>
-      s.on('error', () => {}),
-    );
+  it.skipIf(!hasOpenssl)('attributes TLS client sockets', async () => {
+    const server = tls.createServer(makeTestCertificate(dir), (s) => s.on('error', () => {}));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const guard = createResourceGuard();
     const { handles, report } = await runLeaky(guard, 'tls', async () => {

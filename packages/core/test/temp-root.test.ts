@@ -75,6 +75,23 @@ afterAll(() => {
   fs.rmSync(base, { recursive: true, force: true });
 });
 
+/** The error the first `tempDir()` of a call throws. */
+async function tempDirError(g: ResourceGuard): Promise<ResourceGuardError> {
+  const call = await g.admit({ toolName: 'tmp' });
+  let caught: unknown;
+  call.run(() => {
+    try {
+      getCallContext().tempDir();
+    } catch (e) {
+      caught = e;
+    }
+  });
+  call.end('ok');
+  await call.settled;
+  if (!ResourceGuardError.is(caught)) throw new Error(`expected a ResourceGuardError, got ${String(caught)}`);
+  return caught;
+}
+
 describe('the temp root at construction', () => {
   it('accepts a root that does not exist yet, creates nothing until tempDir(), then creates it 0700', async () => {
     const root = join(fresh('deep'), 'a', 'b', 'root');
@@ -253,42 +270,14 @@ describe('the default root <tmpdir>/mcp-resource-guard-<pid>', () => {
     const file = fresh('not-a-dir');
     fs.writeFileSync(file, 'x');
     process.env.TMPDIR = file;
-    const g = guard();
-    const call = await g.admit({ toolName: 'tmp' });
-    let caught: unknown;
-    call.run(() => {
-      try {
-        getCallContext().tempDir();
-      } catch (e) {
-        caught = e;
-      }
-    });
-    call.end('ok');
-    await call.settled;
-    expect(ResourceGuardError.is(caught)).toBe(true);
-    expect((caught as ResourceGuardError).code).toBe('INVALID_CONFIG');
-    expect((caught as ResourceGuardError).path).toBe('tempRoot');
-    expect((caught as ResourceGuardError).message).toMatch(/cannot be created/);
+    const caught = await tempDirError(guard());
+    expect(caught.code).toBe('INVALID_CONFIG');
+    expect(caught.path).toBe('tempRoot');
+    expect(caught.message).toMatch(/cannot be created/);
   });
 });
 
 describe('the temp root at tempDir(): checked again', () => {
-  async function tempDirError(g: ResourceGuard): Promise<ResourceGuardError> {
-    const call = await g.admit({ toolName: 'tmp' });
-    let caught: unknown;
-    call.run(() => {
-      try {
-        getCallContext().tempDir();
-      } catch (e) {
-        caught = e;
-      }
-    });
-    call.end('ok');
-    await call.settled;
-    if (!ResourceGuardError.is(caught)) throw new Error(`expected a ResourceGuardError, got ${String(caught)}`);
-    return caught;
-  }
-
   it('refuses a link planted at the root after construction, and creates nothing where it points', async () => {
     const root = fresh('late-link');
     const g = guard({ tempRoot: root });
