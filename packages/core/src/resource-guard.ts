@@ -674,9 +674,9 @@ export class ResourceGuard {
         hint: 'Create temp files while the call runs; the directory is removed when it ends.',
       });
     }
-    // Checked (and created if missing) at every call: a root removed by another guard's close() is made
-    // again, and one swapped for a link or opened to other users is refused (see prepareTempRoot).
-    const root = prepareTempRoot(this.#s.o.tempRoot);
+    // Checked at every call (created the first time, and again if another guard's close() removed it):
+    // a root swapped for a link or opened to other users is refused (see prepareTempRoot).
+    const root = prepareTempRoot(this.#s.o.tempRoot, this.#tempRoot);
     this.#tempRoot = root;
     const dir = createCallTempDir(root, call.callId);
     this.#tempDirs.set(call, dir);

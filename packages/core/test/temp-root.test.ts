@@ -15,6 +15,7 @@ import {
   type ResourceGuard,
   ResourceGuardError,
   type ResourceGuardOptions,
+  type ToolCall,
 } from '../src/index.js';
 
 const base = fs.realpathSync(fs.mkdtempSync(join(tmpdir(), 'guard-temp-root-')));
@@ -59,6 +60,17 @@ async function inCall<T>(
   const value = call.run(fn);
   call.end('ok');
   return { value, report: (await call.settled) as CleanupReport };
+}
+
+/** Another call of `g`, still in flight, whose temp dir holds keep.txt: what a tool must never reach. */
+async function siblingWithFile(g: ResourceGuard): Promise<{ call: ToolCall; dir: string }> {
+  const call = await g.admit({ toolName: 'other' });
+  const dir = call.run(() => {
+    const d = getCallContext().tempDir();
+    fs.writeFileSync(join(d, 'keep.txt'), 'keep');
+    return d;
+  });
+  return { call, dir };
 }
 
 afterEach(async () => {
@@ -364,12 +376,7 @@ describe('cleanup never deletes outside the call’s own directory (`..` in what
     const sentinel = join(dirname(root), `sentinel-${counter}`);
     fs.writeFileSync(sentinel, 'keep');
     const g = guard({ tempRoot: root });
-    const other = await g.admit({ toolName: 'other' });
-    const otherDir = other.run(() => {
-      const d = getCallContext().tempDir();
-      fs.writeFileSync(join(d, 'keep.txt'), 'keep');
-      return d;
-    });
+    const { call: other, dir: otherDir } = await siblingWithFile(g);
     const { value: dir, report } = await inCall(g, () => {
       const d = getCallContext().tempDir();
       fs.symlinkSync('..', join(d, 'up'));
@@ -391,12 +398,7 @@ describe('cleanup never deletes outside the call’s own directory (`..` in what
   it('its directory swapped for a relative link to .. (the root) is refused; to a sibling, only the link goes', async () => {
     const root = fresh('swap');
     const g = guard({ tempRoot: root });
-    const other = await g.admit({ toolName: 'other' });
-    const otherDir = other.run(() => {
-      const d = getCallContext().tempDir();
-      fs.writeFileSync(join(d, 'keep.txt'), 'keep');
-      return d;
-    });
+    const { call: other, dir: otherDir } = await siblingWithFile(g);
 
     const toRoot = await inCall(g, () => {
       const d = getCallContext().tempDir();

@@ -173,10 +173,12 @@ export function checkTempRoot(root: string, mustBeCreatable: boolean): void {
  * it as {@link checkTempRoot} does: an existing root that is a symbolic link, another user's, or
  * writable by group or others is refused, never used or chmod-ed. The parent is resolved with
  * `realpath` (it may legitimately be a link); the leaf itself must be a real directory. Called at every
- * `tempDir()`, so a root removed meanwhile (by another guard's `close()`) is created again and one
- * swapped for a link is refused.
+ * `tempDir()`: with the real path an earlier call returned (`known`), a root still there is only
+ * checked again (one `lstat`, one `access`), so one swapped for a link or opened to other users is
+ * refused; a root removed meanwhile (by another guard's `close()`) is created again.
  *
  * @param root - the configured root
+ * @param known - the real path an earlier call returned, if any
  * @returns its real path
  * @throws {@link ResourceGuardError} `INVALID_CONFIG` at `tempRoot` when it cannot be created or used
  * @example
@@ -184,7 +186,26 @@ export function checkTempRoot(root: string, mustBeCreatable: boolean): void {
  * const real = prepareTempRoot('/tmp/my-server-tmp'); // created 0700 if it did not exist
  * ```
  */
-export function prepareTempRoot(root: string): string {
+export function prepareTempRoot(root: string, known?: string): string {
+  if (known !== undefined) {
+    let st: Stats | undefined;
+    try {
+      st = lstatSync(known);
+    } catch (cause) {
+      if (errnoOf(cause) !== 'ENOENT') {
+        throw rootError(
+          root,
+          'cannot be examined',
+          'Give tempRoot a directory the server can create and write.',
+          cause,
+        );
+      }
+    }
+    if (st !== undefined) {
+      checkExistingRoot(root, known, st);
+      return known;
+    }
+  }
   const leaf = resolve(root);
   let real: string;
   try {
