@@ -20,7 +20,9 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /**
  * Opens `path` until the kernel hands out `fd` (it gives the lowest free number, and something else in the
- * process may have freed a lower one meanwhile); closes the other descriptors it got on the way.
+ * process may have freed a lower one meanwhile); closes the other descriptors it got on the way. Called in
+ * the same synchronous stretch as the close that freed `fd`: given a turn of the event loop, the test
+ * runner's own file reads take the number.
  */
 function openAs(fd: number, path: string): number {
   const others: number[] = [];
@@ -49,16 +51,21 @@ function readAll(fd: number): string {
   return buffer.subarray(0, fs.readSync(fd, buffer, 0, buffer.length, 0)).toString();
 }
 
-/** Call A (session s1) opens a descriptor and closes it behind the probe's back; its number is free again. */
-async function openThenCloseUnseen(
+/**
+ * Call A (session s1) opens a descriptor and closes it behind the probe's back; `reopen` then runs at once,
+ * given the free number.
+ */
+async function openThenCloseUnseen<T>(
   guard: ResourceGuard,
-): Promise<{ fd: number; end(): Promise<CleanupReport | undefined> }> {
+  reopen: (fd: number) => T,
+): Promise<{ reopened: T; end(): Promise<CleanupReport | undefined> }> {
   const a = await guard.admit({ toolName: 'reader', sessionId: 's1' });
   const fd = a.run(() => fs.openSync(fileA, 'r'));
   expect(a.handles.countByKind()).toEqual({ file: 1 });
   unseenCloseSync(fd);
+  const reopened = reopen(fd);
   return {
-    fd,
+    reopened,
     end: async () => {
       a.end('ok');
       return a.settled;
@@ -70,9 +77,9 @@ describe('descriptor numbers reused after a close the probe did not see', () => 
   it("another session's call opening the same number takes it over: the first call's cleanup leaves it alone", async () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 50 } });
     try {
-      const a = await openThenCloseUnseen(guard);
       const b = await guard.admit({ toolName: 'reader', sessionId: 's2' });
-      const fdB = b.run(() => openAs(a.fd, fileB));
+      const a = await openThenCloseUnseen(guard, (fd) => b.run(() => openAs(fd, fileB)));
+      const fdB = a.reopened;
       expect(b.handles.countByKind()).toEqual({ file: 1 });
 
       const reportA = await a.end();
@@ -91,8 +98,9 @@ describe('descriptor numbers reused after a close the probe did not see', () => 
   it("the server's own descriptor opened under the same number outside any call is never closed by the call's cleanup", async () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 50 } });
     try {
-      const a = await openThenCloseUnseen(guard);
-      const serverFd = openAs(a.fd, fileB); // outside any call: the server's
+      // Opened outside any call: the server's.
+      const a = await openThenCloseUnseen(guard, (fd) => openAs(fd, fileB));
+      const serverFd = a.reopened;
 
       const reportA = await a.end();
       // The call still counted its descriptor as open (it never saw the close); cleanup finds that the
