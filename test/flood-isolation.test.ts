@@ -73,11 +73,16 @@ describe('flood isolation over Streamable HTTP, one guard for every session', ()
 
     let flooding = true;
     const floodKinds: Record<string, number> = {};
+    /** How long the flooder waited for each of its calls refused at once (a full queue), in ms. */
+    const refusedAtOnceMs: number[] = [];
     const floodLoop = async () => {
       while (flooding) {
+        const sent = performance.now();
         const result = await flooder.client.callTool({ name: 'search' });
         const kind = kindOf(result);
         floodKinds[kind] = (floodKinds[kind] ?? 0) + 1;
+        const detail = result._meta?.['mcp-resource-guard/error'] as { why?: string } | undefined;
+        if (detail?.why === 'queue_full') refusedAtOnceMs.push(performance.now() - sent);
         if (kind !== 'ok') await sleep(25); // half the retry-after it was given: an impatient client
       }
     };
@@ -98,6 +103,11 @@ describe('flood isolation over Streamable HTTP, one guard for every session', ()
     const heldBack = Object.entries(floodKinds).filter(([kind]) => kind !== 'ok');
     expect(heldBack.length).toBeGreaterThan(0);
     expect(throttles.some((e) => e.key === flooder.sessionId || e.key === 'search')).toBe(true);
+    // A refusal made at once (its queue full) was answered only after the default refusal delay of 100 ms: the
+    // flooder's retry loop is slowed to one refusal per 100 ms for each call it keeps in flight. (A lower
+    // bound, which a loaded machine cannot break: timers never fire early.)
+    expect(refusedAtOnceMs.length).toBeGreaterThan(0);
+    expect(Math.min(...refusedAtOnceMs)).toBeGreaterThanOrEqual(98);
     // The others: every call answered normally; no throttle event names their sessions or their tool.
     for (const results of answers) for (const result of results) expect(result).toEqual(text('ok'));
     const otherIds = new Set(others.map((o) => o.sessionId));

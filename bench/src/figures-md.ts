@@ -660,10 +660,18 @@ function memorySection(files: readonly ResultsFile[]): string {
   ].join('\n');
 }
 
+/** How the flood table names each run. */
+const FLOOD_VARIANT_NAMES = {
+  bare: 'bare',
+  guarded: 'guarded',
+  guardedRefusalsAtOnce: 'guarded, refusals at once',
+} as const;
+
 function floodSection(files: readonly ResultsFile[]): string {
   const rows = withFiles(files, 'floodIsolation').flatMap(([f, s]) =>
-    ['bare', 'guarded'].map((variant) => {
+    (['bare', 'guarded', 'guardedRefusalsAtOnce'] as const).flatMap((variant) => {
       const v = s[variant];
+      if (v === undefined) return []; // a results file from before the variant existed
       const flooder = at(v, 'flooder');
       const outcomes = isObj(flooder)
         ? Object.entries(flooder)
@@ -671,14 +679,16 @@ function floodSection(files: readonly ResultsFile[]): string {
             .join(', ')
         : '–';
       return [
-        major(f),
-        variant,
-        `${num(at(v, 'quiet.p50Ms'))} / ${num(at(v, 'quiet.p99Ms'))} / ${num(at(v, 'quiet.maxMs'))}`,
-        `${num(at(v, 'flood.p50Ms'))} / ${num(at(v, 'flood.p99Ms'))} / ${num(at(v, 'flood.maxMs'))}`,
-        `${int(at(v, 'quiet.calls'))} / ${int(at(v, 'flood.calls'))}`,
-        `${int(at(v, 'quiet.errors'))} / ${int(at(v, 'flood.errors'))}`,
-        outcomes,
-        load(s),
+        [
+          major(f),
+          FLOOD_VARIANT_NAMES[variant],
+          `${num(at(v, 'quiet.p50Ms'))} / ${num(at(v, 'quiet.p99Ms'))} / ${num(at(v, 'quiet.maxMs'))}`,
+          `${num(at(v, 'flood.p50Ms'))} / ${num(at(v, 'flood.p99Ms'))} / ${num(at(v, 'flood.maxMs'))}`,
+          `${int(at(v, 'quiet.calls'))} / ${int(at(v, 'flood.calls'))}`,
+          `${int(at(v, 'quiet.errors'))} / ${int(at(v, 'flood.errors'))}`,
+          outcomes,
+          load(s),
+        ],
       ];
     }),
   );
@@ -692,7 +702,8 @@ function floodSection(files: readonly ResultsFile[]): string {
     'processes of their own. Four sessions call `lookup` (a 256-byte file read) one call at a time with a 10 ms',
     'pause; one session floods `search` (holds a file 20 ms and burns 1 ms of CPU) with 32 calls in flight, retrying',
     '5 ms after a refusal. Guarded: one guard for every session, `sessionLimits` and `toolLimits` of 8 and 12 file',
-    'handles, throttle queue 4 with a 100 ms wait, emergency cool-down 200 ms. The four sessions’ latency, on their',
+    'handles, throttle queue 4 with a 100 ms wait, emergency cool-down 200 ms, refusals made at once held back for the',
+    'default 100 ms (`throttle.refusalDelayMs`); "refusals at once" is the same with `refusalDelayMs: 0`. The four sessions’ latency, on their',
     'own clock, is taken for 4 s without the flood, then for 4 s under it (after 1 s of warm-up each); medians over',
     `three children per variant. Throttle events of the guard that named one of the four sessions or their tool: ${throttled || '–'}.`,
     'Measured and reported, not a target: the machine is shared.',

@@ -19,7 +19,15 @@ import { median, percentile, round } from '../stats.js';
 const NAME = 'floodIsolation';
 const CLIENT_SCRIPT = fileURLToPath(new URL('../flood-client-process.js', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const VARIANTS: readonly Variant[] = ['bare', 'guarded'];
+/**
+ * The runs compared: bare, guarded as configured below (refusals held back for the default 100 ms), and guarded
+ * with refusals answered at once (`throttle.refusalDelayMs: 0`), to show what holding them back is worth.
+ */
+const RUNS = [
+  { name: 'bare', variant: 'bare', refusalDelayMs: undefined },
+  { name: 'guarded', variant: 'guarded', refusalDelayMs: undefined },
+  { name: 'guardedRefusalsAtOnce', variant: 'guarded', refusalDelayMs: 0 },
+] as const satisfies readonly { name: string; variant: Variant; refusalDelayMs: number | undefined }[];
 const OTHER_SESSIONS = 4;
 const FLOOD_CONCURRENCY = 32;
 const PAUSE_MS = 10;
@@ -125,15 +133,19 @@ export const floodIsolation: Scenario = {
       {};
     const loads: number[] = [];
     let othersThrottled = 0;
-    for (const v of VARIANTS) perVariant[v] = { quiet: [], flood: [], flooder: {} };
+    for (const run of RUNS) perVariant[run.name] = { quiet: [], flood: [], flooder: {} };
     for (let r = 0; r < rounds; r++) {
-      for (const variant of VARIANTS) {
+      for (const run of RUNS) {
         const { result, backgroundCores } = await ctx.runTask({
           scenario: NAME,
           task: 'serve',
-          params: { variant, phaseMs },
+          params: {
+            variant: run.variant,
+            phaseMs,
+            ...(run.refusalDelayMs === undefined ? {} : { refusalDelayMs: run.refusalDelayMs }),
+          },
         });
-        const entry = perVariant[variant]!;
+        const entry = perVariant[run.name]!;
         entry.quiet.push(result.quiet as JsonObject);
         entry.flood.push(result.flood as JsonObject);
         for (const [k, n] of Object.entries(result.flooder as Record<string, number>)) {
@@ -144,7 +156,7 @@ export const floodIsolation: Scenario = {
         const q = result.quiet as JsonObject;
         const f = result.flood as JsonObject;
         ctx.log(
-          `${NAME} round ${r + 1}/${rounds} ${variant}: others p50/p99 ${String(q.p50Ms)}/${String(q.p99Ms)} ms quiet, ` +
+          `${NAME} round ${r + 1}/${rounds} ${run.name}: others p50/p99 ${String(q.p50Ms)}/${String(q.p99Ms)} ms quiet, ` +
             `${String(f.p50Ms)}/${String(f.p99Ms)} ms under the flood; flooder ${JSON.stringify(result.flooder)}`,
         );
       }
@@ -177,7 +189,7 @@ export const floodIsolation: Scenario = {
   },
   summarize(result) {
     const r = result as Record<string, Record<string, Record<string, unknown>>>;
-    return VARIANTS.map((v) => {
+    return RUNS.map(({ name: v }) => {
       const q = r[v]?.quiet ?? {};
       const f = r[v]?.flood ?? {};
       return (
@@ -189,7 +201,14 @@ export const floodIsolation: Scenario = {
   async task(request) {
     const variant = String(request.params.variant) as Variant;
     const phaseMs = Number(request.params.phaseMs);
-    const factory = await serverFactory(variant, registerTools, GUARD_OPTIONS);
+    const refusalDelayMs = request.params.refusalDelayMs;
+    const factory = await serverFactory(
+      variant,
+      registerTools,
+      typeof refusalDelayMs === 'number'
+        ? { ...GUARD_OPTIONS, throttle: { ...GUARD_OPTIONS.throttle, refusalDelayMs } }
+        : GUARD_OPTIONS,
+    );
     const host = await startHttpHost(() => factory.create());
     const throttleKeys: string[] = [];
     factory.guard?.on('throttle', (e) => throttleKeys.push(e.key));

@@ -64,7 +64,8 @@ export interface SamplingOptions {
  * ```ts
  * import { createResourceGuard, type ThrottleOptions } from '@mcp-resource-guard/core';
  * // While throttled, at most 8 calls wait, each for at most 500 ms; refused clients are told to retry in 2 s.
- * const throttle: ThrottleOptions = { maxQueue: 8, maxWaitMs: 500, retryAfterMs: 2000 };
+ * // Refusals made at once are answered after 250 ms, so that a client retrying in a loop is slowed down.
+ * const throttle: ThrottleOptions = { maxQueue: 8, maxWaitMs: 500, retryAfterMs: 2000, refusalDelayMs: 250 };
  * const guard = createResourceGuard({ toolLimits: { maxCpuPercent: 200 }, throttle });
  * ```
  */
@@ -75,6 +76,16 @@ export interface ThrottleOptions {
   readonly maxWaitMs?: number;
   /** The retry-after hint given to rejected clients. Default 1000 ms. */
   readonly retryAfterMs?: number;
+  /**
+   * How long the answer to a call refused at once (queue full, tool in its emergency cool-down, session or
+   * process blocked) is held back. A client that retries without heeding `retryAfterMs` then costs the
+   * server one refusal per hold for each call it keeps in flight, instead of one per round trip, and the
+   * other sessions keep their latency. The refusal itself (events, audit, counts) is made at once; a client
+   * that cancels gets its answer at once. 0 answers at once. Default 100 ms.
+   */
+  readonly refusalDelayMs?: number;
+  /** How many refusals may be held back at once in the process; more are answered at once. Default 1024. */
+  readonly maxHeldRefusals?: number;
 }
 
 /**
@@ -466,8 +477,12 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   const sampling = objectAt(o.sampling, 'sampling', 'an object with activeMs, idleMs, deactivatedMs');
   checkKeys(sampling, 'sampling', ['activeMs', 'idleMs', 'deactivatedMs']);
   const ms = { min: 1, max: 3_600_000, integer: true };
-  const throttle = objectAt(o.throttle, 'throttle', 'an object with maxQueue, maxWaitMs, retryAfterMs');
-  checkKeys(throttle, 'throttle', ['maxQueue', 'maxWaitMs', 'retryAfterMs']);
+  const throttle = objectAt(
+    o.throttle,
+    'throttle',
+    'an object with maxQueue, maxWaitMs, retryAfterMs, refusalDelayMs, maxHeldRefusals',
+  );
+  checkKeys(throttle, 'throttle', ['maxQueue', 'maxWaitMs', 'retryAfterMs', 'refusalDelayMs', 'maxHeldRefusals']);
   const emergency = objectAt(
     o.emergency,
     'emergency',
@@ -525,6 +540,12 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
       maxQueue: numberAt(throttle.maxQueue, 'throttle.maxQueue', 16, { min: 0, max: 1_000_000, integer: true }),
       maxWaitMs: numberAt(throttle.maxWaitMs, 'throttle.maxWaitMs', 2000, ms),
       retryAfterMs: numberAt(throttle.retryAfterMs, 'throttle.retryAfterMs', 1000, ms),
+      refusalDelayMs: numberAt(throttle.refusalDelayMs, 'throttle.refusalDelayMs', 100, { ...ms, min: 0 }),
+      maxHeldRefusals: numberAt(throttle.maxHeldRefusals, 'throttle.maxHeldRefusals', 1024, {
+        min: 0,
+        max: 1_000_000,
+        integer: true,
+      }),
     },
     emergency: {
       coolDownMs,

@@ -32,6 +32,7 @@ import {
   tempDirCloser,
   tempStorageSource,
 } from './probes/temp-storage.js';
+import { isImmediateRefusal, RefusalPacer } from './refusal-pacer.js';
 import { narrowLimits, type ResourceLimits } from './resource-limits.js';
 import { type ResourceName, ZERO_USAGE } from './resource-usage.js';
 import { Sampler } from './sampler.js';
@@ -113,6 +114,7 @@ export interface RegisterToolOptions {
 export class ResourceGuard {
   readonly #s: GuardState;
   readonly #responder: LimitResponder;
+  readonly #pacer: RefusalPacer;
   readonly #sampler: Sampler;
   readonly #finisher: CallFinisher;
   readonly #owner: CallOwner;
@@ -133,6 +135,11 @@ export class ResourceGuard {
     );
     this.#s = new GuardState(o, events);
     this.#responder = new LimitResponder(this.#s);
+    this.#pacer = new RefusalPacer(
+      this.#s.o.throttle.refusalDelayMs,
+      this.#s.o.throttle.maxHeldRefusals,
+      this.#s.o.scheduler,
+    );
     this.#sampler = new Sampler(this.#s, this.#responder);
     this.#finisher = new CallFinisher(this.#s, this.#responder);
     this.#owner = {
@@ -383,7 +390,7 @@ export class ResourceGuard {
       this.#checkAvailable(tool, init.sessionId, now);
     } catch (error) {
       this.#rejected(tool, init.sessionId, error, init);
-      throw error;
+      return this.#refuse(error, init.signal);
     }
     const session = init.sessionId === undefined ? undefined : this.#s.sessionRecord(init.sessionId);
     const gates: AdmissionGate[] = [this.#s.process.gate];
@@ -403,9 +410,15 @@ export class ResourceGuard {
       for (let i = 0; i < entered; i++) (gates[i] as AdmissionGate).leave();
       this.#rejected(tool, init.sessionId, error, init);
       if (session !== undefined && session.calls.size === 0) this.#s.maybeDropSession(session);
-      throw error;
+      return this.#refuse(error, init.signal);
     }
     return this.#start(tool, session, toolName === init.toolName ? init : { ...init, toolName });
+  }
+
+  /** Throws `error`, after the refusal delay when it is a refusal a flooding client could repeat at once. */
+  #refuse(error: unknown, signal: AbortSignal | undefined): Promise<never> {
+    if (!isImmediateRefusal(error)) throw error;
+    return this.#pacer.refuse(error, signal);
   }
 
   #start(tool: ToolRecord, session: ScopeRecord | undefined, init: StartCallInit): ToolCall {
@@ -628,6 +641,7 @@ export class ResourceGuard {
     this.#s.process.gate.drain(error);
     for (const session of this.#s.sessions.values()) session.gate.drain(error);
     for (const tool of this.#s.tools.values()) tool.gate.drain(error);
+    this.#pacer.releaseAll();
     for (const source of this.#s.sources) {
       try {
         await source.close?.();

@@ -5,22 +5,9 @@ import {
   type ResourceGuard,
   type ResourceGuardOptions,
   ResourceLimitExceeded,
-  type ToolCall,
-  type UsageSource,
 } from '../src/index.js';
 import { flush, manualTime } from '../src/testing/index.js';
-
-/** A usage source whose memory figure per call the test sets. */
-function memorySource(): UsageSource & { set(call: ToolCall, mb: number): void } {
-  const memory = new Map<ToolCall, number>();
-  return {
-    name: 'test-memory',
-    set: (call, mb) => memory.set(call, mb),
-    sample(calls) {
-      for (const call of calls) call.measure('memoryMb', memory.get(call) ?? 0);
-    },
-  };
-}
+import { memorySource } from './support/memory-source.js';
 
 function setup(options: ResourceGuardOptions = {}) {
   const time = manualTime();
@@ -32,6 +19,8 @@ function setup(options: ResourceGuardOptions = {}) {
     sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 500 },
     levels: { dwellSamples: 2 },
     ...options,
+    // Refusals answered at once: these tests move time only where they mean to (refusal-pacing tests hold them).
+    throttle: { refusalDelayMs: 0, ...options.throttle },
   });
   const events: { [K in keyof GuardEvents]?: GuardEvents[K][] } = {};
   for (const name of ['limit', 'throttle', 'cleanup', 'leak', 'emergency', 'recovery', 'state'] as const) {

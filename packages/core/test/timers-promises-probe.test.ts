@@ -6,23 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 import { checkLeakPair } from './support/leak-pair.js';
 import { excessAfterSettling, runLeaky, takeBaseline } from './support/process-baseline.js';
+import { watchSettled } from './support/promise-state.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
-
-/** A promise's state, without waiting for it. */
-function watchSettled(promise: Promise<unknown>): { state: 'pending' | 'fulfilled' | 'rejected'; reason?: unknown } {
-  const seen: { state: 'pending' | 'fulfilled' | 'rejected'; reason?: unknown } = { state: 'pending' };
-  promise.then(
-    () => {
-      seen.state = 'fulfilled';
-    },
-    (reason: unknown) => {
-      seen.state = 'rejected';
-      seen.reason = reason;
-    },
-  );
-  return seen;
-}
 
 describe('timers/promises: attributed, closed at cleanup, back to baseline (two calls at once)', () => {
   it('a pending setTimeout', async () => {

@@ -58,7 +58,15 @@ afterEach(async () => {
 
 function quietGuard(options: ResourceGuardOptions = {}) {
   const time = manualTime();
-  const guard = createResourceGuard({ clock: time, scheduler: time, probes: false, watchdog: false, ...options });
+  const guard = createResourceGuard({
+    clock: time,
+    scheduler: time,
+    probes: false,
+    watchdog: false,
+    ...options,
+    // Refusals answered at once: the tests move time only where they mean to.
+    throttle: { refusalDelayMs: 0, ...options.throttle },
+  });
   const internal: unknown[] = [];
   guard.on('internalError', (e) => internal.push(e));
   closers.push(() => guard.close());

@@ -5,7 +5,9 @@ import type { Scheduler } from '../scheduler.js';
 
 /**
  * A manual clock and scheduler in one: pass it as both `clock` and `scheduler` of
- * `createResourceGuard`, then move time with {@link ManualTime.advance}.
+ * `createResourceGuard`, then move time with {@link ManualTime.advance}. Everything the guard times runs on
+ * it, the hold of a refused call's answer (`throttle.refusalDelayMs`) included: advance past it, or set it
+ * to 0, to see the refusal.
  *
  * @example
  * ```ts

@@ -24,6 +24,8 @@ export function scriptedGuard(options: ResourceGuardOptions = {}): ScriptedGuard
     watchdog: false,
     sources: [usage],
     ...options,
+    // Refusals answered at once: the tests move time only where they mean to.
+    throttle: { refusalDelayMs: 0, ...options.throttle },
   });
   onTestFinished(async () => {
     await guard.close();
