@@ -540,24 +540,33 @@ function falsePositiveSection(files: readonly ResultsFile[]): string {
   ].join('\n');
 }
 
-function cpuSection(files: readonly ResultsFile[]): string {
-  const entries = withFiles(files, 'cpuAttribution');
-  const rows = entries.flatMap(([f, s]) =>
+/**
+ * One row per child of a scenario that records its children in `rounds`: Node, child, the named figures, the
+ * machine's other load.
+ */
+function roundRows(files: readonly ResultsFile[], name: string, figures: readonly string[]): string[][] {
+  return withFiles(files, name).flatMap(([f, s]) =>
     (Array.isArray(s.rounds) ? (s.rounds as unknown[]) : [])
       .filter(isObj)
       .map((r, i) => [
         major(f),
         String(i + 1),
-        num(r.singleErrorPct),
-        num(r.singleSignedErrorPct),
-        num(r.singleErrorVsWallPct),
-        num(r.concurrentMaxErrorPct),
-        num(r.concurrentMaxErrorPp),
-        num(r.concurrentMaxAbsoluteErrorPct),
-        num(r.concurrentMaxErrorVsWallPct),
+        ...figures.map((figure) => num(r[figure])),
         typeof r.backgroundCores === 'number' ? r.backgroundCores.toFixed(1) : '–',
       ]),
   );
+}
+
+function cpuSection(files: readonly ResultsFile[]): string {
+  const rows = roundRows(files, 'cpuAttribution', [
+    'singleErrorPct',
+    'singleSignedErrorPct',
+    'singleErrorVsWallPct',
+    'concurrentMaxErrorPct',
+    'concurrentMaxErrorPp',
+    'concurrentMaxAbsoluteErrorPct',
+    'concurrentMaxErrorVsWallPct',
+  ]);
   return [
     '## CPU attribution',
     '',
@@ -586,6 +595,43 @@ function cpuSection(files: readonly ResultsFile[]): string {
         'in points',
         'max abs %',
         'share error vs wall %',
+        'other load (cores)',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+function memoryAttributionSection(files: readonly ResultsFile[]): string {
+  const rows = roundRows(files, 'memoryAttribution', [
+    'singleSignedErrorPct',
+    'proportionalMaxShareErrorPct',
+    'proportionalTotalErrorPct',
+    'uncorrelatedMisattributedPct',
+  ]);
+  return [
+    '## Memory attribution',
+    '',
+    'What `usage().memoryMb` says against what each call holds. Guarded calls (core API, default options, 50 ms',
+    'sampling) allocate buffers of known size in 8 segments 60 ms apart, keep them, and read their figure 120 ms',
+    '(two samples) after the last. Single: one call holding 32 MB; signed error (guard − true) / true. Proportional:',
+    '4 calls at once holding 8, 16, 24 and 32 MB, each buffer written through, so that a call’s CPU goes with what it',
+    'allocates (the case the method is built for): the largest error in a call’s share of the total, relative to',
+    'its true share, and the error of the total. Uncorrelated: 2 calls at once, one burning ~2 ms of CPU per segment',
+    'and allocating nothing, the other allocating 32 MB with next to no CPU (`Buffer.allocUnsafe`, never written):',
+    'the share of the total charged to the one that allocated nothing (the truth is 0 %). The child settles the heap',
+    '(`gc()`, array buffers swept) before each repetition, so these are the method’s errors alone; in a server,',
+    'garbage of ended calls collected while others run is also taken from their figures (never below zero). Medians',
+    'over 8 repetitions; three children, one row each.',
+    '',
+    table(
+      [
+        'Node',
+        'child',
+        'single, signed error %',
+        'proportional: max share error %',
+        'total error %',
+        'uncorrelated: share charged to the call that allocated nothing %',
         'other load (cores)',
       ],
       rows,
@@ -808,6 +854,7 @@ export function figureSections(files: readonly ResultsFile[]): string {
   if (has('recoveryRate')) sections.push(recoverySection(files));
   if (has('falsePositiveRate')) sections.push(falsePositiveSection(files));
   if (has('cpuAttribution')) sections.push(cpuSection(files));
+  if (has('memoryAttribution')) sections.push(memoryAttributionSection(files));
   if (has('sampler')) sections.push(samplerSection(files));
   if (files.some((f) => isObj(at(scenario(f, 'scale'), 'bytesPerCall')))) sections.push(memorySection(files));
   if (has('floodIsolation')) sections.push(floodSection(files));

@@ -6,6 +6,7 @@ import { cpuAttribution } from './cpu-attribution.js';
 import { falsePositiveRate } from './false-positive-rate.js';
 import { floodIsolation } from './flood-isolation.js';
 import { leakDetection } from './leak-detection.js';
+import { memoryAttribution } from './memory-attribution.js';
 import { overheadHttp } from './overhead-http.js';
 import { overheadHttpServer } from './overhead-http-server.js';
 import { overheadProbes } from './overhead-probes.js';
@@ -31,6 +32,7 @@ export const scenarios: readonly Scenario[] = [
   recoveryRate,
   ...pendingScenarios,
   cpuAttribution,
+  memoryAttribution,
   sampler,
   scale,
   floodIsolation,

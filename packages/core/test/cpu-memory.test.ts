@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 
@@ -119,6 +121,48 @@ describe('CPU and memory', () => {
     call.end('ok');
     expect(keep.length).toBe(8);
     expect(mb).toBeGreaterThan(16);
+    await guard.close();
+  });
+
+  it('does not take from a call the memory freed before it started (garbage of a call that has ended)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const guard = createResourceGuard({ sampling: { activeMs: 10 }, watchdog: false });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    /** Collects garbage and waits until array buffers are swept (on another thread) and out of the heap's figures. */
+    const settleHeap = async () => {
+      for (let i = 0; i < 2; i++) {
+        gc();
+        await sleep(50);
+      }
+    };
+    // Earlier tests' garbage, freed while a call runs, would be taken from its figure: not what is tested here.
+    await settleHeap();
+    // A first call holds 32 MB through a few samples, then ends and drops it.
+    const first = await guard.admit({ toolName: 'mem' });
+    let dropped: Buffer[] | undefined = await first.run(async () => {
+      const held = Array.from({ length: 8 }, () => Buffer.alloc(4 * 1024 * 1024, 1));
+      await sleep(40);
+      return held;
+    });
+    expect(first.usage().memoryMb).toBeGreaterThan(16);
+    first.end('ok');
+    await first.settled;
+    dropped = undefined;
+    await settleHeap(); // the heap is 32 MB smaller now
+    // The next call holds 8 MB: the 32 MB freed before it started are nobody's.
+    const next = await guard.admit({ toolName: 'mem' });
+    const kept = await next.run(async () => {
+      const held = [Buffer.alloc(8 * 1024 * 1024, 1)];
+      await sleep(40);
+      return held;
+    });
+    const mb = next.usage().memoryMb;
+    next.end('ok');
+    expect(dropped).toBeUndefined();
+    expect(kept).toHaveLength(1);
+    expect(mb).toBeGreaterThan(6);
+    expect(mb).toBeLessThan(12);
     await guard.close();
   });
 });

@@ -21,19 +21,21 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 /**
  * Opens `path` until the kernel hands out `fd` (it gives the lowest free number, and something else in the
  * process may have freed a lower one meanwhile); closes the other descriptors it got on the way. Called in
- * the same synchronous stretch as the close that freed `fd`: given a turn of the event loop, the test
- * runner's own file reads take the number.
+ * the same synchronous stretch as the close that freed `fd`; even so, an open running on another thread
+ * (libuv's pool, serving the test runner's own file reads) can take the number first.
+ *
+ * @returns `fd`, or undefined when something else holds it now
  */
-function openAs(fd: number, path: string): number {
+function openAs(fd: number, path: string): number | undefined {
   const others: number[] = [];
-  for (;;) {
-    const got = fs.openSync(path, 'r');
-    if (got === fd) break;
+  let got = fs.openSync(path, 'r');
+  while (got < fd) {
     others.push(got);
-    if (got > fd + 1000) throw new Error(`descriptor ${fd} never came back (got ${got})`);
+    got = fs.openSync(path, 'r');
   }
+  if (got !== fd) others.push(got);
   for (const other of others) fs.closeSync(other);
-  return fd;
+  return got === fd ? fd : undefined;
 }
 
 /** Whether `fd` is open on `path` (the number may be free, or reused by the process for something else). */
@@ -53,24 +55,26 @@ function readAll(fd: number): string {
 
 /**
  * Call A (session s1) opens a descriptor and closes it behind the probe's back; `reopen` then runs at once,
- * given the free number.
+ * given the free number. Tried again with a new call A while another thread takes the number first.
  */
-async function openThenCloseUnseen<T>(
+async function openThenCloseUnseen(
   guard: ResourceGuard,
-  reopen: (fd: number) => T,
-): Promise<{ reopened: T; end(): Promise<CleanupReport | undefined> }> {
-  const a = await guard.admit({ toolName: 'reader', sessionId: 's1' });
-  const fd = a.run(() => fs.openSync(fileA, 'r'));
-  expect(a.handles.countByKind()).toEqual({ file: 1 });
-  unseenCloseSync(fd);
-  const reopened = reopen(fd);
-  return {
-    reopened,
-    end: async () => {
+  reopen: (fd: number) => number | undefined,
+): Promise<{ reopened: number; end(): Promise<CleanupReport | undefined> }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const a = await guard.admit({ toolName: 'reader', sessionId: 's1' });
+    const fd = a.run(() => fs.openSync(fileA, 'r'));
+    expect(a.handles.countByKind()).toEqual({ file: 1 });
+    unseenCloseSync(fd);
+    const reopened = reopen(fd);
+    const end = async () => {
       a.end('ok');
       return a.settled;
-    },
-  };
+    };
+    if (reopened !== undefined) return { reopened, end };
+    await end(); // the number is another thread's now: the cleanup leaves it alone (as tested below)
+  }
+  throw new Error('another thread took the freed descriptor number in each of 20 attempts');
 }
 
 describe('descriptor numbers reused after a close the probe did not see', () => {

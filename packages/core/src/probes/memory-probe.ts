@@ -20,6 +20,8 @@ interface CallMemory {
   cpu: number;
   /** RSS of its live children at the last reading, in bytes. */
   childRss: number;
+  /** True until its first sample: the interval it started in began before it did. */
+  fresh: boolean;
 }
 
 /**
@@ -33,6 +35,13 @@ export function memorySource(options: { children: boolean }): UsageSource {
   const state = new WeakMap<ToolCall, CallMemory>();
   const childCpu = new WeakMap<object, number>();
   let lastTotal: number | undefined;
+  /** Calls started and not yet ended. */
+  let live = 0;
+  const heapTotal = (): number => {
+    // v8.getHeapStatistics() costs ~0.3 µs, process.memoryUsage() ~15 µs (it also reads RSS).
+    const heap = getHeapStatistics();
+    return heap.used_heap_size + heap.external_memory;
+  };
   /** The children's reading in flight, if any (one at a time; `close()` waits for it). */
   let reading: Promise<void> | undefined;
 
@@ -70,10 +79,16 @@ export function memorySource(options: { children: boolean }): UsageSource {
 
   return {
     name: 'memory',
+    callStarted() {
+      // Started with no other call in flight: whatever the heap did since the last sample (garbage of
+      // calls that have ended, collected since) is nobody's, and the new call's growth counts from here.
+      if (live++ === 0) lastTotal = heapTotal();
+    },
+    callEnded() {
+      if (live > 0) live--;
+    },
     sample(calls) {
-      // v8.getHeapStatistics() costs ~0.3 µs, process.memoryUsage() ~15 µs (it also reads RSS).
-      const heap = getHeapStatistics();
-      const total = heap.used_heap_size + heap.external_memory;
+      const total = heapTotal();
       const growth = lastTotal === undefined ? 0 : total - lastTotal;
       lastTotal = total;
       let cpuSum = 0;
@@ -82,7 +97,7 @@ export function memorySource(options: { children: boolean }): UsageSource {
         if (call.ended) continue;
         let s = state.get(call);
         if (s === undefined) {
-          s = { heap: 0, cpu: call.cpuTimeMs, childRss: 0 };
+          s = { heap: 0, cpu: call.cpuTimeMs, childRss: 0, fresh: true };
           state.set(call, s);
         }
         const cpu = Math.max(0, call.cpuTimeMs - s.cpu);
@@ -92,7 +107,11 @@ export function memorySource(options: { children: boolean }): UsageSource {
       }
       for (const { call, s, cpu } of live) {
         const share = cpuSum > 0 ? cpu / cpuSum : 1 / live.length;
-        s.heap = Math.max(0, s.heap + growth * share);
+        const delta = growth * share;
+        // A call's first interval began before the call: memory freed then (garbage of calls that have
+        // ended, collected now) is not the new call's to be credited with.
+        if (!(s.fresh && delta < 0)) s.heap = Math.max(0, s.heap + delta);
+        s.fresh = false;
         call.measure('memoryMb', (s.heap + s.childRss) / MB);
       }
       if (options.children) readChildren(calls);

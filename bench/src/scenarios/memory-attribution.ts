@@ -1,0 +1,195 @@
+/**
+ * memoryAttribution: how close the per-call memory figure (`usage().memoryMb`) comes to what each call really
+ * holds. Guarded calls (core API, default sampling) allocate buffers of known size in segments separated by
+ * waits longer than the sampling interval, keep them, and read their figure once two more samples have passed.
+ * The truth of a call is the bytes it holds. Three cases:
+ * - single: one call holding 32 MB;
+ * - proportional: 4 calls at once holding 8, 16, 24, 32 MB, whose CPU goes with what they allocate (each
+ *   buffer is written through), the case the method is built for;
+ * - uncorrelated: 2 calls at once, one burning CPU and allocating nothing, the other allocating 32 MB with
+ *   next to no CPU (`Buffer.allocUnsafe`), the case it gets wrong: the heap's growth is apportioned by CPU share.
+ * The child runs with `--expose-gc` and settles the heap before each repetition (garbage collected and array
+ * buffers swept), so that what an earlier repetition dropped is not freed in the middle of the next one: these
+ * figures are the method's error alone. In a server, garbage of calls that have ended is freed while others
+ * run, and takes from their figures (never below zero).
+ */
+
+import { loadCore } from '../core.js';
+import type { JsonObject, Scenario } from '../scenario.js';
+import { median, round } from '../stats.js';
+import { calibrateSpin, spin } from '../work.js';
+
+const NAME = 'memoryAttribution';
+const MB = 1024 * 1024;
+const SEGMENTS = 8;
+/** Longer than the default sampling interval (50 ms), so that every segment is sampled. */
+const SEGMENT_GAP_MS = 60;
+/** Two more sampling intervals after the last allocation before the figure is read. */
+const HOLD_MS = 120;
+
+/** Where burn results go, so that no call to {@link spin} is dead code. */
+const sink = { value: 0 };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Allocates `totalMb` in {@link SEGMENTS} buffers, one per segment, burning `spinIterations` of CPU in each,
+ * and keeps them until the figure has been read.
+ *
+ * @param write - whether each buffer is written through (CPU in proportion to its size: a zero-filled
+ *   buffer costs next to nothing, its pages are only mapped), or left untouched (`Buffer.allocUnsafe`)
+ */
+async function hold(totalMb: number, spinIterations: number, write: boolean): Promise<Buffer[]> {
+  const kept: Buffer[] = [];
+  const bytes = Math.round((totalMb * MB) / SEGMENTS);
+  for (let s = 0; s < SEGMENTS; s++) {
+    if (bytes > 0) kept.push(write ? Buffer.allocUnsafe(bytes).fill(0x5a) : Buffer.allocUnsafe(bytes));
+    if (spinIterations > 0) sink.value ^= spin(spinIterations);
+    await sleep(SEGMENT_GAP_MS);
+  }
+  await sleep(HOLD_MS);
+  return kept;
+}
+
+/**
+ * Collects garbage and waits for V8 to finish freeing it: array buffers are swept after the collection, on
+ * another thread, and their memory leaves the heap statistics only then.
+ */
+async function settleHeap(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 2; i++) {
+    gc?.();
+    await sleep(50);
+  }
+}
+
+/** Signed error of `guardMb` against `trueMb`, in % of the truth. */
+const signedPct = (guardMb: number, trueMb: number): number => ((guardMb - trueMb) / trueMb) * 100;
+
+/** Largest error over calls in their share of the total, relative to the true share, in %. */
+function maxShareErrorPct(guard: readonly number[], truth: readonly number[]): number {
+  const guardTotal = guard.reduce((a, b) => a + b, 0);
+  const trueTotal = truth.reduce((a, b) => a + b, 0);
+  let worst = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const shareTrue = (truth[i] ?? 0) / trueTotal;
+    const shareGuard = guardTotal > 0 ? (guard[i] ?? 0) / guardTotal : 0;
+    worst = Math.max(worst, (Math.abs(shareGuard - shareTrue) / shareTrue) * 100);
+  }
+  return worst;
+}
+
+const PROPORTIONAL_MB = [8, 16, 24, 32];
+const SINGLE_MB = 32;
+const UNCORRELATED_MB = 32;
+
+export const memoryAttribution: Scenario = {
+  name: NAME,
+  description:
+    'Guarded calls (core API, default sampling) hold buffers of known size, allocated in 8 segments 60 ms apart, and read `usage().memoryMb` two sampling intervals after the last: one call holding 32 MB; 4 calls at once holding 8/16/24/32 MB with CPU in proportion (buffers written through); 2 calls at once, one burning CPU and allocating nothing, the other allocating 32 MB with next to no CPU. Truth: the bytes each call holds.',
+  async run(ctx) {
+    // ~2 ms of CPU per segment for the call that burns without allocating.
+    const burnIterations = calibrateSpin(2);
+    const rounds = ctx.quick ? 1 : 3;
+    const repetitions = ctx.quick ? 2 : 8;
+    const perRound: JsonObject[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const { result, backgroundCores, seconds } = await ctx.runTask(
+        { scenario: NAME, task: 'attribution', params: { burnIterations, repetitions } },
+        { nodeOptions: ['--expose-gc'] },
+      );
+      perRound.push({ ...result, backgroundCores, seconds });
+      ctx.log(
+        `${NAME} round ${r + 1}/${rounds}: single ${String(result.singleSignedErrorPct)} %, proportional max share ` +
+          `error ${String(result.proportionalMaxShareErrorPct)} %, uncorrelated: ${String(result.uncorrelatedMisattributedPct)} % ` +
+          `of the allocator's memory charged to the burner; other load ${String(backgroundCores)} cores`,
+      );
+    }
+    const pick = (key: string): number => round(median(perRound.map((p) => Number(p[key]))), 3);
+    return {
+      singleSignedErrorPct: pick('singleSignedErrorPct'),
+      proportionalMaxShareErrorPct: pick('proportionalMaxShareErrorPct'),
+      proportionalTotalErrorPct: pick('proportionalTotalErrorPct'),
+      uncorrelatedMisattributedPct: pick('uncorrelatedMisattributedPct'),
+      rounds: perRound,
+      settings: {
+        segments: SEGMENTS,
+        segmentGapMs: SEGMENT_GAP_MS,
+        holdMs: HOLD_MS,
+        singleMb: SINGLE_MB,
+        proportionalMb: PROPORTIONAL_MB,
+        uncorrelatedMb: UNCORRELATED_MB,
+        burnIterations,
+        repetitions,
+      },
+      measuredAt: new Date().toISOString(),
+    };
+  },
+  summarize(result) {
+    const r = result as JsonObject;
+    return [
+      `${NAME}: single ${String(r.singleSignedErrorPct)} % (signed), proportional max share error ` +
+        `${String(r.proportionalMaxShareErrorPct)} % (total ${String(r.proportionalTotalErrorPct)} %), uncorrelated ` +
+        `${String(r.uncorrelatedMisattributedPct)} % of the allocator's memory charged to the CPU burner`,
+    ];
+  },
+  async task(request) {
+    const burnIterations = Number(request.params.burnIterations);
+    const repetitions = Number(request.params.repetitions);
+    const core = await loadCore();
+    const guard = core.createResourceGuard({ watchdog: false });
+    const measure = async (
+      plans: readonly { mb: number; spin: number; write: boolean }[],
+    ): Promise<{ guardMb: number[]; trueMb: number[] }> => {
+      await settleHeap();
+      const calls = await Promise.all(plans.map((_, i) => guard.admit({ toolName: `alloc${i}` })));
+      const kept = await Promise.all(
+        calls.map((call, i) => call.run(() => hold(plans[i]!.mb, plans[i]!.spin, plans[i]!.write))),
+      );
+      const guardMb = calls.map((call) => call.usage().memoryMb);
+      const trueMb = kept.map((buffers) => buffers.reduce((sum, b) => sum + b.byteLength, 0) / MB);
+      for (const call of calls) call.end('ok');
+      await Promise.all(calls.map((call) => call.settled));
+      return { guardMb, trueMb };
+    };
+    // Warm-up: probes installed, sampler running, first-call costs paid.
+    await measure([{ mb: 4, spin: 0, write: true }]);
+
+    const single: number[] = [];
+    const proportionalShare: number[] = [];
+    const proportionalTotal: number[] = [];
+    const misattributed: number[] = [];
+    const samples: JsonObject[] = [];
+    for (let r = 0; r < repetitions; r++) {
+      const one = await measure([{ mb: SINGLE_MB, spin: 0, write: true }]);
+      single.push(signedPct(one.guardMb[0]!, one.trueMb[0]!));
+
+      const many = await measure(PROPORTIONAL_MB.map((mb) => ({ mb, spin: 0, write: true })));
+      proportionalShare.push(maxShareErrorPct(many.guardMb, many.trueMb));
+      const guardTotal = many.guardMb.reduce((a, b) => a + b, 0);
+      const trueTotal = many.trueMb.reduce((a, b) => a + b, 0);
+      proportionalTotal.push(signedPct(guardTotal, trueTotal));
+
+      const odd = await measure([
+        { mb: 0, spin: burnIterations, write: false },
+        { mb: UNCORRELATED_MB, spin: 0, write: false },
+      ]);
+      const charged = odd.guardMb[0]! + odd.guardMb[1]!;
+      misattributed.push(charged > 0 ? (odd.guardMb[0]! / charged) * 100 : 0);
+      samples.push({
+        single: round(one.guardMb[0]!, 2),
+        proportional: many.guardMb.map((v) => round(v, 2)),
+        uncorrelated: odd.guardMb.map((v) => round(v, 2)),
+      });
+    }
+    await guard.close();
+    return {
+      singleSignedErrorPct: round(median(single), 3),
+      proportionalMaxShareErrorPct: round(median(proportionalShare), 3),
+      proportionalTotalErrorPct: round(median(proportionalTotal), 3),
+      uncorrelatedMisattributedPct: round(median(misattributed), 3),
+      samples,
+      sink: sink.value & 1,
+    };
+  },
+};
