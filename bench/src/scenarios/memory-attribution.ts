@@ -7,7 +7,10 @@
  * - proportional: 4 calls at once holding 8, 16, 24, 32 MB, whose CPU goes with what they allocate (each
  *   buffer is written through), the case the method is built for;
  * - uncorrelated: 2 calls at once, one burning CPU and allocating nothing, the other allocating 32 MB with
- *   next to no CPU (`Buffer.allocUnsafe`), the case it gets wrong: the heap's growth is apportioned by CPU share.
+ *   next to no CPU (`Buffer.allocUnsafe`), the case that apportioning by CPU share gets wrong;
+ * - interleaved: 4 calls at once taking turns in 400 short steps each (`setImmediate` between steps), each
+ *   step keeping a 4, 8, 12 or 16 KiB array: slices of a few µs, shorter than the allocation window's
+ *   minimum, the case where the windows are coarsest.
  * The child runs with `--expose-gc` and settles the heap before each repetition (garbage collected and array
  * buffers swept), so that what an earlier repetition dropped is not freed in the middle of the next one: these
  * figures are the method's error alone. In a server, garbage of calls that have ended is freed while others
@@ -80,6 +83,19 @@ function maxShareErrorPct(guard: readonly number[], truth: readonly number[]): n
 }
 
 const PROPORTIONAL_MB = [8, 16, 24, 32];
+const INTERLEAVED_STEPS = 400;
+const INTERLEAVED_KIB = [4, 8, 12, 16];
+
+/** Keeps `kib` KiB per step for {@link INTERLEAVED_STEPS} steps, yielding to the other calls between steps. */
+async function interleave(kib: number): Promise<Uint8Array[]> {
+  const kept: Uint8Array[] = [];
+  for (let step = 0; step < INTERLEAVED_STEPS; step++) {
+    kept.push(new Uint8Array(kib * 1024));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await sleep(HOLD_MS);
+  return kept;
+}
 const SINGLE_MB = 32;
 const UNCORRELATED_MB = 32;
 
@@ -111,6 +127,7 @@ export const memoryAttribution: Scenario = {
       proportionalMaxShareErrorPct: pick('proportionalMaxShareErrorPct'),
       proportionalTotalErrorPct: pick('proportionalTotalErrorPct'),
       uncorrelatedMisattributedPct: pick('uncorrelatedMisattributedPct'),
+      interleavedMaxShareErrorPct: pick('interleavedMaxShareErrorPct'),
       rounds: perRound,
       settings: {
         segments: SEGMENTS,
@@ -119,6 +136,8 @@ export const memoryAttribution: Scenario = {
         singleMb: SINGLE_MB,
         proportionalMb: PROPORTIONAL_MB,
         uncorrelatedMb: UNCORRELATED_MB,
+        interleavedSteps: INTERLEAVED_STEPS,
+        interleavedKib: INTERLEAVED_KIB,
         burnIterations,
         repetitions,
       },
@@ -130,7 +149,8 @@ export const memoryAttribution: Scenario = {
     return [
       `${NAME}: single ${String(r.singleSignedErrorPct)} % (signed), proportional max share error ` +
         `${String(r.proportionalMaxShareErrorPct)} % (total ${String(r.proportionalTotalErrorPct)} %), uncorrelated ` +
-        `${String(r.uncorrelatedMisattributedPct)} % of the allocator's memory charged to the CPU burner`,
+        `${String(r.uncorrelatedMisattributedPct)} % of the allocator's memory charged to the CPU burner, interleaved ` +
+        `max share error ${String(r.interleavedMaxShareErrorPct)} %`,
     ];
   },
   async task(request) {
@@ -139,13 +159,11 @@ export const memoryAttribution: Scenario = {
     const core = await loadCore();
     const guard = core.createResourceGuard({ watchdog: false });
     const measure = async (
-      plans: readonly { mb: number; spin: number; write: boolean }[],
+      bodies: readonly (() => Promise<readonly Uint8Array[]>)[],
     ): Promise<{ guardMb: number[]; trueMb: number[] }> => {
       await settleHeap();
-      const calls = await Promise.all(plans.map((_, i) => guard.admit({ toolName: `alloc${i}` })));
-      const kept = await Promise.all(
-        calls.map((call, i) => call.run(() => hold(plans[i]!.mb, plans[i]!.spin, plans[i]!.write))),
-      );
+      const calls = await Promise.all(bodies.map((_, i) => guard.admit({ toolName: `alloc${i}` })));
+      const kept = await Promise.all(calls.map((call, i) => call.run(bodies[i]!)));
       const guardMb = calls.map((call) => call.usage().memoryMb);
       const trueMb = kept.map((buffers) => buffers.reduce((sum, b) => sum + b.byteLength, 0) / MB);
       for (const call of calls) call.end('ok');
@@ -153,30 +171,33 @@ export const memoryAttribution: Scenario = {
       return { guardMb, trueMb };
     };
     // Warm-up: probes installed, sampler running, first-call costs paid.
-    await measure([{ mb: 4, spin: 0, write: true }]);
+    const holding = (mb: number, spinIterations: number, write: boolean) => (): Promise<readonly Uint8Array[]> =>
+      hold(mb, spinIterations, write);
+    await measure([holding(4, 0, true)]);
 
     const single: number[] = [];
     const proportionalShare: number[] = [];
     const proportionalTotal: number[] = [];
     const misattributed: number[] = [];
+    const interleavedShare: number[] = [];
     const samples: JsonObject[] = [];
     for (let r = 0; r < repetitions; r++) {
-      const one = await measure([{ mb: SINGLE_MB, spin: 0, write: true }]);
+      const one = await measure([holding(SINGLE_MB, 0, true)]);
       single.push(signedPct(one.guardMb[0]!, one.trueMb[0]!));
 
-      const many = await measure(PROPORTIONAL_MB.map((mb) => ({ mb, spin: 0, write: true })));
+      const many = await measure(PROPORTIONAL_MB.map((mb) => holding(mb, 0, true)));
       proportionalShare.push(maxShareErrorPct(many.guardMb, many.trueMb));
       const guardTotal = many.guardMb.reduce((a, b) => a + b, 0);
       const trueTotal = many.trueMb.reduce((a, b) => a + b, 0);
       proportionalTotal.push(signedPct(guardTotal, trueTotal));
 
-      const odd = await measure([
-        { mb: 0, spin: burnIterations, write: false },
-        { mb: UNCORRELATED_MB, spin: 0, write: false },
-      ]);
+      const odd = await measure([holding(0, burnIterations, false), holding(UNCORRELATED_MB, 0, false)]);
       const charged = odd.guardMb[0]! + odd.guardMb[1]!;
       misattributed.push(charged > 0 ? (odd.guardMb[0]! / charged) * 100 : 0);
+      const turns = await measure(INTERLEAVED_KIB.map((kib) => () => interleave(kib)));
+      interleavedShare.push(maxShareErrorPct(turns.guardMb, turns.trueMb));
       samples.push({
+        interleaved: turns.guardMb.map((v) => round(v, 3)),
         single: round(one.guardMb[0]!, 2),
         proportional: many.guardMb.map((v) => round(v, 2)),
         uncorrelated: odd.guardMb.map((v) => round(v, 2)),
@@ -188,6 +209,7 @@ export const memoryAttribution: Scenario = {
       proportionalMaxShareErrorPct: round(median(proportionalShare), 3),
       proportionalTotalErrorPct: round(median(proportionalTotal), 3),
       uncorrelatedMisattributedPct: round(median(misattributed), 3),
+      interleavedMaxShareErrorPct: round(median(interleavedShare), 3),
       samples,
       sink: sink.value & 1,
     };

@@ -145,6 +145,8 @@ export class ToolCall implements CallContext {
   sliceMs = 0;
   /** CPU time of the call's long slices, measured one by one (the CPU probe adds to it). */
   sliceCpuMs = 0;
+  /** Bytes the heap grew by while the call's code ran (the slice clock adds to it; see `cpu-slices.ts`). */
+  allocatedBytes = 0;
   /** CPU time of the call's child processes (the memory probe adds to it). */
   childCpuMs = 0;
   /** Level trackers by limit, created when usage first comes near a limit. */

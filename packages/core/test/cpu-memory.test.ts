@@ -32,6 +32,18 @@ describe('CPU and memory', () => {
     return threadCpuMs() - before;
   }
 
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** Collects garbage and waits until array buffers are swept (on another thread) and out of the heap's figures. */
+  async function settleHeap(): Promise<void> {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (let i = 0; i < 2; i++) {
+      gc();
+      await sleep(50);
+    }
+  }
+
   it('measures the CPU time of a call across awaits', async () => {
     const guard = createResourceGuard({ sampling: { activeMs: 10 } });
     const call = await guard.admit({ toolName: 'cpu' });
@@ -124,18 +136,46 @@ describe('CPU and memory', () => {
     await guard.close();
   });
 
-  it('does not take from a call the memory freed before it started (garbage of a call that has ended)', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+  it('charges the heap’s growth to the call whose code grew it, not to one burning CPU beside it', async () => {
+    await settleHeap();
     const guard = createResourceGuard({ sampling: { activeMs: 10 }, watchdog: false });
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    /** Collects garbage and waits until array buffers are swept (on another thread) and out of the heap's figures. */
-    const settleHeap = async () => {
-      for (let i = 0; i < 2; i++) {
-        gc();
-        await sleep(50);
-      }
-    };
+    const [burner, allocator] = await Promise.all([
+      guard.admit({ toolName: 'burner' }),
+      guard.admit({ toolName: 'allocator' }),
+    ]);
+    const [, kept] = await Promise.all([
+      burner.run(async () => {
+        // Arithmetic on small integers: CPU without allocating, even before the loop is optimised (a
+        // result outside the small-integer range would be a heap number, and `burn()` reads the clock:
+        // garbage too, which counts as allocation).
+        let x = 1;
+        for (let i = 0; i < 8; i++) {
+          for (let k = 0; k < 3_000_000; k++) x = (x * 31 + k) & 0xfffff;
+          await sleep(12);
+        }
+        return x;
+      }),
+      allocator.run(async () => {
+        const held: Buffer[] = [];
+        for (let i = 0; i < 8; i++) {
+          held.push(Buffer.allocUnsafe(2 * 1024 * 1024)); // 16 MB in all, next to no CPU
+          await sleep(12);
+        }
+        await sleep(30);
+        return held;
+      }),
+    ]);
+    const [burnt, grown] = [burner.usage().memoryMb, allocator.usage().memoryMb];
+    burner.end('ok');
+    allocator.end('ok');
+    expect(kept).toHaveLength(8);
+    expect(grown).toBeGreaterThan(12);
+    expect(burnt).toBeLessThan(2);
+    await guard.close();
+  });
+
+  it('does not take from a call the memory freed before it started (garbage of a call that has ended)', async () => {
+    const guard = createResourceGuard({ sampling: { activeMs: 10 }, watchdog: false });
     // Earlier tests' garbage, freed while a call runs, would be taken from its figure: not what is tested here.
     await settleHeap();
     // A first call holds 32 MB through a few samples, then ends and drops it.

@@ -39,6 +39,7 @@ export function installCpuProbe(): () => void {
     switchSlice(undefined);
     cpuSlices.enabled = false;
     cpuSlices.meter = undefined;
+    cpuSlices.allocationOwner = undefined;
     depth = 0;
     owners.length = 0;
   };

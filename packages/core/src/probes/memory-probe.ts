@@ -1,11 +1,13 @@
 /**
- * Memory per call. One isolate cannot say which call allocated what, so the growth of the JS heap
- * (plus external memory) between two samples is apportioned among the calls in flight by their share
- * of main-thread time in that interval; a call's figure is its accumulated share, never below zero.
- * Child processes the call started are measured exactly (their RSS, see child-usage.ts), and so is their CPU.
+ * Memory per call. One isolate cannot say which call holds what, so the growth of the JS heap (plus
+ * external memory) between two samples is apportioned among the calls in flight by how much the heap grew
+ * while each one's code ran in that interval (the allocation windows of `cpu-slices.ts`; by their share
+ * of main-thread time when no window saw growth, or without the CPU probe); a call's figure is its
+ * accumulated share, never below zero. Child processes the call started are measured exactly (their RSS,
+ * see child-usage.ts), and so is their CPU.
  */
 
-import { getHeapStatistics } from 'node:v8';
+import { cpuSlices, heapBytes, passAllocationWindow } from '../cpu-slices.js';
 import type { ToolCall } from '../tool-call.js';
 import type { UsageSource } from '../usage-source.js';
 import { readChildUsage } from './child-usage.js';
@@ -13,11 +15,16 @@ import { childrenOf } from './process-probe.js';
 
 const MB = 1024 * 1024;
 
+/** Memory sources open in the process: allocation windows are kept while there is one. */
+let memorySources = 0;
+
 interface CallMemory {
   /** Apportioned heap growth since the call started, in bytes. */
   heap: number;
   /** CPU time of the call at the previous sample, for the share. */
   cpu: number;
+  /** Its allocated bytes at the previous sample, for the share. */
+  allocated: number;
   /** RSS of its live children at the last reading, in bytes. */
   childRss: number;
   /** True until its first sample: the interval it started in began before it did. */
@@ -37,11 +44,8 @@ export function memorySource(options: { children: boolean }): UsageSource {
   let lastTotal: number | undefined;
   /** Calls started and not yet ended. */
   let live = 0;
-  const heapTotal = (): number => {
-    // v8.getHeapStatistics() costs ~0.3 µs, process.memoryUsage() ~15 µs (it also reads RSS).
-    const heap = getHeapStatistics();
-    return heap.used_heap_size + heap.external_memory;
-  };
+  memorySources++;
+  cpuSlices.allocation = true;
   /** The children's reading in flight, if any (one at a time; `close()` waits for it). */
   let reading: Promise<void> | undefined;
 
@@ -82,31 +86,36 @@ export function memorySource(options: { children: boolean }): UsageSource {
     callStarted() {
       // Started with no other call in flight: whatever the heap did since the last sample (garbage of
       // calls that have ended, collected since) is nobody's, and the new call's growth counts from here.
-      if (live++ === 0) lastTotal = heapTotal();
+      if (live++ === 0) lastTotal = heapBytes();
     },
     callEnded() {
       if (live > 0) live--;
     },
     sample(calls) {
-      const total = heapTotal();
+      // Brings the window's holder up to date with the same reading.
+      const total = cpuSlices.allocation ? passAllocationWindow(cpuSlices.allocationOwner) : heapBytes();
       const growth = lastTotal === undefined ? 0 : total - lastTotal;
       lastTotal = total;
       let cpuSum = 0;
-      const live: { call: ToolCall; s: CallMemory; cpu: number }[] = [];
+      let allocatedSum = 0;
+      const running: { call: ToolCall; s: CallMemory; cpu: number; allocated: number }[] = [];
       for (const call of calls) {
         if (call.ended) continue;
         let s = state.get(call);
         if (s === undefined) {
-          s = { heap: 0, cpu: call.cpuTimeMs, childRss: 0, fresh: true };
+          s = { heap: 0, cpu: call.cpuTimeMs, allocated: 0, childRss: 0, fresh: true };
           state.set(call, s);
         }
         const cpu = Math.max(0, call.cpuTimeMs - s.cpu);
         s.cpu = call.cpuTimeMs;
         cpuSum += cpu;
-        live.push({ call, s, cpu });
+        const allocated = Math.max(0, call.allocatedBytes - s.allocated);
+        s.allocated = call.allocatedBytes;
+        allocatedSum += allocated;
+        running.push({ call, s, cpu, allocated });
       }
-      for (const { call, s, cpu } of live) {
-        const share = cpuSum > 0 ? cpu / cpuSum : 1 / live.length;
+      for (const { call, s, cpu, allocated } of running) {
+        const share = allocatedSum > 0 ? allocated / allocatedSum : cpuSum > 0 ? cpu / cpuSum : 1 / running.length;
         const delta = growth * share;
         // A call's first interval began before the call: memory freed then (garbage of calls that have
         // ended, collected now) is not the new call's to be credited with.
@@ -117,6 +126,10 @@ export function memorySource(options: { children: boolean }): UsageSource {
       if (options.children) readChildren(calls);
     },
     async close() {
+      if (--memorySources === 0) {
+        cpuSlices.allocation = false;
+        cpuSlices.allocationOwner = undefined;
+      }
       // Its descriptors are closed when it settles.
       await reading;
     },
