@@ -102,7 +102,7 @@ const UNCORRELATED_MB = 32;
 export const memoryAttribution: Scenario = {
   name: NAME,
   description:
-    'Guarded calls (core API, default sampling) hold buffers of known size, allocated in 8 segments 60 ms apart, and read `usage().memoryMb` two sampling intervals after the last: one call holding 32 MB; 4 calls at once holding 8/16/24/32 MB with CPU in proportion (buffers written through); 2 calls at once, one burning CPU and allocating nothing, the other allocating 32 MB with next to no CPU. Truth: the bytes each call holds.',
+    'Guarded calls (core API, default sampling) hold buffers of known size, allocated in 8 segments 60 ms apart, and read `usage().memoryMb` two sampling intervals after the last: one call holding 32 MB; 4 calls at once holding 8/16/24/32 MB with CPU in proportion (buffers written through); 2 calls at once, one burning CPU and allocating nothing, the other allocating 32 MB with next to no CPU; 4 calls taking turns in 400 short steps keeping 4/8/12/16 KiB each. Truth: the bytes each call holds.',
   async run(ctx) {
     // ~2 ms of CPU per segment for the call that burns without allocating.
     const burnIterations = calibrateSpin(2);

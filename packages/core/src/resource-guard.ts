@@ -366,7 +366,9 @@ export class ResourceGuard {
    * @param init - what is known about the call
    * @returns the call
    * @throws {@link ResourceGuardError} `THROTTLED` or `TOOL_DEACTIVATED` (with `data.retryAfterMs`) when
-   *   the call is refused, `GUARD_CLOSED` after {@link ResourceGuard.close}
+   *   the call is refused (a refusal made at once, not after a wait in the queue, is delivered after
+   *   `throttle.refusalDelayMs`, or as soon as `init.signal` aborts), `GUARD_CLOSED` after
+   *   {@link ResourceGuard.close}
    * @example
    * ```ts
    * import { createResourceGuard, ResourceGuardError } from '@mcp-resource-guard/core';
