@@ -100,9 +100,13 @@ export function switchSlice(owner: SliceOwner | undefined): SliceOwner | undefin
     if (wall >= LONG_SLICE_MS && meter?.measuresLongSlices === true) previous.sliceCpuMs += meter.longSlice(wall);
     else previous.sliceMs += wall;
   }
+  let start = now;
+  if (owner !== undefined && owner !== cpuSlices.allocationOwner && cpuSlices.allocation) {
+    passAllocationWindow(owner);
+    start = performance.now(); // the reading is the guard's time, in no call's slice
+  }
   cpuSlices.current = owner;
-  cpuSlices.start = now;
-  if (owner !== undefined && owner !== cpuSlices.allocationOwner && cpuSlices.allocation) passAllocationWindow(owner);
+  cpuSlices.start = start;
   // Slot 1 of the watchdog's memory: the call whose code runs now (0: none).
   if (cpuSlices.watchdog !== undefined) cpuSlices.watchdog[1] = owner?.numericId ?? 0;
   return previous;
