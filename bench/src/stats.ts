@@ -105,3 +105,28 @@ export function roundSpread(s: Spread, digits = 4): Spread {
     max: round(s.max, digits),
   };
 }
+
+/**
+ * The largest error over calls in their share of the total: relative to the true share (in %), and in
+ * percentage points.
+ *
+ * @param measured - each call's figure as measured
+ * @param truth - each call's true figure, in the same order
+ * @returns the largest relative error (%) and the largest error in points
+ */
+export function shareErrors(
+  measured: readonly number[],
+  truth: readonly number[],
+): { relative: number; points: number } {
+  const measuredTotal = measured.reduce((a, b) => a + b, 0);
+  const trueTotal = truth.reduce((a, b) => a + b, 0);
+  let relative = 0;
+  let points = 0;
+  for (let i = 0; i < truth.length; i++) {
+    const shareTrue = (truth[i] ?? 0) / trueTotal;
+    const shareMeasured = measuredTotal > 0 ? (measured[i] ?? 0) / measuredTotal : 0;
+    relative = Math.max(relative, (Math.abs(shareMeasured - shareTrue) / shareTrue) * 100);
+    points = Math.max(points, Math.abs(shareMeasured - shareTrue) * 100);
+  }
+  return { relative, points };
+}

@@ -7,7 +7,7 @@
 
 import { loadCore } from '../core.js';
 import type { JsonObject, Scenario } from '../scenario.js';
-import { median, round } from '../stats.js';
+import { median, round, shareErrors } from '../stats.js';
 import { calibrateSpin, spin } from '../work.js';
 
 const NAME = 'cpuAttribution';
@@ -44,21 +44,6 @@ async function burn(segments: number, iterations: number): Promise<Burned> {
     await yieldToLoop();
   }
   return { cpuMs: cpuMicros / 1000, wallMs };
-}
-
-/** Largest error over calls in their share of the total: relative (% of the true share) and in points. */
-function shareErrors(guard: readonly number[], truth: readonly number[]): { relative: number; points: number } {
-  const guardTotal = guard.reduce((a, b) => a + b, 0);
-  const trueTotal = truth.reduce((a, b) => a + b, 0);
-  let relative = 0;
-  let points = 0;
-  for (let i = 0; i < truth.length; i++) {
-    const shareTrue = (truth[i] ?? 0) / trueTotal;
-    const shareGuard = (guard[i] ?? 0) / guardTotal;
-    relative = Math.max(relative, (Math.abs(shareGuard - shareTrue) / shareTrue) * 100);
-    points = Math.max(points, Math.abs(shareGuard - shareTrue) * 100);
-  }
-  return { relative, points };
 }
 
 interface RoundFigures {

@@ -19,7 +19,7 @@
 
 import { loadCore } from '../core.js';
 import type { JsonObject, Scenario } from '../scenario.js';
-import { median, round } from '../stats.js';
+import { median, round, shareErrors } from '../stats.js';
 import { calibrateSpin, spin } from '../work.js';
 
 const NAME = 'memoryAttribution';
@@ -69,20 +69,9 @@ async function settleHeap(): Promise<void> {
 /** Signed error of `guardMb` against `trueMb`, in % of the truth. */
 const signedPct = (guardMb: number, trueMb: number): number => ((guardMb - trueMb) / trueMb) * 100;
 
-/** Largest error over calls in their share of the total, relative to the true share, in %. */
-function maxShareErrorPct(guard: readonly number[], truth: readonly number[]): number {
-  const guardTotal = guard.reduce((a, b) => a + b, 0);
-  const trueTotal = truth.reduce((a, b) => a + b, 0);
-  let worst = 0;
-  for (let i = 0; i < truth.length; i++) {
-    const shareTrue = (truth[i] ?? 0) / trueTotal;
-    const shareGuard = guardTotal > 0 ? (guard[i] ?? 0) / guardTotal : 0;
-    worst = Math.max(worst, (Math.abs(shareGuard - shareTrue) / shareTrue) * 100);
-  }
-  return worst;
-}
-
+const SINGLE_MB = 32;
 const PROPORTIONAL_MB = [8, 16, 24, 32];
+const UNCORRELATED_MB = 32;
 const INTERLEAVED_STEPS = 400;
 const INTERLEAVED_KIB = [4, 8, 12, 16];
 
@@ -96,8 +85,6 @@ async function interleave(kib: number): Promise<Uint8Array[]> {
   await sleep(HOLD_MS);
   return kept;
 }
-const SINGLE_MB = 32;
-const UNCORRELATED_MB = 32;
 
 export const memoryAttribution: Scenario = {
   name: NAME,
@@ -186,7 +173,7 @@ export const memoryAttribution: Scenario = {
       single.push(signedPct(one.guardMb[0]!, one.trueMb[0]!));
 
       const many = await measure(PROPORTIONAL_MB.map((mb) => holding(mb, 0, true)));
-      proportionalShare.push(maxShareErrorPct(many.guardMb, many.trueMb));
+      proportionalShare.push(shareErrors(many.guardMb, many.trueMb).relative);
       const guardTotal = many.guardMb.reduce((a, b) => a + b, 0);
       const trueTotal = many.trueMb.reduce((a, b) => a + b, 0);
       proportionalTotal.push(signedPct(guardTotal, trueTotal));
@@ -195,7 +182,7 @@ export const memoryAttribution: Scenario = {
       const charged = odd.guardMb[0]! + odd.guardMb[1]!;
       misattributed.push(charged > 0 ? (odd.guardMb[0]! / charged) * 100 : 0);
       const turns = await measure(INTERLEAVED_KIB.map((kib) => () => interleave(kib)));
-      interleavedShare.push(maxShareErrorPct(turns.guardMb, turns.trueMb));
+      interleavedShare.push(shareErrors(turns.guardMb, turns.trueMb).relative);
       samples.push({
         interleaved: turns.guardMb.map((v) => round(v, 3)),
         single: round(one.guardMb[0]!, 2),
