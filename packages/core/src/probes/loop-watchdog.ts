@@ -132,18 +132,24 @@ function startLoopWatchdog(
 ): () => void {
   const buffer = new SharedArrayBuffer(12);
   const state = new Int32Array(buffer);
+  // No execArgv and an empty environment: the user's preloads (`--import`, or `NODE_OPTIONS`, which a worker reads
+  // again from its environment) are for the main thread, and one that throws in a worker would end the watchdog.
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`), {
     workerData: { buffer, thresholdMs: settings.thresholdMs, exitProcess: settings.exitProcess },
+    execArgv: [],
+    env: {},
     resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     stdout: false,
     stderr: false,
   });
-  worker.unref();
   worker.on('message', (message: { durationMs: number; callId: number }) => {
     onBlock({ durationMs: message.durationMs, callId: message.callId === 0 ? undefined : String(message.callId) });
   });
   // The watchdog is best effort: its failure is reported, never thrown into the server.
   worker.on('error', onError);
+  // After the listeners: a 'message' listener added to an unref'd worker refs it again, and the process would
+  // no longer exit on its own (a stdio server at the end of its stdin).
+  worker.unref();
   const interval = Math.max(5, Math.floor(settings.thresholdMs / 4));
   let timer: NodeJS.Timeout | undefined;
   const beat = (): void => {
