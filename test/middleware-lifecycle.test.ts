@@ -189,7 +189,7 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
     let release!: () => void;
     const h = await v1({ tools: { hog: { maxFileHandles: 10 } }, throttle: { maxQueue: 0, retryAfterMs: 750 } }, (s) =>
       s.registerTool('hog', {}, async () => {
-        for (let i = 0; i < 9; i++) await open(FILE, 'r');
+        for (let i = 0; i < 10; i++) await open(FILE, 'r'); // 10 of 10: past throttle (9), not past the limit
         await new Promise<void>((r) => {
           release = r;
         });

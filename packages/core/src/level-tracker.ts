@@ -20,6 +20,12 @@ export interface LevelPolicy {
   readonly dwellSamples: number;
   /** How far (as a fraction of the limit) below a level's threshold usage must fall to leave it. */
   readonly hysteresis: number;
+  /**
+   * Whether a level is reached only when usage exceeds its threshold (counts: `maxFileHandles: N` allows N, so N
+   * is not past the cleanup level) rather than when it reaches it (measures). Counts are exact: they are
+   * left as soon as they are back at the fraction, with no hysteresis band. Default false.
+   */
+  readonly exceeds?: boolean;
 }
 
 /**
@@ -76,7 +82,8 @@ export class LevelTracker {
    * @returns the change of level this sample caused, if any
    */
   observe(value: number, limit: number): LevelChange | undefined {
-    const { thresholds, dwellSamples, hysteresis } = this.#policy;
+    const { thresholds, dwellSamples } = this.#policy;
+    const hysteresis = this.#policy.exceeds === true ? 0 : this.#policy.hysteresis;
     const ratio = limit > 0 ? value / limit : value > 0 ? Number.POSITIVE_INFINITY : 0;
     this.#recent.push(value);
     if (this.#recent.length > dwellSamples) this.#recent.shift();
@@ -84,7 +91,7 @@ export class LevelTracker {
     let up = -1;
     for (let rank = 0; rank < LIMIT_LEVELS.length; rank++) {
       const level = LIMIT_LEVELS[rank] as LimitLevel;
-      const streak = ratio >= thresholds[level] ? (this.#streakUp[rank] ?? 0) + 1 : 0;
+      const streak = this.#reaches(ratio, thresholds[level]) ? (this.#streakUp[rank] ?? 0) + 1 : 0;
       this.#streakUp[rank] = streak;
       if (streak >= dwellSamples) up = rank;
     }
@@ -95,12 +102,12 @@ export class LevelTracker {
     }
     if (current >= 0) {
       const currentThreshold = thresholds[this.level as LimitLevel];
-      this.#streakDown = ratio < currentThreshold - hysteresis ? this.#streakDown + 1 : 0;
+      this.#streakDown = !this.#reaches(ratio, currentThreshold - hysteresis) ? this.#streakDown + 1 : 0;
       if (this.#streakDown >= dwellSamples) {
         this.#streakDown = 0;
         let target = -1;
         for (let rank = current - 1; rank >= 0; rank--) {
-          if (ratio >= thresholds[LIMIT_LEVELS[rank] as LimitLevel] - hysteresis) {
+          if (this.#reaches(ratio, thresholds[LIMIT_LEVELS[rank] as LimitLevel] - hysteresis)) {
             target = rank;
             break;
           }
@@ -109,6 +116,11 @@ export class LevelTracker {
       }
     }
     return undefined;
+  }
+
+  /** Whether `ratio` is at a level whose threshold is `threshold`: past it for counts, at it for measures. */
+  #reaches(ratio: number, threshold: number): boolean {
+    return this.#policy.exceeds === true ? ratio > threshold : ratio >= threshold;
   }
 
   #change(level: LimitLevel | undefined): LevelChange {

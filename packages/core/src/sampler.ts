@@ -8,6 +8,7 @@
 import type { AdmissionGate } from './admission-gate.js';
 import type { GuardState } from './guard-state.js';
 import { type LevelPolicy, LevelTracker } from './level-tracker.js';
+import { levelRank } from './limit-level.js';
 import type { LimitResponder } from './limit-responder.js';
 import { LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
 import { processSnapshot } from './resource-snapshot.js';
@@ -42,7 +43,10 @@ export class Sampler {
     this.#responder = responder;
     const { thresholds, dwellSamples, hysteresis } = state.o;
     const policies = new Map<ResourceName, LevelPolicy>();
-    for (const name of RESOURCE_NAMES) policies.set(name, { thresholds, dwellSamples: dwellSamples[name], hysteresis });
+    for (const name of RESOURCE_NAMES) {
+      const exceeds = name === 'fileHandles' || name === 'networkConnections';
+      policies.set(name, { thresholds, dwellSamples: dwellSamples[name], hysteresis, exceeds });
+    }
     this.#policies = policies;
     state.wake = (at) => this.wake(at);
   }
@@ -95,6 +99,7 @@ export class Sampler {
       if (interval !== undefined) next = Math.min(next, Math.max(tool.lastSampledAt + interval, now + 1));
       if (tool.breaker !== undefined && !tool.breaker.halfOpen) next = Math.min(next, tool.breaker.reopensAt);
     }
+    next = Math.min(next, this.#nextDeadline(now));
     if (this.#s.orphans.size > 0) next = Math.min(next, now + this.#s.o.sampling.activeMs);
     if (this.#hasProcessLimits()) {
       next = Math.min(
@@ -103,6 +108,27 @@ export class Sampler {
       );
     }
     if (Number.isFinite(next)) this.wake(next);
+  }
+
+  /**
+   * The earliest time at which a call in flight crosses the next level of its execution-time limit (warn,
+   * throttle, its deadline), so that a call is stopped at its deadline however slowly the guard samples.
+   *
+   * @param now - the clock time
+   * @returns that time, or +Infinity
+   */
+  #nextDeadline(now: number): number {
+    const { thresholds } = this.#s.o;
+    let next = Number.POSITIVE_INFINITY;
+    for (const call of this.#s.inFlight) {
+      const limit = call.limits.maxExecutionTimeMs;
+      if (limit === undefined || call.ended || call.stopReason !== undefined) continue;
+      const level = call.trackers?.get('maxExecutionTimeMs')?.level;
+      const at = levelRank(level) < 0 ? thresholds.warn : level === 'warn' ? thresholds.throttle : thresholds.cleanup;
+      const crossing = call.startedAt + at * limit;
+      next = Math.min(next, crossing > now ? crossing : now + this.#s.o.sampling.activeMs);
+    }
+    return next;
   }
 
   #hasProcessLimits(): boolean {
@@ -148,7 +174,15 @@ export class Sampler {
         }
       }
     }
-    for (const call of calls) this.#evaluateCall(call, now);
+    for (const call of calls) this.#evaluateCall(call, now, false);
+    // A deadline may fall between a tool's samples: every other call in flight is held against its time limit.
+    if (due.length < this.#s.tools.size) {
+      for (const call of this.#s.inFlight) {
+        if (call.limits.maxExecutionTimeMs === undefined) continue;
+        // A due tool's lastSampledAt is now.
+        if (this.#s.tools.get(call.toolName)?.lastSampledAt !== now) this.#evaluateCall(call, now, true);
+      }
+    }
     const toolLimits = ToolRecord.entriesOf(this.#s.o.toolLimits);
     if (toolLimits.length > 0) {
       for (const tool of due)
@@ -188,7 +222,19 @@ export class Sampler {
     return tracker;
   }
 
-  #evaluateCall(call: ToolCall, now: number): void {
+  /**
+   * The time a call is held to against its execution-time limit: the time since its start, less the guard's own
+   * lateness in stopping it (a tick after its deadline, or a stop that came late), so that a late sample never
+   * escalates a level: past its deadline only a handler that goes on after the stop reaches the emergency level.
+   */
+  #heldTime(call: ToolCall, limit: number, now: number): number {
+    const elapsed = now - call.startedAt;
+    const deadline = limit * this.#s.o.thresholds.cleanup;
+    const late = Math.min(now, call.stoppedAt ?? now) - call.startedAt - deadline;
+    return late > 0 ? elapsed - late : elapsed;
+  }
+
+  #evaluateCall(call: ToolCall, now: number, timeOnly: boolean): void {
     const tool = this.#s.tools.get(call.toolName);
     if (tool === undefined) return;
     // The client cancelled or the transport closed: the call is over for the client, so it is stopped
@@ -204,11 +250,12 @@ export class Sampler {
     const entries = call.limits === tool.limits ? tool.limitEntries : ToolRecord.entriesOf(call.limits);
     for (const [name, limit] of entries) {
       const resource = LIMITED_RESOURCE[name];
+      if (timeOnly && resource !== 'executionTimeMs') continue;
       // An orphaned handler (the call ended, its handler runs on) is held only against the time limit,
       // and only while it shows it is still running (CPU or handles after the end): a handler whose
       // pending work the cleanup closed may never settle, and is then no threat.
       if (usage === undefined && (resource !== 'executionTimeMs' || !call.activeAfterEnd)) continue;
-      const value = usage === undefined ? now - call.startedAt : usage[resource];
+      const value = resource === 'executionTimeMs' ? this.#heldTime(call, limit, now) : (usage?.[resource] ?? 0);
       call.trackers ??= new Map();
       const tracker = this.#observe(call.trackers, name, value, limit);
       if (tracker === undefined) continue;

@@ -166,6 +166,7 @@ export class ToolCall implements CallContext {
   #peakMemory = 0;
   #peakTemp = 0;
   #stopReason: unknown;
+  #stoppedAt: number | undefined;
   #onStop: ((reason: unknown) => void) | undefined;
   #record: CallRecord | undefined;
   #handlerRunning = false;
@@ -226,6 +227,11 @@ export class ToolCall implements CallContext {
   /** Why the guard stopped the call, if it did. */
   get stopReason(): unknown {
     return this.#stopReason;
+  }
+
+  /** Clock reading when the guard stopped the call, if it did. */
+  get stoppedAt(): number | undefined {
+    return this.#stoppedAt;
   }
 
   /**
@@ -473,6 +479,7 @@ export class ToolCall implements CallContext {
   stop(reason: unknown): void {
     if (this.#stopReason !== undefined || this.#record !== undefined) return;
     this.#stopReason = reason;
+    this.#stoppedAt = this.#owner.now();
     this.#controller?.abort(reason);
     this.#onStop?.(reason);
   }

@@ -99,3 +99,45 @@ describe('LevelTracker properties', () => {
     expect(tracker.level).toBeUndefined();
   });
 });
+
+describe('LevelTracker for counts (exceeds)', () => {
+  const counts = (dwellSamples: number): LevelPolicy => ({
+    thresholds: DEFAULT_THRESHOLDS,
+    dwellSamples,
+    hysteresis: 0.05,
+    exceeds: true,
+  });
+
+  it('allows a count of exactly the limit (below cleanup), and reaches a level only past its fraction', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), (limit) => {
+        const atLimit = new LevelTracker(counts(1));
+        atLimit.observe(limit, limit);
+        expect(levelRank(atLimit.level)).toBeLessThan(levelRank('cleanup'));
+        const past = new LevelTracker(counts(1));
+        past.observe(limit + 1, limit);
+        expect(levelRank(past.level)).toBeGreaterThanOrEqual(levelRank('cleanup'));
+        // Every level: reached by the smallest count above its fraction of the limit, not by the fraction itself.
+        for (const level of LIMIT_LEVELS) {
+          const fraction = DEFAULT_THRESHOLDS[level] * limit;
+          const first = Math.floor(fraction) + 1;
+          const t = new LevelTracker(counts(1));
+          t.observe(first, limit);
+          expect(levelRank(t.level)).toBeGreaterThanOrEqual(levelRank(level));
+          if (Number.isInteger(fraction)) {
+            const at = new LevelTracker(counts(1));
+            at.observe(fraction, limit);
+            expect(levelRank(at.level)).toBeLessThan(levelRank(level));
+          }
+        }
+      }),
+    );
+  });
+
+  it('leaves a level once the count is back at or below the fraction less hysteresis', () => {
+    const t = new LevelTracker(counts(1));
+    expect(t.observe(2, 1)?.level).toBe('emergency');
+    expect(t.observe(1, 1)?.level).toBe('throttle');
+    expect(t.observe(0, 1)?.level).toBeUndefined();
+  });
+});

@@ -1,0 +1,135 @@
+// Limits that mean what they say, through the real SDK: a count limit of N allows N, a call is stopped at its
+// deadline however slowly the guard samples, and the guard's own lateness never turns a stop into an emergency.
+import { open } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { LimitEvent } from '@mcp-resource-guard/core';
+import { type ResourceMiddlewareOptions, resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+
+const SELF = fileURLToPath(import.meta.url);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => {});
+});
+
+/** A guarded SDK v1 server on InMemoryTransport with the tools `register` adds, and its client. */
+async function guarded(options: ResourceMiddlewareOptions, register: (server: McpServer) => void) {
+  const guard = resourceMiddleware({ watchdog: false, ...options });
+  const limits: LimitEvent[] = [];
+  guard.on('limit', (e) => limits.push(e));
+  const server = withMiddleware(new McpServer({ name: 'limits', version: '1.0.0' }));
+  server.use(guard);
+  register(server);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: 'c', version: '1.0.0' });
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  closers.push(
+    () => guard.close(),
+    () => server.close(),
+    () => client.close(),
+  );
+  return { guard, client, limits };
+}
+
+async function localServer(): Promise<{ port: number }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  });
+  return { port: (server.address() as { port: number }).port };
+}
+
+describe('count limits allow their count', () => {
+  // `one` allows 1, `four` allows 4: holding the count is within the limit; one more is past it (cleanup level,
+  // the call stopped), short of the emergency level (past 150 %).
+  const tools = (kind: 'files' | 'connections') =>
+    kind === 'files'
+      ? { one: { maxFileHandles: 1 }, four: { maxFileHandles: 4 } }
+      : { one: { maxNetworkConnections: 1 }, four: { maxNetworkConnections: 4 } };
+
+  it.each(['files', 'connections'] as const)(
+    'a call may hold exactly its limit of %s, and is stopped at one more',
+    async (kind) => {
+      const { port } = await localServer();
+      const { client, limits } = await guarded({ sampling: { activeMs: 5 }, tools: tools(kind) }, (s) => {
+        for (const name of ['one', 'four']) {
+          s.registerTool(name, { inputSchema: { count: z.number() } }, async ({ count }) => {
+            const held: { close(): unknown }[] = [];
+            for (let i = 0; i < count; i++) {
+              if (kind === 'files') held.push(await open(SELF, 'r'));
+              else {
+                const socket = connect(port, '127.0.0.1');
+                await new Promise((r) => socket.once('connect', r));
+                held.push({ close: () => socket.destroy() });
+              }
+            }
+            await sleep(60); // a dozen samples
+            for (const h of held) await h.close();
+            return text(`held ${count}`);
+          });
+        }
+      });
+      expect(await client.callTool({ name: 'one', arguments: { count: 1 } })).toEqual(text('held 1'));
+      expect(await client.callTool({ name: 'four', arguments: { count: 4 } })).toEqual(text('held 4'));
+      expect(limits.filter((e) => e.level === 'cleanup' || e.level === 'emergency')).toEqual([]);
+      const five = await client.callTool({ name: 'four', arguments: { count: 5 } });
+      expect(five.isError).toBe(true);
+      const resource = kind === 'files' ? 'fileHandles' : 'networkConnections';
+      expect(limits.filter((e) => e.level === 'cleanup' || e.level === 'emergency')).toMatchObject([
+        { level: 'cleanup', resource, usage: 5, limit: 4 },
+      ]);
+    },
+  );
+});
+
+describe('execution time', () => {
+  const sleeper = (s: McpServer) =>
+    // Ignores its signal, as many real handlers do; sleeping, it uses no CPU after the stop.
+    s.registerTool('sleep', { inputSchema: { ms: z.number() } }, async ({ ms }) => {
+      await sleep(ms);
+      return text('woke');
+    });
+
+  it('stops a call at its deadline, not at the next sampling tick', async () => {
+    // Sampled once a second, with a 100 ms limit: a handler of 900 ms ends before the first tick.
+    const { client, limits } = await guarded(
+      { sampling: { activeMs: 1000 }, limits: { maxExecutionTimeMs: 100 } },
+      sleeper,
+    );
+    const answer = await client.callTool({ name: 'sleep', arguments: { ms: 900 } });
+    expect(answer.isError).toBe(true);
+    expect(limits.map((e) => e.level)).toContain('cleanup');
+  });
+
+  it('never escalates to an emergency because the guard sampled late: the tool stays enabled', async () => {
+    // A 40 ms limit sampled every 100 ms: the first tick on the sampling schedule would see 250 %.
+    const { client, limits, guard } = await guarded(
+      { sampling: { activeMs: 100 }, limits: { maxExecutionTimeMs: 40 } },
+      sleeper,
+    );
+    const answer = await client.callTool({ name: 'sleep', arguments: { ms: 400 } });
+    expect(answer.isError).toBe(true);
+    const stop = limits.find((e) => e.level === 'cleanup');
+    expect(stop?.usage).toBeLessThanOrEqual(40);
+    expect(limits.filter((e) => e.level === 'emergency')).toEqual([]);
+    await sleep(450); // the stopped handler sleeps on, using no CPU: no emergency after the stop either
+    expect(limits.filter((e) => e.level === 'emergency')).toEqual([]);
+    expect(guard.snapshot().tools.sleep?.state).not.toBe('deactivated');
+    expect(await client.callTool({ name: 'sleep', arguments: { ms: 1 } })).toEqual(text('woke'));
+  });
+});
