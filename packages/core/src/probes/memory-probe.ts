@@ -44,6 +44,17 @@ export function memorySource(options: { children: boolean }): UsageSource {
   let lastTotal: number | undefined;
   /** Calls started and not yet ended. */
   let live = 0;
+  /**
+   * Garbage of ended calls: what they were charged with when they ended, until the heap is seen to free it.
+   * Memory the heap frees beyond what the calls in flight grew it by is taken from here first, so that the
+   * collection of an ended call's garbage is not taken from the calls that run while it happens.
+   */
+  let garbage = 0;
+  /** The heap's size once all of `garbage` is freed: the pool can never be more than the heap holds above it. */
+  let garbageFloor = 0;
+  const capGarbage = (total: number): void => {
+    if (garbage > 0) garbage = Math.min(garbage, Math.max(0, total - garbageFloor));
+  };
   memorySources++;
   cpuSlices.allocation = true;
   /** The children's reading in flight, if any (one at a time; `close()` waits for it). */
@@ -86,16 +97,26 @@ export function memorySource(options: { children: boolean }): UsageSource {
     callStarted() {
       // Started with no other call in flight: whatever the heap did since the last sample (garbage of
       // calls that have ended, collected since) is nobody's, and the new call's growth counts from here.
-      if (live++ === 0) lastTotal = heapBytes();
+      if (live++ === 0) {
+        lastTotal = heapBytes();
+        capGarbage(lastTotal);
+      }
     },
-    callEnded() {
+    callEnded(call) {
       if (live > 0) live--;
+      const s = state.get(call);
+      if (s === undefined || s.heap <= 0) return;
+      // What it held is garbage now, unless the server keeps it (then the heap never frees it, and the pool
+      // only lends it to calls that free as much).
+      garbage += s.heap;
+      garbageFloor = heapBytes() - garbage;
     },
     sample(calls) {
       // Brings the window's holder up to date with the same reading.
       const total = cpuSlices.allocation ? passAllocationWindow(cpuSlices.allocationOwner) : heapBytes();
-      const growth = lastTotal === undefined ? 0 : total - lastTotal;
+      let growth = lastTotal === undefined ? 0 : total - lastTotal;
       lastTotal = total;
+      capGarbage(total);
       let cpuSum = 0;
       let allocatedSum = 0;
       const running: { call: ToolCall; s: CallMemory; cpu: number; allocated: number }[] = [];
@@ -113,6 +134,12 @@ export function memorySource(options: { children: boolean }): UsageSource {
         s.allocated = call.allocatedBytes;
         allocatedSum += allocated;
         running.push({ call, s, cpu, allocated });
+      }
+      if (garbage > 0) {
+        // The heap freed this much beyond what the running calls' code grew it by: ended calls' garbage first.
+        const theirs = Math.min(garbage, Math.max(0, allocatedSum - growth));
+        garbage -= theirs;
+        growth += theirs;
       }
       for (const { call, s, cpu, allocated } of running) {
         const share = allocatedSum > 0 ? allocated / allocatedSum : cpuSum > 0 ? cpu / cpuSum : 1 / running.length;
