@@ -442,7 +442,8 @@ export class ResourceGuard {
     if (tool.state !== 'active') this.#s.updateState(tool, 'call');
     // The next sample, or sooner the call's first level of its time limit (the sampler then follows its deadline).
     const timeLimit = call.limits.maxExecutionTimeMs;
-    const warnAt = timeLimit === undefined ? Number.POSITIVE_INFINITY : call.startedAt + timeLimit * this.#s.o.thresholds.warn;
+    const warnAt =
+      timeLimit === undefined ? Number.POSITIVE_INFINITY : call.startedAt + timeLimit * this.#s.o.thresholds.warn;
     this.#s.wake(Math.min(this.#s.o.clock.now() + this.#s.o.sampling.activeMs, warnAt));
     return call;
   }

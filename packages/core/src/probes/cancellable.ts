@@ -57,8 +57,10 @@ export class CancelLink {
    * CancelLink.forOptions(undefined)?.options; // { signal: AbortSignal }
    * ```
    */
-  static forOptions(options: unknown): CancelLink | undefined {
+  static forOptions(options: unknown, encodingString = false): CancelLink | undefined {
     if (options === undefined) return new CancelLink(undefined, undefined);
+    // fs's whole-file functions take an encoding name in place of their options.
+    if (encodingString && typeof options === 'string') return new CancelLink({ encoding: options }, undefined);
     if (typeof options !== 'object' || options === null) return undefined;
     const own = (options as { signal?: unknown }).signal;
     if (own === undefined) return new CancelLink(options as Record<string, unknown>, undefined);
@@ -189,6 +191,12 @@ export interface CancellableApi {
   readonly unrefable?: boolean;
   /** A label for reports, from its arguments. */
   readonly label?: (args: readonly unknown[]) => string | undefined;
+  /** Whether its options may be an encoding name (fs's whole-file functions). Default false. */
+  readonly encodingOptions?: boolean;
+  /** Whether a call with these arguments opens nothing of its own (fs given a descriptor or a FileHandle). */
+  readonly opensNothing?: (args: readonly unknown[]) => boolean;
+  /** Whether it takes a callback last instead of returning a promise. Default false. */
+  readonly callback?: boolean;
 }
 
 /**
@@ -204,15 +212,26 @@ export interface CancellableApi {
  * ```
  */
 export function wrapCancellable(original: AnyFn, api: CancellableApi): AnyFn {
-  const { kind, optionsAt, iterates = false, cancels = true, unrefable = false } = api;
+  const { kind, optionsAt, iterates = false, cancels = true, unrefable = false, callback = false } = api;
   return function cancellable(this: unknown, ...args: unknown[]): unknown {
     const call = currentCall();
-    if (call === undefined) return original.apply(this, args);
+    if (call === undefined || api.opensNothing?.(args) === true) return original.apply(this, args);
+    let done: ((...results: unknown[]) => void) | undefined;
+    if (callback) {
+      // (..., options?, callback): the options slot is made explicit, for the guard's signal.
+      const last = args.length - 1;
+      if (last < optionsAt || typeof args[last] !== 'function') return original.apply(this, args);
+      done = args[last] as (...results: unknown[]) => void;
+      if (last === optionsAt) args.splice(optionsAt, 0, undefined);
+    }
     const options = args[optionsAt];
     let link: CancelLink | undefined;
     if (cancels) {
-      link = CancelLink.forOptions(options);
-      if (link === undefined) return original.apply(this, args);
+      link = CancelLink.forOptions(options, api.encodingOptions === true);
+      if (link === undefined) {
+        if (done !== undefined && options === undefined) args.splice(optionsAt, 1);
+        return original.apply(this, args);
+      }
       args[optionsAt] = link.options;
     }
     const key = {};
@@ -229,6 +248,15 @@ export function wrapCancellable(original: AnyFn, api: CancellableApi): AnyFn {
       isClosed: () => ended || link?.closed === true,
       isShared: () => shared,
     };
+    if (done !== undefined) {
+      const cb = done;
+      args[args.length - 1] = function settled(this: unknown, ...results: unknown[]): void {
+        end();
+        // Closed by the guard, with no signal of the tool's: the callback never runs, as with a cleared timer.
+        if (results[0] != null && parks()) return;
+        cb.apply(this, results);
+      };
+    }
     attribute(key, kind, closer, api.label?.(args), call);
     let result: unknown;
     try {
@@ -237,6 +265,7 @@ export function wrapCancellable(original: AnyFn, api: CancellableApi): AnyFn {
       end();
       throw error;
     }
+    if (done !== undefined) return result;
     return iterates
       ? followIterator(result as AsyncGenerator<unknown>, end, parks)
       : follow(result as Promise<unknown>, end, parks);

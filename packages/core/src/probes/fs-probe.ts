@@ -90,17 +90,60 @@ function adoptStreamDescriptor(stream: NodeJS.EventEmitter): void {
   });
 }
 
-/** Wraps `fs.createReadStream` / `createWriteStream`: the stream is the call's handle, not its descriptor. */
-function streamFactory(create: AnyFn): AnyFn {
+/**
+ * Wraps `fs.createReadStream` / `createWriteStream`: the stream is the call's handle, not its descriptor. A
+ * stream that closes itself (`autoClose`, the default) is released at its end ('end' read, 'finish' written):
+ * its descriptor is being closed then, a turn before 'close', and a tool that answers at the end leaks nothing.
+ */
+function streamFactory(create: AnyFn, endEvent: 'end' | 'finish'): AnyFn {
   return function createStream(this: unknown, ...args: unknown[]): unknown {
     const stream = create.apply(this, args as never[]) as fs.ReadStream;
     if (attribute(stream, 'file', streamCloser(stream), pathLabel(args[0]))) {
       adoptStreamDescriptor(stream);
-      stream.once('close', () => release(stream));
+      const released = (): void => {
+        release(stream);
+      };
+      stream.once('close', released);
+      if ((stream as { autoClose?: boolean }).autoClose !== false) stream.once(endEvent, released);
     }
     return stream;
   };
 }
+
+/** A whole-file operation given a descriptor or a FileHandle opens nothing of its own. */
+const opensNothing = (args: readonly unknown[]): boolean => typeof args[0] === 'number' || isFileHandle(args[0]);
+
+function isFileHandle(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { fd?: unknown }).fd === 'number';
+}
+
+/**
+ * `readFile`, `writeFile`, `appendFile` (callback and promise forms) open their descriptor inside Node: it is
+ * counted as the call's file while the operation runs, and closed at cleanup by aborting the operation.
+ */
+function wholeFile(original: AnyFn, optionsAt: number, callback: boolean): AnyFn {
+  const wrapped = wrapCancellable(original as (...args: unknown[]) => unknown, {
+    kind: 'file',
+    optionsAt,
+    callback,
+    encodingOptions: true,
+    opensNothing,
+    label: (args) => pathLabel(args[0]),
+  });
+  return function wholeFileOperation(this: unknown, ...args: unknown[]): unknown {
+    // `fs.appendFile` calls `fs.writeFile`: one operation, one descriptor.
+    if (wholeFileDepth > 0) return (original as (...a: unknown[]) => unknown).apply(this, args);
+    wholeFileDepth++;
+    try {
+      return wrapped.apply(this, args);
+    } finally {
+      wholeFileDepth--;
+    }
+  };
+}
+
+/** Whole-file operations being started (synchronously) right now. */
+let wholeFileDepth = 0;
 
 /** What the call adopts of a successful open: the result, the call, and the path it was opened with. */
 type Adopt = (result: never, call: ToolCall, path: unknown) => void;
@@ -225,12 +268,18 @@ export function installFsProbe(): () => void {
     opendirSync: fs.opendirSync,
     createReadStream: fs.createReadStream,
     createWriteStream: fs.createWriteStream,
+    readFile: fs.readFile,
+    writeFile: fs.writeFile,
+    appendFile: fs.appendFile,
     watch: fs.watch,
     watchFile: fs.watchFile,
   };
   const promisesOriginal = {
     open: fs.promises.open,
     opendir: fs.promises.opendir,
+    readFile: fs.promises.readFile,
+    writeFile: fs.promises.writeFile,
+    appendFile: fs.promises.appendFile,
     watch: fs.promises.watch,
   };
   const closeSync = original.closeSync;
@@ -252,8 +301,11 @@ export function installFsProbe(): () => void {
     },
     opendir: callbackOpener(original.opendir as AnyFn, adoptDir),
     opendirSync: syncOpener(original.opendirSync as AnyFn, adoptDir),
-    createReadStream: streamFactory(original.createReadStream as AnyFn),
-    createWriteStream: streamFactory(original.createWriteStream as AnyFn),
+    createReadStream: streamFactory(original.createReadStream as AnyFn, 'end'),
+    createWriteStream: streamFactory(original.createWriteStream as AnyFn, 'finish'),
+    readFile: wholeFile(original.readFile as AnyFn, 1, true),
+    writeFile: wholeFile(original.writeFile as AnyFn, 2, true),
+    appendFile: wholeFile(original.appendFile as AnyFn, 2, true),
     watch: function watch(this: unknown, ...args: unknown[]): fs.FSWatcher {
       const watcher = (original.watch as AnyFn).apply(this, args as never[]) as fs.FSWatcher;
       if (attribute(watcher, 'watcher', watcherCloser(watcher), pathLabel(args[0]))) {
@@ -280,6 +332,9 @@ export function installFsProbe(): () => void {
   const promisesPatched = {
     open: promiseOpener(promisesOriginal.open as AnyFn, adoptFileHandle),
     opendir: promiseOpener(promisesOriginal.opendir as AnyFn, adoptDir),
+    readFile: wholeFile(promisesOriginal.readFile as AnyFn, 1, false),
+    writeFile: wholeFile(promisesOriginal.writeFile as AnyFn, 2, false),
+    appendFile: wholeFile(promisesOriginal.appendFile as AnyFn, 2, false),
     watch: wrapCancellable(promisesOriginal.watch as (...args: unknown[]) => unknown, {
       kind: 'watcher',
       optionsAt: 1,
