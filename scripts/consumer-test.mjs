@@ -44,8 +44,8 @@ const PACKAGES = [
     dir: 'sdk-middleware',
     name: '@mcp-resource-guard/sdk-middleware',
     peers: {
-      '@modelcontextprotocol/sdk': { range: '^1.32.0', optional: true },
-      '@modelcontextprotocol/server': { range: '^2.4.0', optional: true },
+      '@modelcontextprotocol/sdk': { range: '^0.5.0 || ^1.0.0', optional: true },
+      '@modelcontextprotocol/server': { range: '^2.0.0', optional: true },
     },
   },
   {

@@ -39,29 +39,41 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isLowLevelServer(value: unknown): value is LowLevelServer {
-  return isObject(value) && value._requestHandlers instanceof Map && typeof value.setRequestHandler === 'function';
-}
-
-function detectMajor(server: LowLevelServer): 1 | 2 | undefined {
-  const s = server as unknown as Record<string, unknown>;
-  if (typeof s._wrapHandler === 'function' && typeof s.buildContext === 'function') return 2;
-  if ('_taskProgressTokens' in s || typeof s.assertTaskHandlerCapability === 'function') return 1;
-  return undefined;
+  // What every release's Protocol has (0.5 to 2.x): its handler map, the way in, and connect().
+  return (
+    isObject(value) &&
+    value._requestHandlers instanceof Map &&
+    typeof value.setRequestHandler === 'function' &&
+    typeof value.connect === 'function'
+  );
 }
 
 /**
- * The installed SDK versions, for error messages. Read from the packages' own package.json files;
- * best effort, never throws.
- *
- * @returns e.g. `@modelcontextprotocol/sdk 1.32.2`, or a sentence saying none was found
+ * The SDK major version of a low-level server, by the structure the interception uses: v2 builds a context per
+ * request (`buildContext`, `_wrapHandler`); every other server whose request handlers live in a `Map` behind
+ * `setRequestHandler` (v1 from its first releases, and 0.x before it) passes `(request, extra)` with
+ * `extra.signal`, which is all the interception reads of it.
  */
-export function installedSdkVersions(): string {
-  const require = createRequire(import.meta.url);
+function detectMajor(server: LowLevelServer): 1 | 2 {
+  const s = server as unknown as Record<string, unknown>;
+  return typeof s._wrapHandler === 'function' && typeof s.buildContext === 'function' ? 2 : 1;
+}
+
+const SDK_PACKAGES = [
+  ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/server/index.js'],
+  ['@modelcontextprotocol/server', '@modelcontextprotocol/server'],
+] as const;
+
+/** The SDK packages `require` (made for some file) resolves, with their versions. */
+function sdkVersionsSeenFrom(from: string): string[] {
   const found: string[] = [];
-  for (const [name, entry] of [
-    ['@modelcontextprotocol/sdk', '@modelcontextprotocol/sdk/server/index.js'],
-    ['@modelcontextprotocol/server', '@modelcontextprotocol/server'],
-  ] as const) {
+  let require: NodeJS.Require;
+  try {
+    require = createRequire(from);
+  } catch {
+    return found;
+  }
+  for (const [name, entry] of SDK_PACKAGES) {
     try {
       let dir = require.resolve(entry);
       for (let i = 0; i < 8; i++) {
@@ -77,17 +89,37 @@ export function installedSdkVersions(): string {
         }
       }
     } catch {
-      // not installed where this package can see it
+      // not installed where this file can see it
     }
   }
-  return found.length > 0 ? found.join(', ') : 'no @modelcontextprotocol/sdk or @modelcontextprotocol/server found';
+  return found;
+}
+
+/**
+ * The SDK versions in play, for error messages: the server's own (resolved from the program it runs,
+ * `process.argv[1]`, and from the working directory), then the copies this package resolves. Best effort, never
+ * throws.
+ *
+ * @returns e.g. `the server's: @modelcontextprotocol/sdk 1.17.5; this package's: @modelcontextprotocol/sdk 1.32.2`
+ */
+export function installedSdkVersions(): string {
+  const program = process.argv[1];
+  const server = [
+    ...new Set([
+      ...(program === undefined ? [] : sdkVersionsSeenFrom(program)),
+      ...sdkVersionsSeenFrom(`${process.cwd()}/`),
+    ]),
+  ];
+  const own = sdkVersionsSeenFrom(import.meta.url);
+  const list = (names: string[]): string => (names.length > 0 ? names.join(', ') : 'none found');
+  return `the server's: ${list(server)}; this package's: ${list(own)}`;
 }
 
 function unsupported(server: unknown, what: string): ResourceGuardError {
   return new ResourceGuardError({
     code: ErrorCode.UnsupportedSdk,
     message: `Cannot install tool-call middleware: ${what}`,
-    hint: `Supported: McpServer or Server from @modelcontextprotocol/sdk ^1.32 or @modelcontextprotocol/server ^2.4. Installed: ${installedSdkVersions()}.`,
+    hint: `Supported: McpServer or Server from @modelcontextprotocol/sdk 1.x (and 0.x) or @modelcontextprotocol/server 2.x. Installed: ${installedSdkVersions()}.`,
     path: 'server',
     value: server,
   });
@@ -116,7 +148,6 @@ export function resolveSdkServer(server: unknown): SdkServer {
     throw unsupported(server, 'the instance has no request handler map where the SDK keeps one');
   }
   const major = detectMajor(lowLevel);
-  if (major === undefined) throw unsupported(server, 'the server matches neither SDK 1.x nor 2.x');
   return { major, lowLevel, registeredTools, mcpServer: registeredTools === undefined ? undefined : server };
 }
 

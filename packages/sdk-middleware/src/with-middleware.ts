@@ -72,7 +72,7 @@ export function applyMiddleware<S extends object>(server: S, ...middlewares: Too
 /**
  * Returns the same server instance with a `use(middleware)` method added to that instance only.
  *
- * @param server - an `McpServer` or low-level `Server` from `@modelcontextprotocol/sdk` ^1.32 or `@modelcontextprotocol/server` ^2.4
+ * @param server - an `McpServer` or low-level `Server` from `@modelcontextprotocol/sdk` 1.x (0.5 and later) or `@modelcontextprotocol/server` 2.x
  * @returns the same instance, typed with `use()`
  * @throws {@link ResourceGuardError} `UNSUPPORTED_SDK` when the instance is not a supported SDK server,
  *   or already has a `use` property of its own

@@ -185,7 +185,7 @@ describe('withMiddleware', () => {
   it.each([
     ['null', null],
     ['a plain object', { connect() {} }],
-    ['a server-like object without the SDK fingerprint', { _requestHandlers: new Map(), setRequestHandler() {} }],
+    ['a server-like object without connect()', { _requestHandlers: new Map(), setRequestHandler() {} }],
   ])('refuses %s with UNSUPPORTED_SDK naming the installed SDK', (_label, value) => {
     let caught: unknown;
     try {
@@ -196,7 +196,7 @@ describe('withMiddleware', () => {
     expect(ResourceGuardError.is(caught)).toBe(true);
     const err = caught as ResourceGuardError;
     expect(err.code).toBe('UNSUPPORTED_SDK');
-    expect(err.hint).toMatch(/@modelcontextprotocol\/sdk 1\.32\.2/);
+    expect(err.hint).toMatch(/this package's: @modelcontextprotocol\/sdk 1\.32\.2/);
   });
 
   it('refuses a server that already has its own use member, changing nothing', async () => {
