@@ -193,6 +193,8 @@ describe('a handler that fails', () => {
     const result = await h.client.callTool({ name: 'hang' });
     expect(result.isError).toBe(true);
     expect(result._meta?.['mcp-resource-guard/error']).toMatchObject({ resource: 'executionTimeMs', limit: 150 });
+    // A stopped call is answered at once; its cleanup follows.
+    await until(() => h.cleanups.length > 0);
     expect(h.cleanups).toMatchObject([{ reason: 'timeout', survived: 0, closed: { file: 1, interval: 1 } }]);
     await expectServingAndNothingLeft(h);
   });

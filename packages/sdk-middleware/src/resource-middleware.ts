@@ -159,9 +159,11 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     // When the client cancels or the transport closes, the SDK sends no answer: the guard's sampler sees
     // the aborted transport signal and stops the call, which ends and is cleaned up here.
     let outcome: CallOutcome = 'thrown';
+    let stopped = false;
     try {
       const result = await call.runUntilStopped(next);
       if (result === CALL_STOPPED) {
+        stopped = true;
         outcome = outcomeOfStop(call);
         const reason = call.stopReason;
         return ResourceGuardError.is(reason) ? guardErrorResult(reason) : errorResult(String(reason));
@@ -174,7 +176,9 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     } finally {
       try {
         call.end(outcome);
-        await call.settled;
+        // What a call holds is closed before its answer leaves; a stopped call is answered at once, and its
+        // cleanup (a close may wait on a read blocked in the thread pool) goes on after, reported as usual.
+        if (!stopped) await call.settled;
       } catch (error) {
         guard.reportInternalError('middleware:end', error);
       }
