@@ -187,7 +187,8 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
 
   it('answers a throttled call with an error result naming the resource and a retry-after', async () => {
     let release!: () => void;
-    const h = await v1({ tools: { hog: { maxFileHandles: 10 } }, throttle: { maxQueue: 0, retryAfterMs: 750 } }, (s) =>
+    // The tool's aggregate (every call of it): a call-scope level acts on its call only, never on admission.
+    const h = await v1({ toolLimits: { maxFileHandles: 10 }, throttle: { maxQueue: 0, retryAfterMs: 750 } }, (s) =>
       s.registerTool('hog', {}, async () => {
         for (let i = 0; i < 10; i++) await open(FILE, 'r'); // 10 of 10: past throttle (9), not past the limit
         await new Promise<void>((r) => {

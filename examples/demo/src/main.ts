@@ -183,7 +183,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
   await scenario('a tool driven past 150 % is deactivated, then re-enabled after its cool-down', async () => {
     const before = listChanged;
-    const result = await client.callTool({ name: 'greedy', arguments: { files: 8 } });
+    // 16 files: 160 % of the tool's aggregate (toolLimits, 10) deactivates it for everyone. (Past its per-call
+    // limit alone, 4, only this session would be refused the tool for the cool-down.)
+    const result = await client.callTool({ name: 'greedy', arguments: { files: 16 } });
     await sleep(100);
     const listedDuring = (await client.listTools()).tools.some((t) => t.name === 'greedy');
     const stateDuring = tools().greedy?.state;

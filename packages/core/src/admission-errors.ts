@@ -19,6 +19,7 @@ export function toolDeactivatedError(
   what: string,
   cause: DeactivationCause,
   retryAfterMs?: number,
+  scope?: 'session',
 ): ResourceGuardError {
   return new ResourceGuardError({
     code: ErrorCode.ToolDeactivated,
@@ -31,6 +32,7 @@ export function toolDeactivatedError(
       tool: toolName,
       cause,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs: Math.ceil(retryAfterMs) }),
+      ...(scope === undefined ? {} : { scope }),
     },
   });
 }

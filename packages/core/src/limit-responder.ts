@@ -37,6 +37,8 @@ export interface ChangeContext {
 const THROTTLE_RANK = 1;
 const CLEANUP_RANK = 2;
 const EMERGENCY_RANK = 3;
+/** Sessions blocked from one tool at once that make its call-scope emergencies the tool's, for everyone. */
+const SESSIONS_FOR_TOOL_EMERGENCY = 2;
 
 /** The call in flight using the most of a resource (ties: the newest, which has done the least work). */
 function largestBy(calls: Iterable<ToolCall>, resource: ResourceName): ToolCall | undefined {
@@ -145,7 +147,9 @@ export class LimitResponder {
     if (rank === EMERGENCY_RANK && call?.ended === true) this.#s.orphans.delete(call);
     if (rank === EMERGENCY_RANK) {
       const emergencyTool = tool ?? (actedOn === undefined ? undefined : this.#s.tools.get(actedOn.toolName));
-      if (ctx.scope === 'call' || ctx.scope === 'tool') {
+      if (ctx.scope === 'call' && emergencyTool !== undefined && ctx.sessionId !== undefined) {
+        this.#emergencySession(emergencyTool, ctx.sessionId, ctx, reasonFor);
+      } else if (ctx.scope === 'call' || ctx.scope === 'tool') {
         if (emergencyTool !== undefined) this.#emergencyTool(emergencyTool, ctx, reasonFor);
       } else {
         this.#emergencyScope(ctx, reasonFor);
@@ -230,6 +234,8 @@ export class LimitResponder {
     const snapshot = this.#s.snapshotFor(ctx.call, tool);
     tool.breaker = { reopensAt: now + coolDownMs, coolDownMs, halfOpen: false, probe: undefined };
     tool.deactivatedBy = 'emergency';
+    // Deactivated for everyone: the sessions' own blocks are superseded by the tool's cool-down.
+    tool.sessionBlocks.clear();
     const stoppedCalls = this.stopAll(tool.calls, 'emergency', reasonFor);
     // Armed by the calls it stopped; otherwise (it struck an orphaned handler) by the call that caused it.
     if (tool.armRecovery(ctx.call?.numericId ?? this.#s.nextId)) this.#s.recordRecovery(tool, true, 'next_call');
@@ -246,6 +252,43 @@ export class LimitResponder {
       snapshot,
     });
     this.#s.wake(tool.breaker.reopensAt);
+  }
+
+  /**
+   * A call-scope emergency in a session: that session is refused the tool for a cool-down (its other calls of the
+   * tool are stopped), the others keep it. When sessions are blocked from the tool in several sessions at once,
+   * the tool is deactivated for everyone: it is the tool, not one client, that runs away.
+   */
+  #emergencySession(
+    tool: ToolRecord,
+    sessionId: string,
+    ctx: ChangeContext,
+    reasonFor: (call: ToolCall) => unknown,
+  ): void {
+    if (tool.breaker !== undefined && !tool.breaker.halfOpen) return;
+    const now = this.#s.o.clock.now();
+    const { coolDownMs: base, maxCoolDownMs } = this.#s.o.emergency;
+    const coolDownMs = tool.sessionBlocks.block(sessionId, now, base, maxCoolDownMs);
+    if (tool.sessionBlocks.activeCount(now) >= SESSIONS_FOR_TOOL_EMERGENCY) {
+      tool.sessionBlocks.clear();
+      this.#emergencyTool(tool, ctx, reasonFor);
+      return;
+    }
+    const own = [...tool.calls].filter((call) => call.sessionId === sessionId);
+    const stoppedCalls = this.stopAll(own, 'emergency', reasonFor);
+    if (tool.armRecovery(ctx.call?.numericId ?? this.#s.nextId)) this.#s.recordRecovery(tool, true, 'next_call');
+    const resource = this.#emitEmergency(ctx, tool.name, coolDownMs, stoppedCalls);
+    this.#s.audit({
+      action: 'emergency',
+      tool: tool.name,
+      callId: ctx.call?.callId,
+      sessionId,
+      scope: ctx.scope,
+      level: 'emergency',
+      resource,
+      detail: `tool refused to session ${sessionId} for ${coolDownMs} ms (other sessions keep it); ${stoppedCalls} calls stopped`,
+      snapshot: this.#s.snapshotFor(ctx.call, tool),
+    });
   }
 
   /** Emits the `emergency` event; returns the resource. */

@@ -346,6 +346,7 @@ export class ResourceGuard {
     if (this.#s.process.blockedUntil > now) return undefined;
     const session = init.sessionId === undefined ? undefined : this.#s.sessionRecord(init.sessionId);
     if (session !== undefined && session.blockedUntil > now) return undefined;
+    if (init.sessionId !== undefined && tool.sessionBlocks.remainingMs(init.sessionId, now) > 0) return undefined;
     if (!this.#s.process.gate.tryEnter()) return undefined;
     if (session !== undefined && !session.gate.tryEnter()) {
       this.#s.process.gate.leave();
@@ -721,6 +722,16 @@ export class ResourceGuard {
           this.#s.o.sampling.activeMs,
         );
       }
+    }
+    const sessionBlock = sessionId === undefined ? 0 : tool.sessionBlocks.remainingMs(sessionId, now);
+    if (sessionBlock > 0) {
+      throw toolDeactivatedError(
+        tool.name,
+        'is refused to this session after an emergency in one of its calls',
+        'emergency',
+        sessionBlock,
+        'session',
+      );
     }
     const blocked = Math.max(
       this.#s.process.blockedUntil,

@@ -266,7 +266,8 @@ export class Sampler {
         tool,
         call,
         sessionId: call.sessionId,
-        gate: call.ended ? undefined : tool.gate,
+        // A call-scope level acts on that call only: it never throttles the tool for other calls.
+        gate: undefined,
         scopeCalls: [call],
         tracker,
         limitName: name,

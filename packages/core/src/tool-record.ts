@@ -6,6 +6,7 @@ import type { HandleKind } from './handle-kind.js';
 import type { LevelTracker } from './level-tracker.js';
 import { LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
 import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
+import { SessionBlocks } from './session-blocks.js';
 import type { ToolCall } from './tool-call.js';
 import type { ToolState } from './tool-state.js';
 import { ToolStats, type ToolStatsSnapshot } from './tool-stats.js';
@@ -114,6 +115,8 @@ export class ToolRecord {
   everCalled = false;
   state: ToolState = 'registered';
   breaker: BreakerState | undefined;
+  /** Sessions refused this tool after a call-scope emergency of theirs (the tool stays open to the others). */
+  readonly sessionBlocks: SessionBlocks = new SessionBlocks();
   lastSampledAt: number = Number.NEGATIVE_INFINITY;
   samples = 0;
   rejected = 0;

@@ -11,7 +11,7 @@ import { flush, manualTime } from '../src/testing/index.js';
 import { memorySource } from './support/memory-source.js';
 import { watchSettled } from './support/promise-state.js';
 
-/** A guard on manual time whose tool `heavy` is throttled by a call holding 92 % of its memory limit. */
+/** A guard on manual time whose tool `heavy` is throttled by a call holding 92 % of the tool's memory limit. */
 async function throttledGuard(throttle: ThrottleOptions, options: ResourceGuardOptions = {}) {
   const time = manualTime();
   const source = memorySource();
@@ -23,7 +23,7 @@ async function throttledGuard(throttle: ThrottleOptions, options: ResourceGuardO
     watchdog: false,
     sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 500 },
     levels: { dwellSamples: 1 },
-    tools: { heavy: { maxMemoryMb: 100 } },
+    toolLimits: { maxMemoryMb: 100 },
     throttle,
     ...options,
   });
@@ -119,9 +119,9 @@ describe('refusals made at once are answered after the refusal delay', () => {
   it('holds the refusal of a tool in its emergency cool-down, and of a session blocked after an emergency', async () => {
     const { time, source, guard, hog } = await throttledGuard(
       { maxQueue: 0, refusalDelayMs: 100 },
-      { sessionLimits: { maxMemoryMb: 1000 }, emergency: { coolDownMs: 10_000 } },
+      { sessionLimits: { maxMemoryMb: 50 }, emergency: { coolDownMs: 10_000 } },
     );
-    source.set(hog, 160); // 160 % of the call's limit: an emergency of the tool
+    source.set(hog, 160); // 160 % of the tool's limit: an emergency of the tool
     time.advance(10);
     hog.end('limit');
     await hog.settled;
@@ -133,7 +133,7 @@ describe('refusals made at once are answered after the refusal delay', () => {
     expect(tool.reason).toMatchObject({ code: 'TOOL_DEACTIVATED', data: { cause: 'emergency' } });
 
     const light = await guard.admit({ toolName: 'light', sessionId: 's9' });
-    source.set(light, 1600); // 160 % of the session's limit: an emergency of the session
+    source.set(light, 80); // 160 % of the session's limit (80 % of the tool's): an emergency of the session
     time.advance(10);
     light.end('limit');
     await light.settled;

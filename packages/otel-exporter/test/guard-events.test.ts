@@ -60,8 +60,9 @@ const settle = <T>(p: Promise<T>) =>
 
 describe('limits, throttles, emergencies and recoveries', () => {
   it('counts each level entered, every throttle event, the emergency and the recovery, as the guard reported them', async () => {
+    // The tool's aggregate limit: its throttle closes the tool's gate, its emergency deactivates the tool.
     const { m, time, usage, guard, events } = setup({
-      tools: { heavy: { maxMemoryMb: 100 } },
+      toolLimits: { maxMemoryMb: 100 },
       emergency: { coolDownMs: 1000 },
     });
     const a = await guard.admit({ toolName: 'heavy', sessionId: 's-1' });
@@ -86,6 +87,7 @@ describe('limits, throttles, emergencies and recoveries', () => {
       'ok->warn',
       'warn->throttle',
       'throttle->emergency',
+      'emergency->ok', // the tool's aggregate, sampled once its calls ended
     ]);
     expect(events.emergency).toHaveLength(1);
     expect(events.recovery).toEqual([expect.objectContaining({ success: true, via: 'probe' })]);
@@ -99,7 +101,7 @@ describe('limits, throttles, emergencies and recoveries', () => {
           ...heavy,
           'mcp_resource_guard.limit.level': level,
           'mcp_resource_guard.resource': 'memory',
-          'mcp_resource_guard.scope': 'call',
+          'mcp_resource_guard.scope': 'tool',
         },
         1,
       ]),
@@ -120,7 +122,8 @@ describe('limits, throttles, emergencies and recoveries', () => {
         emitted,
       );
     }
-    expect(events.throttle.map((e) => e.action)).toEqual(['throttled', 'released', 'rejected']);
+    // Released when the tool's aggregate is sampled after its calls ended, after the refusal in the cool-down.
+    expect(events.throttle.map((e) => e.action)).toEqual(['throttled', 'rejected', 'released']);
     expect((await m.points(METRIC_THROTTLE_EVENTS)).map((p) => p.attributes)).toEqual([
       {
         ...heavy,
@@ -131,20 +134,20 @@ describe('limits, throttles, emergencies and recoveries', () => {
       },
       {
         ...heavy,
-        'mcp_resource_guard.throttle.action': 'released',
-        'mcp_resource_guard.scope': 'tool',
-        'mcp_resource_guard.resource': 'memory',
-      },
-      {
-        ...heavy,
         'mcp_resource_guard.throttle.action': 'rejected',
         'mcp_resource_guard.scope': 'tool',
         'error.type': 'TOOL_DEACTIVATED',
       },
+      {
+        ...heavy,
+        'mcp_resource_guard.throttle.action': 'released',
+        'mcp_resource_guard.scope': 'tool',
+        'mcp_resource_guard.resource': 'memory',
+      },
     ]);
 
     expect((await m.points(METRIC_EMERGENCIES)).map((p) => [p.attributes, p.value])).toEqual([
-      [{ ...heavy, 'mcp_resource_guard.scope': 'call', 'mcp_resource_guard.resource': 'memory' }, 1],
+      [{ ...heavy, 'mcp_resource_guard.scope': 'tool', 'mcp_resource_guard.resource': 'memory' }, 1],
     ]);
     expect((await m.points(METRIC_RECOVERIES)).map((p) => [p.attributes, p.value])).toEqual([
       [{ ...heavy, 'mcp_resource_guard.recovery.outcome': 'success', 'mcp_resource_guard.recovery.via': 'probe' }, 1],

@@ -14,7 +14,7 @@ function setup() {
   const { m, time, usage, guard } = scriptedGuard({
     sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 100 },
     levels: { dwellSamples: 1 },
-    tools: { heavy: { maxMemoryMb: 100 } },
+    toolLimits: { maxMemoryMb: 100 },
     emergency: { coolDownMs: 1000 },
     throttle: { maxQueue: 4, maxWaitMs: 10_000 },
   });
@@ -82,6 +82,7 @@ describe('state observed from guard.snapshot() at collection', () => {
     a1.end('ok');
     a2.end('thrown');
     h.end('ok');
+    time.advance(100); // the tool's next sample (idle now) sees its aggregate fall
     (await waiting).end('ok');
     expect(await m.sum(METRIC_THROTTLED, { 'gen_ai.tool.name': 'heavy' })).toBe(0);
     expect(await m.sum(METRIC_TOOL_CALLS_IN_FLIGHT)).toBe(0);
