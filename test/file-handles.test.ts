@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getCallContext, type LeakEvent } from '@mcp-resource-guard/core';
-import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,22 +25,11 @@ afterEach(async () => {
 });
 
 async function setup(register: (server: McpServer) => void) {
-  const guard = resourceMiddleware({ watchdog: false, sampling: { activeMs: 10 } });
+  const h = await guardedInMemory({ sampling: { activeMs: 10 } }, register);
+  closers.push(() => h.close());
   const leaks: LeakEvent[] = [];
-  guard.on('leak', (e) => leaks.push(e));
-  const server = withMiddleware(new McpServer({ name: 'files', version: '1.0.0' }));
-  server.use(guard);
-  register(server);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'c', version: '1.0.0' });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  closers.push(
-    () => guard.close(),
-    () => server.close(),
-    () => client.close(),
-  );
-  return { guard, client, leaks };
+  h.guard.on('leak', (e) => leaks.push(e));
+  return { guard: h.guard, client: h.client, leaks };
 }
 
 async function fifo(): Promise<string> {

@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CleanupReport, LimitEvent } from '@mcp-resource-guard/core';
-import { type ResourceMiddlewareOptions, resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ResourceMiddlewareOptions } from '@mcp-resource-guard/sdk-middleware';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,22 +26,11 @@ afterEach(async () => {
 
 /** A guarded SDK v1 server on InMemoryTransport with the tools `register` adds, and its client. */
 async function guarded(options: ResourceMiddlewareOptions, register: (server: McpServer) => void) {
-  const guard = resourceMiddleware({ watchdog: false, ...options });
+  const h = await guardedInMemory(options, register);
+  closers.push(() => h.close());
   const limits: LimitEvent[] = [];
-  guard.on('limit', (e) => limits.push(e));
-  const server = withMiddleware(new McpServer({ name: 'limits', version: '1.0.0' }));
-  server.use(guard);
-  register(server);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const client = new Client({ name: 'c', version: '1.0.0' });
-  await server.connect(serverSide);
-  await client.connect(clientSide);
-  closers.push(
-    () => guard.close(),
-    () => server.close(),
-    () => client.close(),
-  );
-  return { guard, client, limits };
+  h.guard.on('limit', (e) => limits.push(e));
+  return { guard: h.guard, client: h.client, limits };
 }
 
 async function localServer(): Promise<{ port: number }> {

@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const MB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,46 +80,32 @@ describe('memory per call through the SDK', () => {
 
 describe('memory of a call that follows another', () => {
   it('is not reduced by the garbage of an ended call collected while it runs: a call past its limit is stopped', async () => {
-    const guard = resourceMiddleware({
-      sampling: { activeMs: 10 },
-      watchdog: false,
-      tools: { hold: { maxMemoryMb: 150 } },
-    });
-    const ended: CallRecord[] = [];
-    guard.on('call', (e) => ended.push(e));
-    const server = withMiddleware(new McpServer({ name: 'memory', version: '1.0.0' }));
-    server.use(guard);
-    // 10 MB of the JS heap (an array of doubles).
-    const tenMb = () => new Array<number>((10 * MB) / 8).fill(1.5);
     let sink = 0;
-    server.registerTool('garbage', {}, async () => {
-      // 80 MB that the call drops when it ends: garbage for the next GC, whoever's code runs then.
-      const arrays: number[][] = [];
-      for (let i = 0; i < 8; i++) {
-        arrays.push(tenMb());
-        await sleep(5);
-      }
-      for (const a of arrays) sink += a[0] ?? 0;
-      return text('dropped 80 MB');
+    const h = await guardedInMemory({ sampling: { activeMs: 10 }, tools: { hold: { maxMemoryMb: 150 } } }, (s) => {
+      // 10 MB of the JS heap (an array of doubles).
+      const tenMb = () => new Array<number>((10 * MB) / 8).fill(1.5);
+      s.registerTool('garbage', {}, async () => {
+        // 80 MB that the call drops when it ends: garbage for the next GC, whoever's code runs then.
+        const arrays: number[][] = [];
+        for (let i = 0; i < 8; i++) {
+          arrays.push(tenMb());
+          await sleep(5);
+        }
+        for (const a of arrays) sink += a[0] ?? 0;
+        return text('dropped 80 MB');
+      });
+      s.registerTool('hold', {}, async ({ signal }) => {
+        const held: number[][] = [];
+        for (let i = 0; i < 20 && !signal.aborted; i++) {
+          held.push(tenMb()); // 200 MB in all
+          await sleep(10);
+        }
+        for (let i = 0; i < 10 && !signal.aborted; i++) await sleep(10); // held through several samples
+        return text(`held ${held.length * 10} MB`);
+      });
     });
-    server.registerTool('hold', {}, async ({ signal }) => {
-      const held: number[][] = [];
-      for (let i = 0; i < 20 && !signal.aborted; i++) {
-        held.push(tenMb()); // 200 MB in all
-        await sleep(10);
-      }
-      for (let i = 0; i < 10 && !signal.aborted; i++) await sleep(10); // held through several samples
-      return text(`held ${held.length * 10} MB`);
-    });
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    const client = new Client({ name: 'c', version: '1.0.0' });
-    await server.connect(serverSide);
-    await client.connect(clientSide);
-    closers.push(
-      () => guard.close(),
-      () => server.close(),
-      () => client.close(),
-    );
+    closers.push(() => h.close());
+    const { client } = h;
     await settleHeap();
     expect(await client.callTool({ name: 'garbage' })).toEqual(text('dropped 80 MB'));
     const held = await client.callTool({ name: 'hold' });
