@@ -4,7 +4,7 @@
 // the tool is deactivated for everyone only by tool-scope limits or emergencies from several sessions.
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { EmergencyEvent, ThrottleEvent } from '@mcp-resource-guard/core';
+import type { EmergencyEvent, LimitEvent, ThrottleEvent } from '@mcp-resource-guard/core';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -28,7 +28,9 @@ async function host(options: Parameters<typeof resourceMiddleware>[0]) {
   const guard = resourceMiddleware({ watchdog: false, sampling: { activeMs: 10 }, ...options });
   const throttles: ThrottleEvent[] = [];
   const emergencies: EmergencyEvent[] = [];
+  const limits: LimitEvent[] = [];
   guard.on('throttle', (e) => throttles.push(e));
+  guard.on('limit', (e) => limits.push(e));
   guard.on('emergency', (e) => emergencies.push(e));
   const h = await startHttpHost(() => {
     const server = withMiddleware(new McpServer({ name: 'isolation', version: '1.0.0' }));
@@ -53,20 +55,21 @@ async function host(options: Parameters<typeof resourceMiddleware>[0]) {
     closers.push(() => client.close());
     return client;
   };
-  return { guard, throttles, emergencies, connect };
+  return { guard, throttles, emergencies, limits, connect };
 }
 
 describe('isolation between sessions over Streamable HTTP', () => {
   it("a call near its own limit does not throttle the tool for another session's calls", async () => {
-    const { throttles, connect } = await host({ limits: { maxFileHandles: 10, maxExecutionTimeMs: 400 } });
+    const { throttles, limits, connect } = await host({ limits: { maxFileHandles: 10 } });
     const [a, b] = await Promise.all([connect(), connect()]);
-    // A's call holds 10 of 10 files (throttle level) and runs to 95 % of its time.
-    const near = a.callTool({ name: 'work', arguments: { files: 10, ms: 380 } });
+    // A's call holds 10 of 10 files: past 90 %, the throttle level of its own limit.
+    const near = a.callTool({ name: 'work', arguments: { files: 10, ms: 300 } });
     await sleep(100);
     for (let i = 0; i < 5; i++) {
       expect(await b.callTool({ name: 'work', arguments: { files: 1, ms: 5 } })).toEqual(text('done'));
     }
     expect(await near).toEqual(text('done'));
+    expect(limits.some((e) => e.scope === 'call' && e.level === 'throttle')).toBe(true);
     expect(throttles.filter((e) => e.action === 'throttled' || e.action === 'rejected')).toEqual([]);
   });
 
