@@ -8,7 +8,13 @@ import { ErrorCode, ResourceGuardError } from './errors.js';
 import { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
 import type { ProbeOptions } from './probes/probe-set.js';
 import { checkTempRoot } from './probes/temp-storage.js';
-import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
+import {
+  COUNTED_RESOURCES,
+  LIMIT_NAMES,
+  LIMITED_RESOURCE,
+  type LimitName,
+  type ResourceLimits,
+} from './resource-limits.js';
 import { RESOURCE_NAMES, type ResourceName } from './resource-usage.js';
 import { type Scheduler, systemScheduler } from './scheduler.js';
 import type { UsageSource } from './usage-source.js';
@@ -295,8 +301,6 @@ const OPTION_KEYS = [
   'clock',
   'scheduler',
 ] as const;
-/** Limits counted in whole items, which may be zero ("none allowed"). */
-const COUNT_LIMITS = new Set<LimitName>(['maxFileHandles', 'maxNetworkConnections']);
 const NOISY_RESOURCES = new Set<ResourceName>(['memoryMb', 'cpuPercent']);
 
 function invalid(path: string, value: unknown, allowed: string): ResourceGuardError {
@@ -378,7 +382,7 @@ export function validateLimits(value: unknown, path: string, exclude: readonly L
     }
     const name = key as LimitName;
     if (raw === undefined) continue;
-    out[name] = COUNT_LIMITS.has(name)
+    out[name] = COUNTED_RESOURCES.has(LIMITED_RESOURCE[name])
       ? numberAt(raw, `${path}.${key}`, 0, { min: 0, integer: true })
       : numberAt(raw, `${path}.${key}`, 0, { min: 0, exclusiveMin: true });
   }

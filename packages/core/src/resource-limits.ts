@@ -63,6 +63,15 @@ export const LIMITED_RESOURCE: Readonly<Record<LimitName, ResourceName>> = Objec
 });
 
 /**
+ * Resources counted in whole items: a limit of N on them allows N (their levels are reached past the fraction of
+ * the limit), and may be 0 ("none allowed"). The others are measured quantities. Internal: not in the barrel.
+ */
+export const COUNTED_RESOURCES: ReadonlySet<ResourceName> = new Set<ResourceName>([
+  'fileHandles',
+  'networkConnections',
+]);
+
+/**
  * Every {@link LimitName}.
  *
  * @example

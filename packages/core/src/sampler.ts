@@ -10,7 +10,7 @@ import type { GuardState } from './guard-state.js';
 import { type LevelPolicy, LevelTracker } from './level-tracker.js';
 import { levelRank } from './limit-level.js';
 import type { LimitResponder } from './limit-responder.js';
-import { LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
+import { COUNTED_RESOURCES, LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
 import { processSnapshot } from './resource-snapshot.js';
 import { RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resource-usage.js';
 import type { ToolCall } from './tool-call.js';
@@ -44,8 +44,12 @@ export class Sampler {
     const { thresholds, dwellSamples, hysteresis } = state.o;
     const policies = new Map<ResourceName, LevelPolicy>();
     for (const name of RESOURCE_NAMES) {
-      const exceeds = name === 'fileHandles' || name === 'networkConnections';
-      policies.set(name, { thresholds, dwellSamples: dwellSamples[name], hysteresis, exceeds });
+      policies.set(name, {
+        thresholds,
+        dwellSamples: dwellSamples[name],
+        hysteresis,
+        exceeds: COUNTED_RESOURCES.has(name),
+      });
     }
     this.#policies = policies;
     state.wake = (at) => this.wake(at);
