@@ -20,7 +20,18 @@ interface TimerLike {
 
 interface TimerEntry {
   pending: boolean;
+  /** An immediate that its own callback (or a long chain of immediates) scheduled again: a loop, not a turn. */
+  chained: boolean;
 }
+
+/**
+ * The attributed immediate whose callback is running, if any: an immediate scheduled from it with the same
+ * callback, or at the end of a long chain of immediates scheduled from immediates, is a self-rescheduling loop.
+ * Scheduling from the promise continuations that follow it does not count (they run after it returned).
+ */
+let runningImmediate: { callback: unknown; depth: number } | undefined;
+/** Links of immediates scheduled from immediates, with different callbacks, that make a loop. */
+const CHAIN_DEPTH = 16;
 
 const promisifyCustom: symbol = promisify.custom;
 
@@ -41,8 +52,9 @@ function closer(
     isClosed: () => !entry.pending,
     // An unref'd timer does not keep the process alive: not the call's to close. An immediate runs on
     // the next turn of the loop anyway, and libraries (undici) resume their own work with one: counted
-    // while the call runs, never cleared.
-    isShared: () => kind === 'immediate' || (typeof timer.hasRef === 'function' && !timer.hasRef()),
+    // while the call runs, never cleared; unless it is a link of a self-rescheduling chain, which would
+    // run on for ever after the call.
+    isShared: () => (kind === 'immediate' ? !entry.chained : typeof timer.hasRef === 'function' && !timer.hasRef()),
   };
 }
 
@@ -75,14 +87,28 @@ export function installTimerProbe(): () => void {
     function scheduled(this: unknown, callback: unknown, ...rest: unknown[]): unknown {
       const call = currentCall();
       if (call === undefined || typeof callback !== 'function') return create.call(this, callback, ...rest);
-      const entry: TimerEntry = { pending: true };
+      const parent = kind === 'immediate' ? runningImmediate : undefined;
+      const depth = parent === undefined ? 0 : parent.depth + 1;
+      const chained = parent !== undefined && (parent.callback === callback || depth >= CHAIN_DEPTH);
+      const entry: TimerEntry = { pending: true, chained };
+      // A loop that outlived its call (its first turn was scheduled before the end, and released as any
+      // immediate): its next turn never runs. It stays pending, so the guard reports it as a late leak.
+      const stopped = chained && call.ended;
       let timer: object | undefined;
       const run = function (this: unknown, ...args: unknown[]): unknown {
+        if (stopped) return undefined;
         if (!repeats) {
           entry.pending = false;
           if (timer !== undefined) release(timer);
         }
-        return (callback as AnyFn).apply(this, args);
+        if (kind !== 'immediate') return (callback as AnyFn).apply(this, args);
+        const outer = runningImmediate;
+        runningImmediate = { callback, depth };
+        try {
+          return (callback as AnyFn).apply(this, args);
+        } finally {
+          runningImmediate = outer;
+        }
       };
       timer = create.call(this, run, ...rest) as object;
       entries.set(timer, entry);
