@@ -52,3 +52,21 @@ describe.each(['v1', 'v2'] as const)('a stdio server on SDK %s', (major) => {
     expect(stderr).toContain('exit 0');
   });
 });
+
+describe('getCallContext() in a server with no guard', () => {
+  it('says that no resource guard tracks the call, and how to install one', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/unguarded-server.mjs', import.meta.url));
+    const client = new Client({ name: 'c', version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [fixture], stderr: 'ignore' }));
+    try {
+      const result = (await client.callTool({ name: 'context' })) as { content: { text: string }[] };
+      const message = result.content[0]?.text ?? '';
+      expect(message).toMatch(
+        /^NO_CALL_CONTEXT: No resource guard tracks this call: is resourceMiddleware\(\) installed\?/,
+      );
+      expect(message).toMatch(/server\.use\(resourceMiddleware\(\)\)/);
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -106,6 +106,19 @@ function sharedStorage(): AsyncLocalStorage<CallContext> {
  */
 export const callContextStorage: AsyncLocalStorage<CallContext> = sharedStorage();
 
+const guardsKey = Symbol.for('@mcp-resource-guard/guards-created');
+type GlobalWithGuards = typeof globalThis & { [guardsKey]?: number };
+
+/** Notes that a guard was created in this process (any copy of this package), for `getCallContext()`'s error. */
+export function noteGuardCreated(): void {
+  const holder = globalThis as GlobalWithGuards;
+  holder[guardsKey] = (holder[guardsKey] ?? 0) + 1;
+}
+
+function anyGuardCreated(): boolean {
+  return ((globalThis as GlobalWithGuards)[guardsKey] ?? 0) > 0;
+}
+
 /**
  * The context of the tool call running the current code.
  *
@@ -120,6 +133,14 @@ export const callContextStorage: AsyncLocalStorage<CallContext> = sharedStorage(
 export function getCallContext(): CallContext {
   const ctx = callContextStorage.getStore();
   if (ctx === undefined) {
+    // No guard in the process: the server's tool handlers run untracked, and no call can have a context.
+    if (!anyGuardCreated()) {
+      throw new ResourceGuardError({
+        code: ErrorCode.NoCallContext,
+        message: 'No resource guard tracks this call: is resourceMiddleware() installed?',
+        hint: 'Install it on the server (server.use(resourceMiddleware())), or use tryGetCallContext() where a guard may be absent.',
+      });
+    }
     throw new ResourceGuardError({
       code: ErrorCode.NoCallContext,
       message: 'getCallContext() was called outside a tool call',

@@ -9,7 +9,7 @@
 import { guardClosedError, toolDeactivatedError } from './admission-errors.js';
 import type { AdmissionGate, GateScope } from './admission-gate.js';
 import type { AuditEntry } from './audit-log.js';
-import { callContextStorage } from './call-context.js';
+import { callContextStorage, noteGuardCreated } from './call-context.js';
 import { CallFinisher } from './call-finisher.js';
 import { closeHandles } from './cleanup.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
@@ -130,6 +130,7 @@ export class ResourceGuard {
    */
   constructor(options?: ResourceGuardOptions) {
     const o = resolveGuardOptions(options);
+    noteGuardCreated();
     const events = new EventHub<GuardEvents>((error, event) =>
       this.#s.reportInternalError(`listener:${String(event)}`, error),
     );

@@ -80,7 +80,7 @@ function checkExistingRoot(configured: string, path: string, st: Stats): void {
     throw rootError(
       configured,
       `is writable by group or others (mode ${mode})`,
-      `Restrict it (chmod 700 ${path}), or give tempRoot a path that does not exist yet (the guard creates it with mode 0700).`,
+      "Give tempRoot a private directory instead: a path that does not exist yet, inside a directory only the server's user can write (under its home directory, for example); the guard creates it with mode 0700. Leave a shared directory such as /tmp as it is.",
     );
   }
   try {
