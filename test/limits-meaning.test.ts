@@ -82,6 +82,19 @@ describe('count limits allow their count', () => {
       expect(limits.filter((e) => e.level === 'cleanup' || e.level === 'emergency')).toEqual([]);
       const five = await client.callTool({ name: 'four', arguments: { count: 5 } });
       expect(five.isError).toBe(true);
+      // The model reads plain words; the operator's details (level, scope, the option to raise) are in _meta.
+      const what = kind === 'files' ? 'files' : 'network connections';
+      expect((five.content as { text: string }[])[0]?.text).toBe(
+        `the tool had too many ${what} open at once: 5, when 4 are allowed; try fewer ${kind === 'files' ? 'files ' : ''}at a time`,
+      );
+      const limitName = kind === 'files' ? 'maxFileHandles' : 'maxNetworkConnections';
+      expect(five._meta?.['mcp-resource-guard/error']).toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        level: 'cleanup',
+        scope: 'call',
+        limitName,
+        hint: expect.stringContaining(`raise ${limitName}`),
+      });
       const resource = kind === 'files' ? 'fileHandles' : 'networkConnections';
       expect(limits.filter((e) => e.level === 'cleanup' || e.level === 'emergency')).toMatchObject([
         { level: 'cleanup', resource, usage: 5, limit: 4 },

@@ -79,7 +79,9 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
     );
     const result = await h.client.callTool({ name: 'hang' });
     expect(result.isError).toBe(true);
-    expect((result.content as { text: string }[])[0]?.text).toMatch(/hang.*maxExecutionTimeMs 100/);
+    expect((result.content as { text: string }[])[0]?.text).toBe(
+      'the tool took too long and was stopped at its time limit of 100 ms; try a smaller or simpler request',
+    );
     expect(result._meta?.['mcp-resource-guard/error']).toMatchObject({
       code: 'LIMIT_EXCEEDED',
       resource: 'executionTimeMs',

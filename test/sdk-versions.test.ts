@@ -56,7 +56,7 @@ describe.each(CASES)('a server built with %s (%s-level API)', (sdk, kind) => {
     expect(firstText(await client.callTool({ name: 'leaky' }))).toBe('leaked');
     const slow = await client.callTool({ name: 'slow' });
     expect(slow.isError, stderr).toBe(true);
-    expect(firstText(slow)).toMatch(/slow/);
+    expect(firstText(slow)).toMatch(/stopped at its time limit of 200 ms/);
     const after = await inspect();
     expect(after.snapshot.tools.leaky?.leaks.calls).toBe(1);
     expect(after.snapshot.tools.slow?.outcomes).toMatchObject({ timeout: 1 });

@@ -12,6 +12,7 @@ import {
   type ResourceGuardOptions,
   type ToolCall,
 } from '@mcp-resource-guard/core';
+import { clientMessage } from './client-message.js';
 import { sdkSignalOf } from './tool-call-interceptor.js';
 import type { MiddlewareServer, ToolCallMiddleware } from './tool-call-middleware.js';
 import { errorResult, type ToolCallResult } from './tool-call-result.js';
@@ -96,9 +97,17 @@ function outcomeOfStop(call: ToolCall): CallOutcome {
   }
 }
 
-/** The answer for a call the guard refused or stopped: an `isError` result the client (and model) can act on. */
+/**
+ * The answer for a call the guard refused or stopped: an `isError` result whose text the model can act on, with
+ * the operator's details (the guard's own message, the level, scope and limit, what to raise) in `_meta`.
+ */
 function guardErrorResult(error: ResourceGuardError): ToolCallResult {
-  return errorResult(error.message, { code: error.code, ...(error.data ?? {}) });
+  return errorResult(clientMessage(error), {
+    code: error.code,
+    ...(error.data ?? {}),
+    message: error.message,
+    hint: error.hint,
+  });
 }
 
 /** A tool its owner disabled or removed is the SDK's to refuse, exactly as it would without the guard. */
