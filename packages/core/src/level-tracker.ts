@@ -2,6 +2,9 @@
 
 import { type LevelThresholds, LIMIT_LEVELS, type LimitLevel, levelRank } from './limit-level.js';
 
+/** How far apart two ratios may be from rounding alone (value / limit against a threshold). */
+const RATIO_EPSILON = 1e-9;
+
 /**
  * How samples become levels.
  *
@@ -120,7 +123,9 @@ export class LevelTracker {
 
   /** Whether `ratio` is at a level whose threshold is `threshold`: past it for counts, at it for measures. */
   #reaches(ratio: number, threshold: number): boolean {
-    return this.#policy.exceeds === true ? ratio > threshold : ratio >= threshold;
+    // A value exactly at a level's fraction (limit × threshold) may come back from the division a rounding
+    // step below or above it: compared within that step.
+    return this.#policy.exceeds === true ? ratio > threshold + RATIO_EPSILON : ratio >= threshold - RATIO_EPSILON;
   }
 
   #change(level: LimitLevel | undefined): LevelChange {

@@ -234,8 +234,11 @@ export class Sampler {
   #heldTime(call: ToolCall, limit: number, now: number): number {
     const elapsed = now - call.startedAt;
     const deadline = limit * this.#s.o.thresholds.cleanup;
-    const late = Math.min(now, call.stoppedAt ?? now) - call.startedAt - deadline;
-    return late > 0 ? elapsed - late : elapsed;
+    const stoppedAt = call.stoppedAt;
+    // Exactly the deadline, never a difference of large times that rounds to just below it (the call would
+    // then sit at the throttle level for ever).
+    if (stoppedAt === undefined) return Math.min(elapsed, deadline);
+    return stoppedAt - call.startedAt > deadline ? deadline + (now - stoppedAt) : elapsed;
   }
 
   #evaluateCall(call: ToolCall, now: number, timeOnly: boolean): void {
