@@ -1,14 +1,7 @@
-// Limits that mean what they say, through the real SDK: a count limit of N allows N, a call is stopped at its
-// deadline however slowly the guard samples, and the guard's own lateness never turns a stop into an emergency.
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CleanupReport, LimitEvent } from '@mcp-resource-guard/core';
+import type { LimitEvent } from '@mcp-resource-guard/core';
 import type { ResourceMiddlewareOptions } from '@mcp-resource-guard/sdk-middleware';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -137,34 +130,5 @@ describe('execution time', () => {
     expect(limits.filter((e) => e.level === 'emergency')).toEqual([]);
     expect(guard.snapshot().tools.sleep?.state).not.toBe('deactivated');
     expect(await client.callTool({ name: 'sleep', arguments: { ms: 1 } })).toEqual(text('woke'));
-  });
-
-  it('answers a stopped call at once: its cleanup goes on after the answer when a close is slow', async () => {
-    // A FIFO whose writer never writes: the stream's read blocks in the thread pool, and its close waits for it.
-    const dir = await mkdtemp(join(tmpdir(), 'guard-fifo-'));
-    closers.push(() => rm(dir, { recursive: true, force: true }));
-    const fifo = join(dir, 'pipe');
-    execFileSync('mkfifo', [fifo]);
-    const writer = spawn('sh', ['-c', 'exec sleep 30 > "$0"', fifo], { stdio: 'ignore' });
-    closers.push(async () => writer.kill('SIGKILL'));
-    const cleanups: CleanupReport[] = [];
-    const { client, guard } = await guarded({ sampling: { activeMs: 10 }, limits: { maxExecutionTimeMs: 100 } }, (s) =>
-      s.registerTool('tail', {}, async () => {
-        const stream = createReadStream(fifo);
-        stream.on('data', () => {});
-        await new Promise(() => {}); // waits for data that never comes
-        return text('never');
-      }),
-    );
-    guard.on('cleanup', (r) => cleanups.push(r));
-    const answer = await client.callTool({ name: 'tail' });
-    expect(answer.isError).toBe(true);
-    // The answer came while the stream's close was still blocked: no cleanup report yet.
-    expect(cleanups).toEqual([]);
-    const exited = once(writer, 'exit');
-    writer.kill('SIGKILL'); // the writer goes: the read returns (end of file) and the close completes
-    await exited;
-    for (let i = 0; i < 200 && cleanups.length === 0; i++) await sleep(10);
-    expect(cleanups).toMatchObject([{ toolName: 'tail', reason: 'timeout', survived: 0 }]);
   });
 });
