@@ -1,7 +1,14 @@
-import { open } from 'node:fs/promises';
+// Limits that mean what they say, through the real SDK: a count limit of N allows N, a call is stopped at its
+// deadline however slowly the guard samples, and the guard's own lateness never turns a stop into an emergency.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LimitEvent } from '@mcp-resource-guard/core';
+import type { CleanupReport, LimitEvent } from '@mcp-resource-guard/core';
 import type { ResourceMiddlewareOptions } from '@mcp-resource-guard/sdk-middleware';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -130,5 +137,88 @@ describe('execution time', () => {
     expect(limits.filter((e) => e.level === 'emergency')).toEqual([]);
     expect(guard.snapshot().tools.sleep?.state).not.toBe('deactivated');
     expect(await client.callTool({ name: 'sleep', arguments: { ms: 1 } })).toEqual(text('woke'));
+  });
+
+  it('answers a stopped call at once: its cleanup goes on after the answer when a close is slow', async () => {
+    // A FIFO whose writer never writes: the stream's read blocks in the thread pool, and its close waits for it.
+    const dir = await mkdtemp(join(tmpdir(), 'guard-fifo-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'exec sleep 30 > "$0"', fifo], { stdio: 'ignore' });
+    closers.push(async () => writer.kill('SIGKILL'));
+    const cleanups: CleanupReport[] = [];
+    const { client, guard } = await guarded({ sampling: { activeMs: 10 }, limits: { maxExecutionTimeMs: 100 } }, (s) =>
+      s.registerTool('tail', {}, async () => {
+        const stream = createReadStream(fifo);
+        stream.on('data', () => {});
+        await new Promise(() => {}); // waits for data that never comes
+        return text('never');
+      }),
+    );
+    guard.on('cleanup', (r) => cleanups.push(r));
+    const answer = await client.callTool({ name: 'tail' });
+    expect(answer.isError).toBe(true);
+    // The answer came while the stream's close was still blocked: no cleanup report yet.
+    expect(cleanups).toEqual([]);
+    const exited = once(writer, 'exit');
+    writer.kill('SIGKILL'); // the writer goes: the read returns (end of file) and the close completes
+    await exited;
+    for (let i = 0; i < 200 && cleanups.length === 0; i++) await sleep(10);
+    expect(cleanups).toMatchObject([{ toolName: 'tail', reason: 'timeout', survived: 0 }]);
+  });
+
+  /** Blocks the event loop, as a synchronous parse or a long GC does: no timer of the guard's can run meanwhile. */
+  const blockFor = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+
+  // The guard's deadline timer cannot fire while the loop is blocked; when it comes back, Node runs every due timer
+  // of one duration before the next duration's, and the microtasks between them, so the handler's own timer may
+  // settle it first. A handler that settles after its deadline is answered as stopped at its time limit all the same.
+  it.each([
+    ['returns synchronously', 'sync'],
+    ['settles from a microtask right after blocking', 'async'],
+    ["settles from its own timer, run before the guard's", 'timer'],
+  ] as const)('a handler that %s past its deadline is answered as stopped at its time limit', async (_, how) => {
+    // Sampled once a second: the guard wakes at the time levels of the 100 ms limit (75, 90, 100 ms).
+    const { client, limits, guard } = await guarded(
+      { sampling: { activeMs: 1000 }, tools: { late: { maxExecutionTimeMs: 100 } } },
+      (s) =>
+        s.registerTool('late', {}, async () => {
+          if (how === 'sync') {
+            blockFor(250);
+            return text('too late');
+          }
+          if (how === 'async') {
+            await Promise.resolve();
+            blockFor(250);
+            return text('too late');
+          }
+          // An 80 ms timer started now heads Node's list of 80 ms timers, due before the guard's wake at 90 ms; a
+          // second one, started after the guard's warn tick (75 ms), is due at 158 ms. When the loop comes back
+          // at 250 ms both run, and the handler settles, before the guard's timer.
+          setTimeout(() => {}, 80);
+          await sleep(78);
+          const timer = new Promise((r) => setTimeout(r, 80));
+          blockFor(170);
+          await timer;
+          return text('too late');
+        }),
+    );
+    const cleanups: string[] = [];
+    guard.on('cleanup', (report) => cleanups.push(report.reason));
+    const answer = await client.callTool({ name: 'late', arguments: {} });
+    expect(answer.isError).toBe(true);
+    expect(answer._meta?.['mcp-resource-guard/error']).toMatchObject({ limitName: 'maxExecutionTimeMs' });
+    const stop = limits.find((e) => e.level === 'cleanup');
+    expect(stop?.limitName).toBe('maxExecutionTimeMs');
+    // The guard's own lateness never escalates: held at exactly the deadline.
+    expect(stop?.usage).toBeLessThanOrEqual(100);
+    expect(limits.filter((e) => e.level === 'emergency')).toEqual([]);
+    for (let i = 0; i < 100 && cleanups.length === 0; i++) await sleep(10); // a stopped call's cleanup follows its answer
+    expect(cleanups).toEqual(['timeout']);
+    expect(guard.snapshot().tools.late?.state).not.toBe('deactivated');
   });
 });

@@ -149,6 +149,7 @@ export class ResourceGuard {
       lateHandle: (call, handle) => this.#finisher.lateHandle(call, handle),
       handlerSettled: (call) => {
         this.#s.orphans.delete(call);
+        this.#sampler.handlerSettled(call, this.#s.o.clock.now());
       },
       tempDir: (call) => this.#tempDir(call),
     };

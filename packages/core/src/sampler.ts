@@ -135,6 +135,26 @@ export class Sampler {
     return next;
   }
 
+  /**
+   * Holds a call whose handler just settled against its time limit, so that a handler that settles past its
+   * deadline is stopped even when the guard's timer could not fire in time: while the event loop was blocked, or
+   * when it came back and Node ran the handler's own timers first (every due timer of one duration runs before the
+   * next duration's). Levels move as at a tick, with the time held at exactly the deadline.
+   *
+   * @param call - the call whose handler returned or threw
+   * @param now - the clock time
+   */
+  handlerSettled(call: ToolCall, now: number): void {
+    const limit = call.limits.maxExecutionTimeMs;
+    if (limit === undefined || call.ended || call.stopReason !== undefined) return;
+    if (now - call.startedAt < limit * this.#s.o.thresholds.cleanup) return;
+    try {
+      this.#evaluateCall(call, now, true);
+    } catch (error) {
+      this.#s.reportInternalError('sampler', error);
+    }
+  }
+
   #hasProcessLimits(): boolean {
     return Object.keys(this.#s.o.processLimits).length > 0;
   }

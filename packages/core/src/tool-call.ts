@@ -373,10 +373,13 @@ export class ToolCall implements CallContext {
       try {
         result = this.#enter(fn);
       } catch (error) {
+        this.#owner.handlerSettled(this);
         reject(error);
         return;
       }
       if (result === null || typeof result !== 'object' || typeof (result as PromiseLike<T>).then !== 'function') {
+        // A synchronous handler settles here: past its deadline, the owner stops the call (resolving CALL_STOPPED).
+        this.#owner.handlerSettled(this);
         resolve(result as T);
         return;
       }

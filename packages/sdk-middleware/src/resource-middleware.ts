@@ -168,9 +168,11 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     // When the client cancels or the transport closes, the SDK sends no answer: the guard's sampler sees
     // the aborted transport signal and stops the call, which ends and is cleaned up here.
     let outcome: CallOutcome = 'thrown';
+    let stopped = false;
     try {
       const result = await call.runUntilStopped(next);
       if (result === CALL_STOPPED) {
+        stopped = true;
         outcome = outcomeOfStop(call);
         const reason = call.stopReason;
         return ResourceGuardError.is(reason) ? guardErrorResult(reason) : errorResult(String(reason));
@@ -183,10 +185,9 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     } finally {
       try {
         call.end(outcome);
-        // What a call holds is closed before its answer leaves, a stopped call's too. (Answering a stopped call
-        // before its cleanup was tried and withdrawn: the Node 24 soak then saw the guard's unref'd sampling
-        // timer fire 70–140 ms late, and a call held to a 30 ms limit was answered by its own handler.)
-        await call.settled;
+        // What a call holds is closed before its answer leaves; a stopped call is answered at once, and its
+        // cleanup (a close may wait on a read blocked in the thread pool) goes on after, reported as usual.
+        if (!stopped) await call.settled;
       } catch (error) {
         guard.reportInternalError('middleware:end', error);
       }
