@@ -13,6 +13,9 @@ export default defineConfig({
     // CI asks for a JSON report beside the console one, to print a plain closing line.
     reporters: process.env.VITEST_JSON_REPORT ? ['default', 'json'] : ['default'],
     ...(process.env.VITEST_JSON_REPORT ? { outputFile: { json: process.env.VITEST_JSON_REPORT } } : {}),
+    // The guard's operator log (pino JSON lines on stderr) stays quiet in tests that do not read it; those that do
+    // set its level themselves.
+    env: { MCP_RESOURCE_GUARD_LOG_LEVEL: 'silent' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     projects: [

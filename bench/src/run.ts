@@ -6,6 +6,11 @@
  */
 
 import { parseArgs } from 'node:util';
+
+// The operator log (a stderr line per leak or stop) is off in the scenarios, which leak and stop on purpose,
+// thousands of times; the scenario processes inherit this. Set the variable to measure with it.
+process.env.MCP_RESOURCE_GUARD_LOG_LEVEL ??= 'silent';
+
 import { updateBenchmarksMd } from './benchmarks-md.js';
 import { runChildProcess, runTaskProcess } from './child-process.js';
 import { describeEnvironment, nodeMajor } from './environment.js';

@@ -249,6 +249,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     tools: { [HANG_TOOL]: { maxExecutionTimeMs: HANG_LIMIT_MS } },
     sampling: { activeMs: 10 },
     tempRoot,
+    // Its leaks are counted by the listeners below; a line on stderr for each of thousands would only slow it.
+    logger: false,
     audit: {
       sink: {
         write(entry) {

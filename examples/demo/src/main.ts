@@ -71,6 +71,8 @@ async function main(argv: readonly string[]): Promise<number> {
     throttle: { maxQueue: 2, maxWaitMs: 150, retryAfterMs: 500 },
     emergency: { coolDownMs: 1500 },
     watchdog: { thresholdMs: 200 },
+    // The demo prints each event itself, below; a server left to the defaults writes them as pino JSON on stderr.
+    logger: false,
   });
   for (const name of ['limit', 'throttle', 'cleanup', 'leak', 'emergency', 'recovery', 'state', 'blocked'] as const) {
     guard.on(name, (event) => {

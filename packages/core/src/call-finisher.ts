@@ -135,7 +135,7 @@ export class CallFinisher {
         this.#emitLeak(call, outcome, leaked, false);
       }
       const reason: CleanupReason = call.stopCause ?? (leakedAny ? 'leak' : 'end');
-      const mode = stopped || !leakedAny || this.#s.o.leaks === 'close' ? 'close' : 'report';
+      const mode = stopped || !leakedAny || this.#s.leakPolicyFor(call.toolName) === 'close' ? 'close' : 'report';
       call.settled = this.#track(this.#cleanup({ call, reason, mode, tool, outcome }));
     }
     return record;
@@ -253,7 +253,7 @@ export class CallFinisher {
    * @param handle - what its code opened
    */
   lateHandle(call: ToolCall, handle: TrackedHandle): void {
-    if (this.#s.o.leaks === 'report' && call.stopCause === undefined) return;
+    if (call.stopCause === undefined && this.#s.leakPolicyFor(call.toolName) === 'report') return;
     // Closed after the grace period, if it is still the call's then (a pool may claim it meanwhile: it
     // is released if its closer says it is shared by then).
     const timer = nativeSetTimeout(() => {

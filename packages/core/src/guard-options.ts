@@ -5,6 +5,16 @@ import { isAbsolute, join } from 'node:path';
 import { type AuditSink, MemoryAuditSink } from './audit-log.js';
 import { type Clock, systemClock } from './clock.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
+import {
+  type GuardLogger,
+  isLogLevel,
+  type JsonLoggerOptions,
+  jsonLogger,
+  LOG_LEVEL_ENV,
+  LOG_LEVELS,
+  type LogLevel,
+} from './guard-logger.js';
+import type { LeakPolicy, LeakPolicyOptions } from './leak-policy.js';
 import { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
 import type { ProbeOptions } from './probes/probe-set.js';
 import { checkTempRoot } from './probes/temp-storage.js';
@@ -17,6 +27,7 @@ import {
 } from './resource-limits.js';
 import { RESOURCE_NAMES, type ResourceName } from './resource-usage.js';
 import { type Scheduler, systemScheduler } from './scheduler.js';
+import { ToolPatterns } from './tool-patterns.js';
 import type { UsageSource } from './usage-source.js';
 
 /**
@@ -196,8 +207,21 @@ export interface ResourceGuardOptions {
   readonly emergency?: EmergencyOptions;
   /** Time bounds of cleanup. */
   readonly cleanup?: CleanupOptions;
-  /** What to do with handles a call still holds when it ends: close them (default) or only report them. */
-  readonly leaks?: 'close' | 'report';
+  /**
+   * What to do with handles a call still holds when it ends: close them (`close`, the default) or leave them
+   * running and only report them (`report`), for every tool, or per tool by exact name or `*` pattern (an exact
+   * name wins over patterns; among patterns the first declared wins). `report` is for tools that start background
+   * work on purpose (a timer that logs every 5 s, a watcher); a call the guard stopped is cleaned up whatever
+   * the policy.
+   */
+  readonly leaks?: LeakPolicy | LeakPolicyOptions;
+  /**
+   * The operator's log: one structured line for each leak closed (or left open by the `report` policy), call
+   * stopped, tool or session deactivated or back, blocked event loop and internal failure. Default: pino's JSON
+   * lines on stderr (never stdout) at level `info`, or the level named by the `MCP_RESOURCE_GUARD_LOG_LEVEL`
+   * environment variable; `{ level }` to choose it; any pino logger to log through it; `false` for none.
+   */
+  readonly logger?: false | GuardLogger | JsonLoggerOptions;
   /** Where audit entries go. Default: an in-memory ring of 1000 entries, readable with `guard.audit()`. */
   readonly audit?: { readonly sink?: AuditSink; readonly capacity?: number };
   /** Finished calls kept per tool for percentiles. Default 128. */
@@ -254,8 +278,8 @@ export interface ResourceGuardOptions {
  */
 export interface ResolvedGuardOptions {
   readonly limits: ResourceLimits;
-  readonly exactTools: ReadonlyMap<string, ResourceLimits>;
-  readonly patternTools: readonly { readonly pattern: RegExp; readonly limits: ResourceLimits }[];
+  /** The `tools` entries, by exact name or pattern. */
+  readonly perTool: ToolPatterns<ResourceLimits>;
   readonly toolLimits: ResourceLimits;
   readonly sessionLimits: ResourceLimits;
   readonly processLimits: ResourceLimits;
@@ -266,7 +290,9 @@ export interface ResolvedGuardOptions {
   readonly throttle: Required<ThrottleOptions>;
   readonly emergency: Required<EmergencyOptions>;
   readonly cleanup: Required<CleanupOptions>;
-  readonly leaks: 'close' | 'report';
+  readonly leaks: { readonly default: LeakPolicy; readonly tools: ToolPatterns<LeakPolicy> };
+  /** The operator's log; `undefined` with `logger: false`. */
+  readonly logger: GuardLogger | undefined;
   readonly auditSink: AuditSink;
   readonly memoryAudit: MemoryAuditSink | undefined;
   readonly historySize: number;
@@ -291,6 +317,7 @@ const OPTION_KEYS = [
   'emergency',
   'cleanup',
   'leaks',
+  'logger',
   'audit',
   'historySize',
   'adaptive',
@@ -389,9 +416,61 @@ export function validateLimits(value: unknown, path: string, exclude: readonly L
   return Object.freeze(out);
 }
 
-function patternToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+const isLeakPolicy = (value: unknown): value is LeakPolicy => value === 'close' || value === 'report';
+
+function resolveLeaks(value: unknown): ResolvedGuardOptions['leaks'] {
+  if (value === undefined || isLeakPolicy(value)) return { default: value ?? 'close', tools: new ToolPatterns() };
+  const given = objectAt(value, 'leaks', "'close', 'report', or an object with default and tools");
+  checkKeys(given, 'leaks', ['default', 'tools']);
+  if (given.default !== undefined && !isLeakPolicy(given.default)) {
+    throw invalid('leaks.default', given.default, "'close' or 'report'");
+  }
+  const tools = objectAt(given.tools, 'leaks.tools', 'an object keyed by tool name or pattern');
+  for (const [name, policy] of Object.entries(tools)) {
+    if (name.length === 0) throw invalid('leaks.tools', name, 'non-empty tool names or patterns');
+    if (!isLeakPolicy(policy)) throw invalid(`leaks.tools.${name}`, policy, "'close' or 'report'");
+  }
+  return {
+    default: (given.default as LeakPolicy | undefined) ?? 'close',
+    tools: new ToolPatterns(tools as Record<string, LeakPolicy>),
+  };
+}
+
+function resolveLogger(value: unknown): GuardLogger | undefined {
+  if (value === false) return undefined;
+  if (isObjectWith(value, 'warn')) {
+    for (const method of ['debug', 'info', 'warn', 'error'] as const) {
+      if (!isObjectWith(value, method)) {
+        throw invalid(
+          'logger',
+          value,
+          'a pino-compatible logger (debug, info, warn and error methods), { level }, or false',
+        );
+      }
+    }
+    return value as GuardLogger;
+  }
+  const given = value === undefined || value === true ? {} : objectAt(value, 'logger', 'a logger, { level }, or false');
+  checkKeys(given, 'logger', ['level', 'destination']);
+  if (given.destination !== undefined && !isObjectWith(given.destination, 'write')) {
+    throw invalid('logger.destination', given.destination, 'an object with a write(line) method');
+  }
+  let level: LogLevel;
+  if (given.level !== undefined) {
+    if (!isLogLevel(given.level)) throw invalid('logger.level', given.level, `one of ${LOG_LEVELS.join(', ')}`);
+    level = given.level;
+  } else {
+    const fromEnv = process.env[LOG_LEVEL_ENV];
+    if (fromEnv !== undefined && fromEnv !== '' && !isLogLevel(fromEnv)) {
+      throw invalid(`environment ${LOG_LEVEL_ENV}`, fromEnv, `one of ${LOG_LEVELS.join(', ')}`);
+    }
+    level = fromEnv === undefined || fromEnv === '' ? 'info' : (fromEnv as LogLevel);
+  }
+  if (level === 'silent') return undefined;
+  return jsonLogger({
+    level,
+    ...(given.destination === undefined ? {} : { destination: given.destination as JsonLoggerOptions['destination'] }),
+  });
 }
 
 function resolveThresholds(value: unknown, path: string): LevelThresholds {
@@ -457,14 +536,11 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   checkKeys(o, '', OPTION_KEYS);
 
   const limits = o.limits === undefined ? Object.freeze({}) : validateLimits(o.limits, 'limits');
-  const exactTools = new Map<string, ResourceLimits>();
-  const patternTools: { pattern: RegExp; limits: ResourceLimits }[] = [];
   const tools = objectAt(o.tools, 'tools', 'an object keyed by tool name or pattern');
+  const perToolLimits: Record<string, ResourceLimits> = {};
   for (const [name, toolLimits] of Object.entries(tools)) {
     if (name.length === 0) throw invalid('tools', name, 'non-empty tool names or patterns');
-    const validated = validateLimits(toolLimits, `tools.${name}`);
-    if (name.includes('*')) patternTools.push({ pattern: patternToRegExp(name), limits: validated });
-    else exactTools.set(name, validated);
+    perToolLimits[name] = validateLimits(toolLimits, `tools.${name}`);
   }
   const aggregate = (value: unknown, path: string): ResourceLimits =>
     value === undefined ? Object.freeze({}) : validateLimits(value, path, ['maxExecutionTimeMs']);
@@ -498,9 +574,8 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   }
   const cleanup = objectAt(o.cleanup, 'cleanup', 'an object with graceMs, stepTimeoutMs');
   checkKeys(cleanup, 'cleanup', ['graceMs', 'stepTimeoutMs']);
-  if (o.leaks !== undefined && o.leaks !== 'close' && o.leaks !== 'report') {
-    throw invalid('leaks', o.leaks, "'close' or 'report'");
-  }
+  const leaks = resolveLeaks(o.leaks);
+  const logger = resolveLogger(o.logger);
   const audit = objectAt(o.audit, 'audit', 'an object with sink, capacity');
   checkKeys(audit, 'audit', ['sink', 'capacity']);
   if (audit.sink !== undefined && !isObjectWith(audit.sink, 'write')) {
@@ -527,8 +602,7 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   const memoryAudit = audit.sink === undefined ? new MemoryAuditSink(capacity) : undefined;
   const resolved: ResolvedGuardOptions = {
     limits,
-    exactTools,
-    patternTools,
+    perTool: new ToolPatterns(perToolLimits),
     toolLimits: aggregate(o.toolLimits, 'toolLimits'),
     sessionLimits: aggregate(o.sessionLimits, 'sessionLimits'),
     processLimits: aggregate(o.processLimits, 'processLimits'),
@@ -564,7 +638,8 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
       graceMs: numberAt(cleanup.graceMs, 'cleanup.graceMs', 200, { ...ms, min: 0 }),
       stepTimeoutMs: numberAt(cleanup.stepTimeoutMs, 'cleanup.stepTimeoutMs', 2000, ms),
     },
-    leaks: o.leaks === 'report' ? 'report' : 'close',
+    leaks,
+    logger,
     auditSink: (audit.sink as AuditSink | undefined) ?? (memoryAudit as MemoryAuditSink),
     memoryAudit,
     historySize: numberAt(o.historySize, 'historySize', 128, { min: 1, max: 100_000, integer: true }),

@@ -9,6 +9,7 @@ import type { EventHub } from './event-hub.js';
 import type { GuardEvents } from './guard-events.js';
 import type { ResolvedGuardOptions } from './guard-options.js';
 import type { HandleKind } from './handle-kind.js';
+import type { LeakPolicy } from './leak-policy.js';
 import type { LevelTracker } from './level-tracker.js';
 import type { LimitName, ResourceLimits } from './resource-limits.js';
 import { processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
@@ -72,13 +73,20 @@ export class GuardState {
    * @returns its configured per-call limits
    */
   limitsFor(toolName: string): ResourceLimits {
-    const { limits, exactTools, patternTools } = this.o;
-    const exact = exactTools.get(toolName);
-    if (exact !== undefined) return { ...limits, ...exact };
-    for (const { pattern, limits: toolLimits } of patternTools) {
-      if (pattern.test(toolName)) return { ...limits, ...toolLimits };
-    }
-    return limits;
+    const own = this.o.perTool.get(toolName);
+    return own === undefined ? this.o.limits : { ...this.o.limits, ...own };
+  }
+
+  /**
+   * The leak policy of a tool: its entry in `leaks.tools` (exact name first, then the first matching pattern),
+   * else `leaks.default`.
+   *
+   * @param toolName - the tool
+   * @returns close or report
+   */
+  leakPolicyFor(toolName: string): LeakPolicy {
+    const { leaks } = this.o;
+    return leaks.tools.empty ? leaks.default : (leaks.tools.get(toolName) ?? leaks.default);
   }
 
   /**

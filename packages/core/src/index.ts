@@ -43,6 +43,13 @@ export type {
   ThrottleEvent,
 } from './guard-events.js';
 export {
+  type GuardLogger,
+  type JsonLoggerOptions,
+  jsonLogger,
+  LOG_LEVEL_ENV,
+  type LogLevel,
+} from './guard-logger.js';
+export {
   type AdaptiveOptions,
   type CleanupOptions,
   type EmergencyOptions,
@@ -70,6 +77,7 @@ export {
 } from './handle-closers.js';
 export { CLEANUP_STEPS, type CleanupStepName, countsAsFile, countsAsNetwork, HandleKind } from './handle-kind.js';
 export { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
+export type { LeakPolicy, LeakPolicyOptions } from './leak-policy.js';
 export { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 export { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, LimitLevel, levelRank } from './limit-level.js';
 export { detach, runShared } from './probes/attribution.js';

@@ -14,6 +14,7 @@ import { CallFinisher } from './call-finisher.js';
 import { closeHandles } from './cleanup.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
 import { EventHub } from './event-hub.js';
+import { logGuardEvents } from './event-log.js';
 import type { GuardEvents, LimitEvent } from './guard-events.js';
 import { type ResourceGuardOptions, resolveGuardOptions, validateLimits } from './guard-options.js';
 import { GuardState, NO_HANDLES, type ScopeRecord } from './guard-state.js';
@@ -135,6 +136,7 @@ export class ResourceGuard {
       this.#s.reportInternalError(`listener:${String(event)}`, error),
     );
     this.#s = new GuardState(o, events);
+    if (o.logger !== undefined) logGuardEvents(events, o.logger);
     this.#responder = new LimitResponder(this.#s);
     this.#pacer = new RefusalPacer(
       this.#s.o.throttle.refusalDelayMs,
@@ -152,6 +154,7 @@ export class ResourceGuard {
         this.#sampler.handlerSettled(call, this.#s.o.clock.now());
       },
       tempDir: (call) => this.#tempDir(call),
+      leakPolicy: (call) => this.#s.leakPolicyFor(call.toolName),
     };
     this.#releaseProbes = acquireProbes(o.probes);
     this.#stopWatchdog =

@@ -6,6 +6,7 @@ import type { CleanupReason, CleanupReport } from './cleanup.js';
 import { cpuSlices, restoreSlice, switchSlice } from './cpu-slices.js';
 import type { HandleKind } from './handle-kind.js';
 import { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
+import type { LeakPolicy } from './leak-policy.js';
 import type { LevelTracker } from './level-tracker.js';
 import type { LimitName, ResourceLimits } from './resource-limits.js';
 import type { MeasuredResource, ResourceUsage } from './resource-usage.js';
@@ -92,6 +93,8 @@ export interface CallOwner {
   handlerSettled(call: ToolCall): void;
   /** Creates (once) and returns the call's temp directory. */
   tempDir(call: ToolCall): string;
+  /** The leak policy of the call's tool. */
+  leakPolicy(call: ToolCall): LeakPolicy;
 }
 
 function disposerOf(value: Disposable): (() => unknown) | undefined {
@@ -187,6 +190,14 @@ export class ToolCall implements CallContext {
     this.#upstream = init.signal;
     this.limits = limits;
     this.startedAt = owner.now();
+  }
+
+  /**
+   * What the guard does with what the call still holds when it ends (`leaks` option): `close`, or `report` (left
+   * running, as background work meant to outlive the call).
+   */
+  get leakPolicy(): LeakPolicy {
+    return this.#owner.leakPolicy(this);
   }
 
   /**

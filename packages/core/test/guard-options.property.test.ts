@@ -271,7 +271,21 @@ const validArb: fc.Arbitrary<Record<string, unknown>> = fc.record(
     throttle: fc.record({ maxQueue: wholeIn(0, 1_000_000), maxWaitMs: ms, retryAfterMs: ms }, { requiredKeys: [] }),
     emergency: emergencyArb,
     cleanup: fc.record({ graceMs: wholeIn(0, MS_MAX), stepTimeoutMs: ms }, { requiredKeys: [] }),
-    leaks: fc.constantFrom('close', 'report'),
+    leaks: fc.oneof(
+      fc.constantFrom('close', 'report'),
+      fc.record(
+        {
+          default: fc.constantFrom('close', 'report'),
+          tools: fc.dictionary(fc.constantFrom('echo', 'toggle-*', '*', 'a*b'), fc.constantFrom('close', 'report')),
+        },
+        { requiredKeys: [] },
+      ),
+    ),
+    logger: fc.oneof(
+      fc.constant(false),
+      fc.record({ level: fc.constantFrom('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent') }),
+      fc.constant({ debug: noop, info: noop, warn: noop, error: noop }),
+    ),
     audit: fc.record(
       {
         sink: fc.constant({ write: noop }),
@@ -302,6 +316,8 @@ interface Mutation {
   readonly path: string;
 }
 const at = (path: string, value: unknown): Mutation => ({ sets: [[path.split('.'), value]], path });
+/** Sets `key` to a whole value, the error expected at `path` inside it. */
+const whole = (key: string, value: unknown, path: string): Mutation => ({ sets: [[[key], value]], path });
 
 /** Values that are not numbers at all. */
 const notNumber = fc.constantFrom<unknown>('10', '', true, false, null, [], {}, [1], 10n, new Date(0));
@@ -470,7 +486,13 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     .tuple(fc.constantFrom(...OBJECT_PATHS), unknownKey, anyValue)
     .map(([parent, key, v]) => at(parent === '' ? key : `${parent}.${key}`, v)),
   // Enumerations and objects with methods.
-  fc.constantFrom<unknown>('closed', 'Close', '', 1, true, null, {}).map((v) => at('leaks', v)),
+  fc.constantFrom<unknown>('closed', 'Close', '', 1, true, null, []).map((v) => at('leaks', v)),
+  fc.constantFrom<unknown>('keep', 1, null).map((v) => whole('leaks', { default: v }, 'leaks.default')),
+  fc
+    .constantFrom<unknown>('keep', 1, null, {})
+    .map((v) => whole('leaks', { tools: { 'toggle-*': v } }, 'leaks.tools.toggle-*')),
+  fc.constantFrom<unknown>('info', 1, null, [], { warn: noop }).map((v) => at('logger', v)),
+  fc.constantFrom<unknown>('loud', 40, null).map((v) => whole('logger', { level: v }, 'logger.level')),
   fc.constantFrom<unknown>({}, { write: 1 }, { log: noop }, 5, 'stderr', null).map((v) => at('audit.sink', v)),
   fc
     .constantFrom<unknown>(5, {}, 'x', null, [{}], [{ sample: 1 }], [null], [{ name: 'ok', sample: noop }, 1])

@@ -8,6 +8,7 @@
 
 export {
   type CallContext,
+  detach,
   ErrorCode,
   type GuardEvents,
   type GuardSnapshot,
@@ -16,6 +17,7 @@ export {
   ResourceGuardError,
   type ResourceLimits,
   type ResourceUsage,
+  runShared,
   tryGetCallContext,
 } from '@mcp-resource-guard/core';
 export { type ResourceMiddleware, type ResourceMiddlewareOptions, resourceMiddleware } from './resource-middleware.js';

@@ -73,6 +73,14 @@ export interface ResourceMiddleware extends ToolCallMiddleware {
    */
   on<K extends keyof GuardEvents>(event: K, listener: (payload: GuardEvents[K]) => void): () => void;
   /**
+   * Declares a resource shared by the whole server (a pool, a client, a cache): never counted against a call
+   * nor closed by a call's cleanup; closed by {@link ResourceMiddleware.close}. See `ResourceGuard.share`.
+   *
+   * @param resource - a server, socket, child process, worker, FileHandle, stream, or anything disposable
+   * @returns the same resource
+   */
+  share<T extends object>(resource: T): T;
+  /**
    * Stops calls in flight and stops tracking.
    *
    * @returns a promise that settles when the guard is closed
@@ -200,6 +208,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     snapshot: (): GuardSnapshot => guard.snapshot(),
     on: <K extends keyof GuardEvents>(event: K, listener: (payload: GuardEvents[K]) => void): (() => void) =>
       guard.on(event, listener),
+    share: <T extends object>(resource: T): T => guard.share(resource),
     close: (): Promise<void> => guard.close(),
   });
 }

@@ -92,8 +92,9 @@ export function installTimerProbe(): () => void {
       const chained = parent !== undefined && (parent.callback === callback || depth >= CHAIN_DEPTH);
       const entry: TimerEntry = { pending: true, chained };
       // A loop that outlived its call (its first turn was scheduled before the end, and released as any
-      // immediate): its next turn never runs. It stays pending, so the guard reports it as a late leak.
-      const stopped = chained && call.ended;
+      // immediate): its next turn never runs. It stays pending, so the guard reports it as a late leak. A tool
+      // whose leak policy is `report` keeps its background work: the loop runs on.
+      const stopped = chained && call.ended && call.leakPolicy === 'close';
       let timer: object | undefined;
       const run = function (this: unknown, ...args: unknown[]): unknown {
         if (stopped) return undefined;
