@@ -2,7 +2,7 @@
 /**
  * Checks the module graph of every package's src/: no import cycles (type-only imports included), and
  * no import that reaches into another package (a relative path out of the package, or a deep import
- * of a workspace package instead of its barrel). Prints each problem and exits 1 if there is any.
+ * of a workspace package instead of its barrel or another entry point it declares in `exports`). Prints each problem and exits 1 if there is any.
  *
  * Usage: node scripts/check-imports.mjs
  */
@@ -25,6 +25,16 @@ function sourceFiles(dir) {
   return out;
 }
 
+// The entry points the workspace packages declare in `exports` (such as `@mcp-resource-guard/core/internal`, for the
+// sibling packages): importing one is not reaching into the package.
+const declaredEntries = new Set();
+for (const pkg of readdirSync(packagesDir)) {
+  const manifest = JSON.parse(readFileSync(join(packagesDir, pkg, 'package.json'), 'utf8'));
+  for (const key of Object.keys(manifest.exports ?? {})) {
+    if (key !== '.' && !key.endsWith('.json')) declaredEntries.add(`${manifest.name}${key.slice(1)}`);
+  }
+}
+
 const problems = [];
 const graph = new Map();
 for (const pkg of readdirSync(packagesDir)) {
@@ -37,7 +47,7 @@ for (const pkg of readdirSync(packagesDir)) {
         if (!target.startsWith(src + sep))
           problems.push(`${relative(root, file)}: imports ${spec}, outside its package`);
         else deps.push(target);
-      } else if (/^@mcp-resource-guard\/[^/]+\/./.test(spec)) {
+      } else if (/^@mcp-resource-guard\/[^/]+\/./.test(spec) && !declaredEntries.has(spec)) {
         problems.push(`${relative(root, file)}: deep import ${spec}; import the package's barrel`);
       }
     }

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type * as CoreModule from '../../packages/core/dist/index.js';
+import type * as CoreInternals from '../../packages/core/dist/internal.js';
 
 export type {
   CallContext,
@@ -20,8 +21,8 @@ export type {
   ToolCall,
 } from '../../packages/core/dist/index.js';
 
-/** The core module's exports. */
-export type Core = typeof CoreModule;
+/** The core module's exports, public and internal (`@mcp-resource-guard/core/internal`). */
+export type Core = typeof CoreModule & typeof CoreInternals;
 
 let loaded: Promise<Core> | undefined;
 
@@ -34,8 +35,12 @@ export function loadCore(): Promise<Core> {
   loaded ??= (async () => {
     const require = createRequire(import.meta.url);
     const middleware = require.resolve('@mcp-resource-guard/sdk-middleware');
-    const entry = createRequire(middleware).resolve('@mcp-resource-guard/core');
-    return (await import(pathToFileURL(entry).href)) as Core;
+    const resolve = createRequire(middleware).resolve;
+    const [publicApi, internals] = await Promise.all([
+      import(pathToFileURL(resolve('@mcp-resource-guard/core')).href),
+      import(pathToFileURL(resolve('@mcp-resource-guard/core/internal')).href),
+    ]);
+    return { ...publicApi, ...internals } as Core;
   })();
   return loaded;
 }

@@ -44,7 +44,7 @@ export type CleanupReason =
  *
  * @example
  * ```ts
- * import { type CleanupTimings, closeHandles, HandleRegistry } from '@mcp-resource-guard/core';
+ * import { type CleanupTimings, closeHandles, HandleRegistry } from '@mcp-resource-guard/core/internal';
  * // Sockets get 100 ms to finish gracefully; each step gives up after one second.
  * const timings: CleanupTimings = { graceMs: 100, stepTimeoutMs: 1000 };
  * const registry = new HandleRegistry();
@@ -130,7 +130,7 @@ function invoke(fn: () => void | Promise<void>): Promise<void> {
  * @example
  * ```ts
  * import { createServer } from 'node:net';
- * import { closeHandles, HandleRegistry, serverCloser, timerCloser } from '@mcp-resource-guard/core';
+ * import { closeHandles, HandleRegistry, serverCloser, timerCloser } from '@mcp-resource-guard/core/internal';
  * const registry = new HandleRegistry();
  * registry.add('server', serverCloser(createServer().listen(0)), 'listener');
  * let pending = true;

@@ -23,7 +23,7 @@ export interface Clock {
  *
  * @example
  * ```ts
- * import { systemClock } from '@mcp-resource-guard/core';
+ * import { systemClock } from '@mcp-resource-guard/core/internal';
  * const start = systemClock.now();
  * ```
  */

@@ -142,7 +142,7 @@ Object.defineProperty(ResourceGuardError.prototype, brand, { value: true });
  * @returns a one-line rendering, at most about 80 characters
  * @example
  * ```ts
- * import { describeValue } from '@mcp-resource-guard/core';
+ * import { describeValue } from '@mcp-resource-guard/core/internal';
  * describeValue(Number.NaN); // 'NaN'
  * describeValue('x'.repeat(100)); // '"xxxx…"' (the first 60 characters, quoted)
  * describeValue([1, 2, 3]); // 'an array of 3'

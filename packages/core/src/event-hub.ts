@@ -7,7 +7,7 @@
  * @typeParam Events - a map from event name to payload type
  * @example
  * ```ts
- * import { EventHub } from '@mcp-resource-guard/core';
+ * import { EventHub } from '@mcp-resource-guard/core/internal';
  * const hub = new EventHub<{ tick: number }>((e) => console.error(e));
  * const off = hub.on('tick', (n) => console.error(n));
  * hub.emit('tick', 1);
@@ -33,7 +33,7 @@ export class EventHub<Events extends object> {
    * @returns a function that unsubscribes
    * @example
    * ```ts
-   * import { EventHub } from '@mcp-resource-guard/core';
+   * import { EventHub } from '@mcp-resource-guard/core/internal';
    * const hub = new EventHub<{ tick: number }>((error) => console.error(error));
    * const off = hub.on('tick', (n) => console.error('tick', n));
    * hub.emit('tick', 1); // logs 'tick 1'
@@ -60,7 +60,7 @@ export class EventHub<Events extends object> {
    * @returns true when at least one listener is subscribed
    * @example
    * ```ts
-   * import { EventHub } from '@mcp-resource-guard/core';
+   * import { EventHub } from '@mcp-resource-guard/core/internal';
    * const hub = new EventHub<{ memory: NodeJS.MemoryUsage }>((error) => console.error(error));
    * // Build the payload only when someone listens.
    * if (hub.has('memory')) hub.emit('memory', process.memoryUsage());
@@ -78,7 +78,7 @@ export class EventHub<Events extends object> {
    * @param payload - the value passed to listeners
    * @example
    * ```ts
-   * import { EventHub } from '@mcp-resource-guard/core';
+   * import { EventHub } from '@mcp-resource-guard/core/internal';
    * const hub = new EventHub<{ tick: number }>((error, event) => console.error(`${String(event)} listener:`, error));
    * hub.on('tick', () => {
    *   throw new Error('broken listener');
@@ -107,7 +107,7 @@ export class EventHub<Events extends object> {
    *
    * @example
    * ```ts
-   * import { EventHub } from '@mcp-resource-guard/core';
+   * import { EventHub } from '@mcp-resource-guard/core/internal';
    * const hub = new EventHub<{ tick: number }>((error) => console.error(error));
    * hub.on('tick', (n) => console.error(n));
    * hub.clear();

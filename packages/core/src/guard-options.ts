@@ -270,7 +270,7 @@ export interface ResourceGuardOptions {
  *
  * @example
  * ```ts
- * import { type ResolvedGuardOptions, resolveGuardOptions } from '@mcp-resource-guard/core';
+ * import { type ResolvedGuardOptions, resolveGuardOptions } from '@mcp-resource-guard/core/internal';
  * const resolved: ResolvedGuardOptions = resolveGuardOptions({ sampling: { activeMs: 25 } });
  * resolved.sampling; // { activeMs: 25, idleMs: 1000, deactivatedMs: 5000 }
  * resolved.thresholds; // { warn: 0.75, throttle: 0.9, cleanup: 1, emergency: 1.5 }
@@ -394,7 +394,7 @@ function numberAt(value: unknown, path: string, fallback: number, rule: NumberRu
  * @throws {@link ResourceGuardError} `INVALID_CONFIG` naming the first bad key
  * @example
  * ```ts
- * import { validateLimits } from '@mcp-resource-guard/core';
+ * import { validateLimits } from '@mcp-resource-guard/core/internal';
  * validateLimits({ maxFileHandles: 8 }, 'limits');
  * ```
  */
@@ -527,7 +527,7 @@ function resolveAdaptive(value: unknown): Required<AdaptiveOptions> | undefined 
  * @throws {@link ResourceGuardError} `INVALID_CONFIG` naming the first bad option
  * @example
  * ```ts
- * import { resolveGuardOptions } from '@mcp-resource-guard/core';
+ * import { resolveGuardOptions } from '@mcp-resource-guard/core/internal';
  * const resolved = resolveGuardOptions({ limits: { maxExecutionTimeMs: 1000 } });
  * ```
  */

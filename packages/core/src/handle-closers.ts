@@ -34,7 +34,8 @@ function once(emitter: EventEmitter, event: string, done: () => boolean): Promis
  * @example
  * ```ts
  * import { open } from 'node:fs/promises';
- * import { createResourceGuard, fileHandleCloser } from '@mcp-resource-guard/core';
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { fileHandleCloser } from '@mcp-resource-guard/core/internal';
  * const guard = createResourceGuard();
  * const call = await guard.admit({ toolName: 'read_config' });
  * // Opened outside call.run(), so no probe saw it: attribute it by hand.
@@ -61,7 +62,7 @@ export function fileHandleCloser(handle: FileHandle): HandleCloser {
  * @example
  * ```ts
  * import { closeSync, openSync } from 'node:fs';
- * import { closeHandles, fdCloser, HandleRegistry } from '@mcp-resource-guard/core';
+ * import { closeHandles, fdCloser, HandleRegistry } from '@mcp-resource-guard/core/internal';
  * const registry = new HandleRegistry();
  * const fd = openSync('package.json', 'r');
  * let open = true;
@@ -101,7 +102,8 @@ interface DestroyableStream extends EventEmitter {
  * @example
  * ```ts
  * import { createReadStream } from 'node:fs';
- * import { createResourceGuard, streamCloser } from '@mcp-resource-guard/core';
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { streamCloser } from '@mcp-resource-guard/core/internal';
  * const guard = createResourceGuard();
  * const call = await guard.admit({ toolName: 'tail_log' });
  * const stream = createReadStream('/var/log/syslog');
@@ -139,7 +141,7 @@ interface EndableSocket extends DestroyableStream {
  * @example
  * ```ts
  * import { connect } from 'node:net';
- * import { closeHandles, HandleRegistry, socketCloser } from '@mcp-resource-guard/core';
+ * import { closeHandles, HandleRegistry, socketCloser } from '@mcp-resource-guard/core/internal';
  * const registry = new HandleRegistry();
  * const socket = connect(5432, '127.0.0.1');
  * registry.add('socket', socketCloser(socket), '127.0.0.1:5432');
@@ -171,7 +173,8 @@ export function socketCloser(socket: EndableSocket): HandleCloser {
  * @example
  * ```ts
  * import { createServer } from 'node:http';
- * import { createResourceGuard, serverCloser } from '@mcp-resource-guard/core';
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { serverCloser } from '@mcp-resource-guard/core/internal';
  * const guard = createResourceGuard();
  * const call = await guard.admit({ toolName: 'preview' });
  * const server = createServer((_req, res) => res.end('preview')).listen(0, '127.0.0.1');
@@ -222,7 +225,7 @@ interface ClosableDgram extends EventEmitter {
  * @example
  * ```ts
  * import { createSocket } from 'node:dgram';
- * import { udpCloser } from '@mcp-resource-guard/core';
+ * import { udpCloser } from '@mcp-resource-guard/core/internal';
  * const socket = createSocket('udp4').bind(0);
  * const closer = udpCloser(socket);
  * await closer.close();
@@ -262,7 +265,8 @@ export function udpCloser(socket: ClosableDgram): HandleCloser {
  * @example
  * ```ts
  * import { watch } from 'node:fs';
- * import { createResourceGuard, watcherCloser } from '@mcp-resource-guard/core';
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { watcherCloser } from '@mcp-resource-guard/core/internal';
  * const guard = createResourceGuard();
  * const call = await guard.admit({ toolName: 'watch_dir' });
  * const watcher = watch('.', (event, file) => console.error(event, file));
@@ -293,7 +297,7 @@ export function watcherCloser(watcher: EventEmitter & { close(): void }): Handle
  * @returns its closer
  * @example
  * ```ts
- * import { HandleRegistry, timerCloser } from '@mcp-resource-guard/core';
+ * import { HandleRegistry, timerCloser } from '@mcp-resource-guard/core/internal';
  * const registry = new HandleRegistry();
  * let pending = true;
  * const timer = setTimeout(() => (pending = false), 60_000);
@@ -322,7 +326,7 @@ export function timerCloser(clear: () => void, isPending: () => boolean): Handle
  * @example
  * ```ts
  * import { spawn } from 'node:child_process';
- * import { descendantsOf } from '@mcp-resource-guard/core';
+ * import { descendantsOf } from '@mcp-resource-guard/core/internal';
  * const shell = spawn('sh', ['-c', 'sleep 60 & sleep 60']);
  * setTimeout(() => {
  *   const pids = shell.pid === undefined ? [] : descendantsOf(shell.pid);
@@ -344,7 +348,7 @@ export function descendantsOf(pid: number): number[] {
  * @example
  * ```ts
  * import { spawn } from 'node:child_process';
- * import { childProcessCloser } from '@mcp-resource-guard/core';
+ * import { childProcessCloser } from '@mcp-resource-guard/core/internal';
  * const child = spawn('sh', ['-c', 'sleep 60 & wait']);
  * const closer = childProcessCloser(child);
  * await closer.close(); // SIGTERM to the shell and its sleep; forceClose() would send SIGKILL
@@ -395,7 +399,7 @@ export function childProcessCloser(child: ChildProcess): HandleCloser {
  * @example
  * ```ts
  * import { Worker } from 'node:worker_threads';
- * import { workerCloser } from '@mcp-resource-guard/core';
+ * import { workerCloser } from '@mcp-resource-guard/core/internal';
  * const worker = new Worker('setInterval(() => {}, 1000);', { eval: true });
  * const closer = workerCloser(worker);
  * await closer.close(); // worker.terminate()
@@ -427,7 +431,7 @@ export function workerCloser(worker: Worker): HandleCloser {
  * @example
  * ```ts
  * import { createServer } from 'node:net';
- * import { closerFor, HandleRegistry } from '@mcp-resource-guard/core';
+ * import { closerFor, HandleRegistry } from '@mcp-resource-guard/core/internal';
  * const registry = new HandleRegistry();
  * for (const resource of [createServer(), { close: async () => {} }, new AbortController()]) {
  *   const found = closerFor(resource);

@@ -38,7 +38,7 @@ export type HandleKind = (typeof HandleKind)[keyof typeof HandleKind];
  *
  * @example
  * ```ts
- * import { CLEANUP_STEPS } from '@mcp-resource-guard/core';
+ * import { CLEANUP_STEPS } from '@mcp-resource-guard/core/internal';
  * CLEANUP_STEPS.map((s) => s.name); // ['files', 'network', 'memory', 'cpu', 'temp']
  * ```
  */
@@ -56,7 +56,8 @@ export const CLEANUP_STEPS: readonly { readonly name: CleanupStepName; readonly 
  *
  * @example
  * ```ts
- * import { type CleanupStepName, createResourceGuard } from '@mcp-resource-guard/core';
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { type CleanupStepName } from '@mcp-resource-guard/core/internal';
  * // The slowest run of each cleanup step so far.
  * const slowest = new Map<CleanupStepName, number>();
  * createResourceGuard().on('cleanup', (r) => {
@@ -76,7 +77,8 @@ const NETWORK_KINDS: ReadonlySet<HandleKind> = new Set<HandleKind>(['socket', 's
  * @returns true for files and watchers
  * @example
  * ```ts
- * import { countsAsFile, createResourceGuard, type HandleKind } from '@mcp-resource-guard/core';
+ * import { createResourceGuard, type HandleKind } from '@mcp-resource-guard/core';
+ * import { countsAsFile } from '@mcp-resource-guard/core/internal';
  * countsAsFile('watcher'); // true
  * createResourceGuard().on('leak', (e) => {
  *   const held = Object.entries(e.handles) as [HandleKind, number][];
@@ -96,7 +98,7 @@ export function countsAsFile(kind: HandleKind): boolean {
  * @returns true for sockets, servers and UDP sockets
  * @example
  * ```ts
- * import { countsAsNetwork } from '@mcp-resource-guard/core';
+ * import { countsAsNetwork } from '@mcp-resource-guard/core/internal';
  * countsAsNetwork('server'); // true
  * countsAsNetwork('timer'); // false
  * ```

@@ -8,7 +8,7 @@ import { countsAsFile, countsAsNetwork, type HandleKind } from './handle-kind.js
  * @example
  * ```ts
  * import { connect } from 'node:net';
- * import { HandleRegistry, type HandleCloser } from '@mcp-resource-guard/core';
+ * import { HandleRegistry, type HandleCloser } from '@mcp-resource-guard/core/internal';
  * const socket = connect(6379, '127.0.0.1');
  * const closer: HandleCloser = {
  *   close: () => {
@@ -41,7 +41,7 @@ export interface HandleCloser {
  *
  * @example
  * ```ts
- * import { HandleRegistry, type TrackedHandle, timerCloser } from '@mcp-resource-guard/core';
+ * import { HandleRegistry, type TrackedHandle, timerCloser } from '@mcp-resource-guard/core/internal';
  * const registry = new HandleRegistry();
  * let pending = true;
  * const timer = setTimeout(() => (pending = false), 1000);
@@ -62,7 +62,7 @@ export interface TrackedHandle {
  * @example
  * ```ts
  * import { connect } from 'node:net';
- * import { HandleRegistry, socketCloser } from '@mcp-resource-guard/core';
+ * import { HandleRegistry, socketCloser } from '@mcp-resource-guard/core/internal';
  * const registry = new HandleRegistry();
  * const socket = connect(6379, '127.0.0.1');
  * const handle = registry.add('socket', socketCloser(socket), 'redis');

@@ -10,7 +10,8 @@ const RATIO_EPSILON = 1e-9;
  *
  * @example
  * ```ts
- * import { DEFAULT_THRESHOLDS, type LevelPolicy, LevelTracker } from '@mcp-resource-guard/core';
+ * import { DEFAULT_THRESHOLDS } from '@mcp-resource-guard/core';
+ * import { type LevelPolicy, LevelTracker } from '@mcp-resource-guard/core/internal';
  * // Act after 3 samples in a row; leave a level only 5 % of the limit below its threshold.
  * const policy: LevelPolicy = { thresholds: DEFAULT_THRESHOLDS, dwellSamples: 3, hysteresis: 0.05 };
  * const tracker = new LevelTracker(policy);
@@ -36,7 +37,8 @@ export interface LevelPolicy {
  *
  * @example
  * ```ts
- * import { DEFAULT_THRESHOLDS, type LevelChange, LevelTracker } from '@mcp-resource-guard/core';
+ * import { DEFAULT_THRESHOLDS } from '@mcp-resource-guard/core';
+ * import { type LevelChange, LevelTracker } from '@mcp-resource-guard/core/internal';
  * const tracker = new LevelTracker({ thresholds: DEFAULT_THRESHOLDS, dwellSamples: 1, hysteresis: 0.05 });
  * const change: LevelChange | undefined = tracker.observe(95, 100);
  * if (change) console.error(change.previous, '->', change.level, change.samples); // undefined -> throttle [95]
@@ -57,7 +59,8 @@ export interface LevelChange {
  *
  * @example
  * ```ts
- * import { DEFAULT_THRESHOLDS, LevelTracker } from '@mcp-resource-guard/core';
+ * import { DEFAULT_THRESHOLDS } from '@mcp-resource-guard/core';
+ * import { LevelTracker } from '@mcp-resource-guard/core/internal';
  * const t = new LevelTracker({ thresholds: DEFAULT_THRESHOLDS, dwellSamples: 2, hysteresis: 0.05 });
  * t.observe(80, 100); // undefined: one sample is not enough
  * t.observe(81, 100); // { previous: undefined, level: 'warn', samples: [80, 81] }

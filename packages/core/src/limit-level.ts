@@ -69,7 +69,8 @@ export const DEFAULT_THRESHOLDS: LevelThresholds = Object.freeze({
  * @returns its rank
  * @example
  * ```ts
- * import { createResourceGuard, levelRank } from '@mcp-resource-guard/core';
+ * import { createResourceGuard } from '@mcp-resource-guard/core';
+ * import { levelRank } from '@mcp-resource-guard/core/internal';
  * levelRank('throttle') > levelRank('warn'); // true
  * createResourceGuard().on('limit', (e) => {
  *   if (levelRank(e.level) > levelRank(e.previous)) console.error(`${e.tool}: ${e.resource} up to ${e.level}`);

@@ -49,7 +49,7 @@ export type LimitName = keyof ResourceLimits;
  *
  * @example
  * ```ts
- * import { LIMITED_RESOURCE } from '@mcp-resource-guard/core';
+ * import { LIMITED_RESOURCE } from '@mcp-resource-guard/core/internal';
  * LIMITED_RESOURCE.maxFileHandles; // 'fileHandles'
  * ```
  */
@@ -90,7 +90,7 @@ export const LIMIT_NAMES: readonly LimitName[] = Object.freeze(Object.keys(LIMIT
  * @returns limits no looser than either
  * @example
  * ```ts
- * import { narrowLimits } from '@mcp-resource-guard/core';
+ * import { narrowLimits } from '@mcp-resource-guard/core/internal';
  * narrowLimits({ maxFileHandles: 10 }, { maxFileHandles: 50, maxMemoryMb: 64 }); // { maxFileHandles: 10, maxMemoryMb: 64 }
  * ```
  */

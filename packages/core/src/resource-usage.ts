@@ -66,7 +66,7 @@ export const RESOURCE_NAMES: readonly ResourceName[] = Object.freeze([
  *
  * @example
  * ```ts
- * import { ZERO_USAGE } from '@mcp-resource-guard/core';
+ * import { ZERO_USAGE } from '@mcp-resource-guard/core/internal';
  * const u = { ...ZERO_USAGE, executionTimeMs: 5 };
  * ```
  */
@@ -85,7 +85,8 @@ export const ZERO_USAGE: ResourceUsage = Object.freeze({
  *
  * @example
  * ```ts
- * import { createResourceGuard, type MeasuredResource, type UsageSource } from '@mcp-resource-guard/core';
+ * import { createResourceGuard, type UsageSource } from '@mcp-resource-guard/core';
+ * import { type MeasuredResource } from '@mcp-resource-guard/core/internal';
  * // Bytes each call holds in a cache the tools fill, by call id, measured as the calls' memory.
  * const cacheBytes = new Map<string, number>();
  * const resource: MeasuredResource = 'memoryMb';

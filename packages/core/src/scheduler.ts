@@ -29,7 +29,7 @@ export interface Scheduler {
  *
  * @example
  * ```ts
- * import { systemScheduler } from '@mcp-resource-guard/core';
+ * import { systemScheduler } from '@mcp-resource-guard/core/internal';
  * const cancel = systemScheduler.schedule(() => console.error('tick'), 50);
  * cancel();
  * ```

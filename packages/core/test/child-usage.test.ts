@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { descendantsOf } from '../src/index.js';
+import { descendantsOf } from '../src/internal.js';
 import { readChildUsage } from '../src/probes/child-usage.js';
 
 describe.runIf(process.platform === 'linux')('children read from /proc', () => {

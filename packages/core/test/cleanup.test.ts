@@ -5,18 +5,15 @@ import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CleanupReport, createResourceGuard, type LeakEvent, openFdCount } from '../src/index.js';
 import {
-  type CleanupReport,
   childProcessCloser,
-  createResourceGuard,
   fileHandleCloser,
-  type LeakEvent,
-  openFdCount,
   serverCloser,
   socketCloser,
   streamCloser,
   timerCloser,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'guard-cleanup-'));
 const file = join(dir, 'data.txt');

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, type LevelPolicy, LevelTracker, LIMIT_LEVELS, levelRank } from '../src/index.js';
+import { DEFAULT_THRESHOLDS, LIMIT_LEVELS } from '../src/index.js';
+import { type LevelPolicy, LevelTracker, levelRank } from '../src/internal.js';
 
 const policyArb = fc.record({
   dwellSamples: fc.integer({ min: 1, max: 5 }),

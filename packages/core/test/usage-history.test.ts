@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ZERO_USAGE } from '../src/index.js';
+import { ZERO_USAGE } from '../src/internal.js';
 import { UsageHistory } from '../src/usage-history.js';
 
 describe('usage history', () => {

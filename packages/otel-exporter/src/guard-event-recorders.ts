@@ -4,19 +4,19 @@
  * are never read.
  */
 
-import {
-  type BlockedEvent,
-  type CallRecord,
-  type CleanupReport,
-  type EmergencyEvent,
-  type HandleKind,
-  type InternalErrorEvent,
-  type LeakEvent,
-  type LimitEvent,
-  levelRank,
-  type RecoveryEvent,
-  type ThrottleEvent,
+import type {
+  BlockedEvent,
+  CallRecord,
+  CleanupReport,
+  EmergencyEvent,
+  HandleKind,
+  InternalErrorEvent,
+  LeakEvent,
+  LimitEvent,
+  RecoveryEvent,
+  ThrottleEvent,
 } from '@mcp-resource-guard/core';
+import { levelRank } from '@mcp-resource-guard/core/internal';
 import type { Attributes, Counter } from '@opentelemetry/api';
 import {
   ATTR_CLEANUP_MODE,

@@ -2,9 +2,9 @@ import {
   createResourceGuard,
   type GuardEvents,
   LIMIT_LEVELS,
-  levelRank,
   type ResourceGuardOptions,
 } from '@mcp-resource-guard/core';
+import { levelRank } from '@mcp-resource-guard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   instrumentGuard,

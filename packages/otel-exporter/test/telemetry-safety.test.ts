@@ -1,11 +1,11 @@
 import {
-  CLEANUP_STEPS,
   createResourceGuard,
   type GuardEvents,
   LIMIT_LEVELS,
   type ResourceGuardOptions,
   TOOL_STATES,
 } from '@mcp-resource-guard/core';
+import { CLEANUP_STEPS } from '@mcp-resource-guard/core/internal';
 import { manualTime } from '@mcp-resource-guard/core/testing';
 import { type DiagLogger, DiagLogLevel, diag, type MeterProvider } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -5,7 +5,8 @@
  * with `notifications/tools/list_changed`) and its half-open re-enables it.
  */
 
-import { type ResourceGuard, type ResourceLimits, validateLimits } from '@mcp-resource-guard/core';
+import type { ResourceGuard, ResourceLimits } from '@mcp-resource-guard/core';
+import { validateLimits } from '@mcp-resource-guard/core/internal';
 import type { MiddlewareServer, RegisteredToolInfo } from './tool-call-middleware.js';
 
 /** The `_meta` key under which a tool may declare its own (narrower) limits. */
