@@ -521,10 +521,12 @@ export class ToolCall implements CallContext {
   /**
    * Ends the call and records it. Idempotent: later calls return the first record.
    *
-   * @param outcome - how the call ended
+   * @param outcome - how the call ended; omitted, the guard decides: for a call it stopped, `timeout` (its time
+   *   limit), `limit` (another limit, or an emergency) or `cancelled` (a cancel, a closed transport or session, a
+   *   deactivated tool); otherwise `ok`
    * @returns the record of the call
    */
-  end(outcome: CallOutcome): CallRecord {
+  end(outcome?: CallOutcome): CallRecord {
     if (this.#record !== undefined) return this.#record;
     if (this.#onUpstreamAbort !== undefined) {
       this.#upstream?.removeEventListener('abort', this.#onUpstreamAbort);
@@ -532,7 +534,22 @@ export class ToolCall implements CallContext {
     }
     this.#onStop = undefined;
     this.#cpuAtEnd = this.cpuTimeMs;
-    this.#record = this.#owner.finish(this, outcome);
+    this.#record = this.#owner.finish(this, outcome ?? stoppedOutcome(this.stopCause));
     return this.#record;
+  }
+}
+
+/** The outcome of a call the guard stopped for `cause`; `ok` for a call it did not stop. */
+function stoppedOutcome(cause: CleanupReason | undefined): CallOutcome {
+  switch (cause) {
+    case undefined:
+      return 'ok';
+    case 'timeout':
+      return 'timeout';
+    case 'limit':
+    case 'emergency':
+      return 'limit';
+    default:
+      return 'cancelled';
   }
 }

@@ -7,6 +7,7 @@ import {
   ResourceGuardError,
   tryGetCallContext,
 } from '../src/index.js';
+import { manualTime } from '../src/testing/index.js';
 
 function manualClock(start = 1000): Clock & { advance(ms: number): void } {
   let t = start;
@@ -49,6 +50,29 @@ describe('ResourceGuard calls', () => {
     expect(call.end('thrown')).toBe(first);
     expect(guard.snapshot().tools.t?.calls).toBe(1);
     expect(guard.snapshot().tools.t?.outcomes.thrown).toBe(0);
+  });
+
+  it("decides a stopped call's outcome itself when end() is given none: timeout, limit, cancelled, else ok", async () => {
+    const time = manualTime();
+    const guard = createResourceGuard({
+      clock: time,
+      scheduler: time,
+      tools: { slow: { maxExecutionTimeMs: 100 }, files: { maxFileHandles: 0 } },
+    });
+    const slow = await guard.admit({ toolName: 'slow' });
+    time.advance(200); // stopped at its deadline
+    expect(slow.end().outcome).toBe('timeout');
+    const files = await guard.admit({ toolName: 'files' });
+    files.addHandle('file', { close: () => {}, isClosed: () => false });
+    guard.sampleNow(); // one file against a limit of none
+    expect(files.end().outcome).toBe('limit');
+    const cancelled = new AbortController();
+    const dropped = await guard.admit({ toolName: 'echo', signal: cancelled.signal });
+    cancelled.abort();
+    guard.sampleNow(); // the sampler sees the transport's aborted signal
+    expect(dropped.end().outcome).toBe('cancelled');
+    expect((await guard.admit({ toolName: 'echo' })).end().outcome).toBe('ok');
+    await guard.close();
   });
 
   it('emits a call event with the record', async () => {

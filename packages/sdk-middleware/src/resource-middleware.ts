@@ -93,18 +93,6 @@ function outcomeOf(result: ToolCallResult, sdkSignal: AbortSignal): CallOutcome 
   return result.isError === true ? 'tool_error' : 'ok';
 }
 
-function outcomeOfStop(call: ToolCall): CallOutcome {
-  switch (call.stopCause) {
-    case 'timeout':
-      return 'timeout';
-    case 'limit':
-    case 'emergency':
-      return 'limit';
-    default:
-      return 'cancelled';
-  }
-}
-
 /**
  * The answer for a call the guard refused or stopped: an `isError` result whose text the model can act on, with
  * the operator's details (the guard's own message, the level, scope and limit, what to raise) in `_meta`.
@@ -175,13 +163,14 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     ctx.useSignal(() => call.signal);
     // When the client cancels or the transport closes, the SDK sends no answer: the guard's sampler sees
     // the aborted transport signal and stops the call, which ends and is cleaned up here.
-    let outcome: CallOutcome = 'thrown';
+    // Undefined once the guard stopped the call: core decides a stopped call's outcome from its cause.
+    let outcome: CallOutcome | undefined = 'thrown';
     let stopped = false;
     try {
       const result = await call.runUntilStopped(next);
       if (result === CALL_STOPPED) {
         stopped = true;
-        outcome = outcomeOfStop(call);
+        outcome = undefined;
         const reason = call.stopReason;
         return ResourceGuardError.is(reason) ? guardErrorResult(reason) : errorResult(String(reason));
       }
