@@ -14,12 +14,12 @@ import type { TrackedHandle } from './handle-registry.js';
 import type { LimitResponder } from './limit-responder.js';
 import { nativeSetTimeout } from './native-timers.js';
 import { LIMITED_RESOURCE, type ResourceLimits } from './resource-limits.js';
-import type { CallRecord, ToolCall } from './tool-call.js';
+import type { CallRecord, TrackedCall } from './tool-call.js';
 import { ToolRecord } from './tool-record.js';
 
 /** One cleanup to run: the call, why, whether to close or only report, and which handles (default: all). */
 interface CleanupJob {
-  readonly call: ToolCall;
+  readonly call: TrackedCall;
   readonly reason: CleanupReason;
   readonly mode: 'close' | 'report';
   readonly tool: ToolRecord | undefined;
@@ -58,7 +58,7 @@ export class CallFinisher {
    * @param outcome - how it ended
    * @returns its record
    */
-  finish(call: ToolCall, outcome: CallOutcome): CallRecord {
+  finish(call: TrackedCall, outcome: CallOutcome): CallRecord {
     const now = this.#s.o.clock.now();
     for (const source of this.#s.sources) {
       if (source.callEnded === undefined) continue;
@@ -141,7 +141,7 @@ export class CallFinisher {
     return record;
   }
 
-  #finishForTool(tool: ToolRecord, call: ToolCall, record: CallRecord): void {
+  #finishForTool(tool: ToolRecord, call: TrackedCall, record: CallRecord): void {
     tool.calls.delete(call);
     tool.gate.leave();
     tool.stats.finished(record.outcome, record.usage.executionTimeMs);
@@ -188,7 +188,7 @@ export class CallFinisher {
     this.#s.updateState(tool, 'call');
   }
 
-  #adapt(tool: ToolRecord, call: ToolCall, record: CallRecord): void {
+  #adapt(tool: ToolRecord, call: TrackedCall, record: CallRecord): void {
     const adaptive = this.#s.o.adaptive;
     if (adaptive === undefined) return;
     const stoppedAtLimit = call.stopCause === 'limit' || call.stopCause === 'timeout' || call.stopCause === 'emergency';
@@ -220,7 +220,7 @@ export class CallFinisher {
   }
 
   #emitLeak(
-    call: ToolCall,
+    call: TrackedCall,
     outcome: CallOutcome,
     handles: Readonly<Partial<Record<HandleKind, number>>>,
     late: boolean,
@@ -252,7 +252,7 @@ export class CallFinisher {
    * @param call - the ended call
    * @param handle - what its code opened
    */
-  lateHandle(call: ToolCall, handle: TrackedHandle): void {
+  lateHandle(call: TrackedCall, handle: TrackedHandle): void {
     if (call.stopCause === undefined && this.#s.leakPolicyFor(call.toolName) === 'report') return;
     // Closed after the grace period, if it is still the call's then (a pool may claim it meanwhile: it
     // is released if its closer says it is shared by then).

@@ -1,7 +1,7 @@
 /**
  * Main-thread time per call: the synchronous slices of JavaScript that run in a call's context, timed
  * on the monotonic clock. The CPU probe opens and closes slices from async_hooks `before`/`after`;
- * `ToolCall.run` switches the open slice for the synchronous start of a call. Slice time is wall time:
+ * `TrackedCall.run` switches the open slice for the synchronous start of a call. Slice time is wall time:
  * the sampler turns it into CPU time with the thread's CPU share of each interval (see `CpuShare`).
  *
  * The same switches keep an allocation window: from the moment one call's code starts running until a

@@ -13,7 +13,7 @@ import type { LeakPolicy } from './leak-policy.js';
 import type { LevelTracker } from './level-tracker.js';
 import type { LimitName, ResourceLimits } from './resource-limits.js';
 import { processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
-import type { ToolCall } from './tool-call.js';
+import type { TrackedCall } from './tool-call.js';
 import { ToolRecord } from './tool-record.js';
 import type { ToolState } from './tool-state.js';
 import type { UsageSource } from './usage-source.js';
@@ -21,7 +21,7 @@ import type { UsageSource } from './usage-source.js';
 /** A scope other than a tool (a session, the process): its calls, level trackers, gate and block. */
 export interface ScopeRecord {
   readonly key: string;
-  readonly calls: Set<ToolCall>;
+  readonly calls: Set<TrackedCall>;
   readonly trackers: Map<LimitName, LevelTracker>;
   readonly gate: AdmissionGate;
   /** Clock time until which new calls are refused after an emergency in this scope. */
@@ -41,11 +41,11 @@ export class GuardState {
   readonly tools: Map<string, ToolRecord> = new Map();
   readonly sessions: Map<string, ScopeRecord> = new Map();
   readonly process: ScopeRecord;
-  readonly inFlight: Set<ToolCall> = new Set();
+  readonly inFlight: Set<TrackedCall> = new Set();
   /** Calls that ended while their handler runs on, watched against the time limit. */
-  readonly orphans: Set<ToolCall> = new Set();
+  readonly orphans: Set<TrackedCall> = new Set();
   /** Built-in and configured usage sources, sampled in this order. */
-  sources: readonly UsageSource[] = [];
+  sources: readonly UsageSource<TrackedCall>[] = [];
   /** The last calls to end (id → tool), kept while the watchdog runs: a block is reported after its call ended. */
   recentCalls: Map<string, string> | undefined;
   /** The id of the last call admitted (ids are increasing numbers). */
@@ -170,7 +170,7 @@ export class GuardState {
     this.audit({ action: 'state', tool: tool.name, detail: `${from} -> ${to} (${reason})` });
   }
 
-  snapshotFor(call: ToolCall | undefined, tool: ToolRecord | undefined): ResourceSnapshot {
+  snapshotFor(call: TrackedCall | undefined, tool: ToolRecord | undefined): ResourceSnapshot {
     const base: { -readonly [K in keyof ResourceSnapshot]: ResourceSnapshot[K] } = {
       time: Date.now(),
       process: processSnapshot(),

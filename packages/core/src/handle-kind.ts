@@ -56,8 +56,7 @@ export const CLEANUP_STEPS: readonly { readonly name: CleanupStepName; readonly 
  *
  * @example
  * ```ts
- * import { createResourceGuard } from '@mcp-resource-guard/core';
- * import { type CleanupStepName } from '@mcp-resource-guard/core/internal';
+ * import { type CleanupStepName, createResourceGuard } from '@mcp-resource-guard/core';
  * // The slowest run of each cleanup step so far.
  * const slowest = new Map<CleanupStepName, number>();
  * createResourceGuard().on('cleanup', (r) => {

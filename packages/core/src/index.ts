@@ -38,7 +38,7 @@ export type {
   SamplingOptions,
   ThrottleOptions,
 } from './guard-options.js';
-export { HandleKind } from './handle-kind.js';
+export { type CleanupStepName, HandleKind } from './handle-kind.js';
 export type { LeakPolicy, LeakPolicyOptions } from './leak-policy.js';
 export { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, LimitLevel } from './limit-level.js';
 export { detach, runShared } from './probes/attribution.js';
@@ -47,10 +47,10 @@ export { createResourceGuard, type GuardSnapshot, type RegisterToolOptions, Reso
 export { type LimitExceededDetail, type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 export { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
 export { openFdCount, type ProcessSnapshot, processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
-export { RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resource-usage.js';
+export { type MeasuredResource, RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resource-usage.js';
 export type { Scheduler } from './scheduler.js';
 export { CALL_STOPPED, type CallRecord, type StartCallInit, type ToolCall } from './tool-call.js';
-export type { BreakerState, ToolSnapshot } from './tool-record.js';
+export type { ToolSnapshot } from './tool-record.js';
 export { TOOL_STATES, type ToolState } from './tool-state.js';
 export type { ToolStatsSnapshot } from './tool-stats.js';
 export type { UsageHistorySnapshot, UsagePercentiles } from './usage-history.js';

@@ -26,10 +26,12 @@ export {
   watcherCloser,
   workerCloser,
 } from './handle-closers.js';
-export { CLEANUP_STEPS, type CleanupStepName, countsAsFile, countsAsNetwork } from './handle-kind.js';
+export { CLEANUP_STEPS, countsAsFile, countsAsNetwork } from './handle-kind.js';
 export { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
 export { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 export { levelRank } from './limit-level.js';
 export { LIMITED_RESOURCE, narrowLimits } from './resource-limits.js';
-export { type MeasuredResource, ZERO_USAGE } from './resource-usage.js';
+export { ZERO_USAGE } from './resource-usage.js';
 export { systemScheduler } from './scheduler.js';
+export { TrackedCall } from './tool-call.js';
+export type { BreakerState } from './tool-record.js';

@@ -16,17 +16,17 @@ import { levelRank } from './limit-level.js';
 import { type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 import { LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
 import type { ResourceName } from './resource-usage.js';
-import type { ToolCall } from './tool-call.js';
+import type { TrackedCall } from './tool-call.js';
 import type { ToolRecord } from './tool-record.js';
 
 /** A level change and everything about where it happened. */
 export interface ChangeContext {
   readonly scope: LimitScope;
   readonly tool: ToolRecord | undefined;
-  readonly call: ToolCall | undefined;
+  readonly call: TrackedCall | undefined;
   readonly sessionId: string | undefined;
   readonly gate: AdmissionGate | undefined;
-  readonly scopeCalls: Iterable<ToolCall>;
+  readonly scopeCalls: Iterable<TrackedCall>;
   readonly tracker: LevelTracker;
   readonly limitName: LimitName;
   readonly value: number;
@@ -41,8 +41,8 @@ const EMERGENCY_RANK = 3;
 const SESSIONS_FOR_TOOL_EMERGENCY = 2;
 
 /** The call in flight using the most of a resource (ties: the newest, which has done the least work). */
-function largestBy(calls: Iterable<ToolCall>, resource: ResourceName): ToolCall | undefined {
-  let best: ToolCall | undefined;
+function largestBy(calls: Iterable<TrackedCall>, resource: ResourceName): TrackedCall | undefined {
+  let best: TrackedCall | undefined;
   let bestValue = Number.NEGATIVE_INFINITY;
   for (const call of calls) {
     if (call.ended || call.stopReason !== undefined) continue;
@@ -129,7 +129,7 @@ export class LimitResponder {
     }
     if (!up) return;
 
-    const reasonFor = (target: ToolCall): ResourceLimitExceeded =>
+    const reasonFor = (target: TrackedCall): ResourceLimitExceeded =>
       new ResourceLimitExceeded({
         scope: ctx.scope,
         resource,
@@ -199,7 +199,7 @@ export class LimitResponder {
    * @param cause - why, as a cleanup reason
    * @param reason - the abort reason its handler sees
    */
-  stop(call: ToolCall, cause: CleanupReason, reason: unknown): void {
+  stop(call: TrackedCall, cause: CleanupReason, reason: unknown): void {
     if (call.ended || call.stopReason !== undefined) return;
     call.stopCause = cause;
     call.stop(reason);
@@ -216,7 +216,7 @@ export class LimitResponder {
    * @param reason - the abort reason for each
    * @returns how many were stopped
    */
-  stopAll(calls: Iterable<ToolCall>, cause: CleanupReason, reason: (call: ToolCall) => unknown): number {
+  stopAll(calls: Iterable<TrackedCall>, cause: CleanupReason, reason: (call: TrackedCall) => unknown): number {
     let stopped = 0;
     for (const call of [...calls]) {
       if (call.ended || call.stopReason !== undefined) continue;
@@ -226,7 +226,7 @@ export class LimitResponder {
     return stopped;
   }
 
-  #emergencyTool(tool: ToolRecord, ctx: ChangeContext, reasonFor: (call: ToolCall) => unknown): void {
+  #emergencyTool(tool: ToolRecord, ctx: ChangeContext, reasonFor: (call: TrackedCall) => unknown): void {
     if (tool.breaker !== undefined && !tool.breaker.halfOpen) return;
     const now = this.#s.o.clock.now();
     const { coolDownMs: base, maxCoolDownMs } = this.#s.o.emergency;
@@ -263,7 +263,7 @@ export class LimitResponder {
     tool: ToolRecord,
     sessionId: string,
     ctx: ChangeContext,
-    reasonFor: (call: ToolCall) => unknown,
+    reasonFor: (call: TrackedCall) => unknown,
   ): void {
     if (tool.breaker !== undefined && !tool.breaker.halfOpen) return;
     const now = this.#s.o.clock.now();
@@ -307,7 +307,7 @@ export class LimitResponder {
     return resource;
   }
 
-  #emergencyScope(ctx: ChangeContext, reasonFor: (call: ToolCall) => unknown): void {
+  #emergencyScope(ctx: ChangeContext, reasonFor: (call: TrackedCall) => unknown): void {
     const now = this.#s.o.clock.now();
     const { coolDownMs } = this.#s.o.emergency;
     const record = ctx.scope === 'process' ? this.#s.process : this.#s.sessions.get(ctx.sessionId ?? '');

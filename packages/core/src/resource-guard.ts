@@ -37,7 +37,7 @@ import { isImmediateRefusal, RefusalPacer } from './refusal-pacer.js';
 import { narrowLimits, type ResourceLimits } from './resource-limits.js';
 import { type ResourceName, ZERO_USAGE } from './resource-usage.js';
 import { Sampler } from './sampler.js';
-import { type CallOwner, type StartCallInit, ToolCall } from './tool-call.js';
+import { type CallOwner, type StartCallInit, type ToolCall, TrackedCall } from './tool-call.js';
 import type { ToolRecord, ToolSnapshot } from './tool-record.js';
 import type { ToolState } from './tool-state.js';
 import type { UsageSource } from './usage-source.js';
@@ -121,7 +121,7 @@ export class ResourceGuard {
   readonly #owner: CallOwner;
   readonly #releaseProbes: () => void;
   readonly #stopWatchdog: (() => void) | undefined;
-  readonly #tempDirs = new WeakMap<ToolCall, string>();
+  readonly #tempDirs = new WeakMap<TrackedCall, string>();
   readonly #shared = new HandleRegistry();
   #tempRoot: string | undefined;
   #nextRejected = 0;
@@ -166,7 +166,7 @@ export class ResourceGuard {
             (error) => this.#s.reportInternalError('watchdog', error),
           );
     if (this.#stopWatchdog !== undefined) this.#s.recentCalls = new Map();
-    const builtIn: UsageSource[] = [];
+    const builtIn: UsageSource<TrackedCall>[] = [];
     if (o.probes.cpu) builtIn.push(cpuPercentSource());
     if (o.probes.memory) builtIn.push(memorySource({ children: o.probes.processes }));
     builtIn.push(tempStorageSource((call) => this.#tempDirs.get(call)));
@@ -429,8 +429,8 @@ export class ResourceGuard {
     return this.#pacer.refuse(error, signal);
   }
 
-  #start(tool: ToolRecord, session: ScopeRecord | undefined, init: StartCallInit): ToolCall {
-    const call = new ToolCall(this.#owner, String(++this.#s.nextId), init, tool.limits);
+  #start(tool: ToolRecord, session: ScopeRecord | undefined, init: StartCallInit): TrackedCall {
+    const call = new TrackedCall(this.#owner, String(++this.#s.nextId), init, tool.limits);
     if (tool.breaker?.halfOpen) tool.breaker.probe = call;
     this.#s.inFlight.add(call);
     tool.calls.add(call);
@@ -690,7 +690,7 @@ export class ResourceGuard {
     });
   }
 
-  #tempDir(call: ToolCall): string {
+  #tempDir(call: TrackedCall): string {
     const existing = this.#tempDirs.get(call);
     if (existing !== undefined) return existing;
     if (call.ended) {

@@ -85,8 +85,7 @@ export const ZERO_USAGE: ResourceUsage = Object.freeze({
  *
  * @example
  * ```ts
- * import { createResourceGuard, type UsageSource } from '@mcp-resource-guard/core';
- * import { type MeasuredResource } from '@mcp-resource-guard/core/internal';
+ * import { createResourceGuard, type MeasuredResource, type UsageSource } from '@mcp-resource-guard/core';
  * // Bytes each call holds in a cache the tools fill, by call id, measured as the calls' memory.
  * const cacheBytes = new Map<string, number>();
  * const resource: MeasuredResource = 'memoryMb';

@@ -13,10 +13,10 @@ import type { LimitResponder } from './limit-responder.js';
 import { COUNTED_RESOURCES, LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
 import { processSnapshot } from './resource-snapshot.js';
 import { RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resource-usage.js';
-import type { ToolCall } from './tool-call.js';
+import type { TrackedCall } from './tool-call.js';
 import { ToolRecord } from './tool-record.js';
 
-function sumBy(calls: Iterable<ToolCall>, resource: ResourceName, now: number): number {
+function sumBy(calls: Iterable<TrackedCall>, resource: ResourceName, now: number): number {
   let total = 0;
   for (const call of calls) {
     if (call.ended) continue;
@@ -144,7 +144,7 @@ export class Sampler {
    * @param call - the call whose handler returned or threw
    * @param now - the clock time
    */
-  handlerSettled(call: ToolCall, now: number): void {
+  handlerSettled(call: TrackedCall, now: number): void {
     const limit = call.limits.maxExecutionTimeMs;
     if (limit === undefined || call.ended || call.stopReason !== undefined) return;
     if (now - call.startedAt < limit * this.#s.o.thresholds.cleanup) return;
@@ -174,7 +174,7 @@ export class Sampler {
   }
 
   #sample(now: number, all: boolean): void {
-    const calls: ToolCall[] = [];
+    const calls: TrackedCall[] = [];
     const due: ToolRecord[] = [];
     for (const tool of this.#s.tools.values()) {
       const breaker = tool.breaker;
@@ -251,7 +251,7 @@ export class Sampler {
    * lateness in stopping it (a tick after its deadline, or a stop that came late), so that a late sample never
    * escalates a level: past its deadline only a handler that goes on after the stop reaches the emergency level.
    */
-  #heldTime(call: ToolCall, limit: number, now: number): number {
+  #heldTime(call: TrackedCall, limit: number, now: number): number {
     const elapsed = now - call.startedAt;
     const deadline = limit * this.#s.o.thresholds.cleanup;
     const stoppedAt = call.stoppedAt;
@@ -261,7 +261,7 @@ export class Sampler {
     return stoppedAt - call.startedAt > deadline ? deadline + (now - stoppedAt) : elapsed;
   }
 
-  #evaluateCall(call: ToolCall, now: number, timeOnly: boolean): void {
+  #evaluateCall(call: TrackedCall, now: number, timeOnly: boolean): void {
     const tool = this.#s.tools.get(call.toolName);
     if (tool === undefined) return;
     // The client cancelled or the transport closed: the call is over for the client, so it is stopped
@@ -309,7 +309,7 @@ export class Sampler {
     scope: 'tool' | 'session' | 'process',
     trackers: Map<LimitName, LevelTracker>,
     limits: readonly (readonly [LimitName, number])[],
-    calls: Set<ToolCall>,
+    calls: Set<TrackedCall>,
     now: number,
     tool: ToolRecord | undefined,
     sessionId: string | undefined,

@@ -67,7 +67,7 @@ export interface CallRecord {
 }
 
 /**
- * What {@link ToolCall.runUntilStopped} resolves with when the guard stopped the call first.
+ * What {@link TrackedCall.runUntilStopped} resolves with when the guard stopped the call first.
  *
  * @example
  * ```ts
@@ -82,19 +82,19 @@ export interface CallRecord {
  */
 export const CALL_STOPPED: unique symbol = Symbol('mcp-resource-guard.call-stopped');
 
-/** What a {@link ToolCall} needs from the guard that owns it. */
+/** What a {@link TrackedCall} needs from the guard that owns it. */
 export interface CallOwner {
   now(): number;
   /** Records the end of a call; returns its record. */
-  finish(call: ToolCall, outcome: CallOutcome): CallRecord;
+  finish(call: TrackedCall, outcome: CallOutcome): CallRecord;
   /** A handle was added to a call that had already ended. */
-  lateHandle(call: ToolCall, handle: TrackedHandle): void;
+  lateHandle(call: TrackedCall, handle: TrackedHandle): void;
   /** The tool's handler returned or threw. */
-  handlerSettled(call: ToolCall): void;
+  handlerSettled(call: TrackedCall): void;
   /** Creates (once) and returns the call's temp directory. */
-  tempDir(call: ToolCall): string;
+  tempDir(call: TrackedCall): string;
   /** The leak policy of the call's tool. */
-  leakPolicy(call: ToolCall): LeakPolicy;
+  leakPolicy(call: TrackedCall): LeakPolicy;
 }
 
 function disposerOf(value: Disposable): (() => unknown) | undefined {
@@ -107,11 +107,9 @@ function disposerOf(value: Disposable): (() => unknown) | undefined {
 }
 
 /**
- * One tool call. It is the {@link CallContext} that code inside the call sees. Created by
- * {@link ResourceGuard.admit}; ended exactly once by {@link ToolCall.end}.
- *
- * Per-call state is kept small: the registry, the signal's controller and the level trackers are
- * created only when needed.
+ * One tool call, as the guard's core API hands it out ({@link ResourceGuard.admit}): the {@link CallContext} that
+ * code inside the call sees, how to run the call's work inside it, how to end it, and what the guard made of it.
+ * Ended exactly once by {@link ToolCall.end}.
  *
  * @example
  * ```ts
@@ -129,7 +127,66 @@ function disposerOf(value: Disposable): (() => unknown) | undefined {
  * await call.settled; // the cleanup of anything it left open
  * ```
  */
-export class ToolCall implements CallContext {
+export interface ToolCall extends CallContext {
+  /** The request's id on its transport, when it has one. */
+  readonly requestId: string | number | undefined;
+  /** The per-call limits the call is held to. */
+  readonly limits: ResourceLimits;
+  /** When the call was admitted, on the guard's clock (milliseconds). */
+  readonly startedAt: number;
+  /** Whether {@link ToolCall.end} was called. */
+  readonly ended: boolean;
+  /** The call's record, once ended. */
+  readonly record: CallRecord | undefined;
+  /** Why the guard stopped the call (a {@link ResourceLimitExceeded}, a cancel), or `undefined`. */
+  readonly stopReason: unknown;
+  /** What stopped it, as a cleanup reason (`timeout`, `limit`, `cancelled`, ...), or `undefined`. */
+  readonly stopCause: CleanupReason | undefined;
+  /** Settles when the cleanup of what the call left open has finished (at once if it left nothing). */
+  readonly settled: Promise<CleanupReport | undefined>;
+  /** What the guard does with what the call still holds when it ends (the `leaks` option). */
+  readonly leakPolicy: LeakPolicy;
+  /**
+   * Runs `fn` inside this call's context, so that {@link getCallContext} and the probes see the call.
+   *
+   * @param fn - the work of the call
+   * @returns what `fn` returns
+   */
+  run<T>(fn: () => T): T;
+  /**
+   * Runs the tool's work inside the call's context, like {@link ToolCall.run}, and resolves with its result, or
+   * with {@link CALL_STOPPED} as soon as the guard stops the call (limit, timeout, cancel, deactivation), whichever
+   * comes first. The work may go on after a stop; its late result is ignored. A result that comes after the call's
+   * deadline is held against its time limit as it comes (the event loop may have kept the guard from stopping it).
+   *
+   * @param fn - the work of the call
+   * @returns its result, or `CALL_STOPPED`
+   */
+  runUntilStopped<T>(fn: () => T | PromiseLike<T>): Promise<T | typeof CALL_STOPPED>;
+  /**
+   * Sets a measured figure of the call: what a {@link UsageSource} reports.
+   *
+   * @param resource - the figure
+   * @param value - its value (MiB, percent of one core)
+   */
+  measure(resource: MeasuredResource, value: number): void;
+  /**
+   * Ends the call and records it. Idempotent: later calls return the first record.
+   *
+   * @param outcome - how the call ended; omitted, the guard decides: for a call it stopped, `timeout` (its time
+   *   limit), `limit` (another limit, or an emergency) or `cancelled` (a cancel, a closed transport or session, a
+   *   deactivated tool); otherwise `ok`
+   * @returns the record of the call
+   */
+  end(outcome?: CallOutcome): CallRecord;
+}
+
+/**
+ * The guard's own record of a call in flight: the public {@link ToolCall} and what the guard keeps per call (its
+ * handles, meters, level trackers, stop). Per-call state is kept small: the registry, the signal's controller and
+ * the level trackers are created only when needed. Internal.
+ */
+export class TrackedCall implements ToolCall {
   readonly callId: string;
   readonly toolName: string;
   readonly sessionId: string | undefined;
@@ -246,7 +303,7 @@ export class ToolCall implements CallContext {
   }
 
   /**
-   * Whether the promise returned by the work given to {@link ToolCall.run} is still pending (it may
+   * Whether the promise returned by the work given to {@link TrackedCall.run} is still pending (it may
    * outlive the call when the handler ignores the signal).
    */
   get handlerRunning(): boolean {
@@ -366,7 +423,7 @@ export class ToolCall implements CallContext {
   }
 
   /**
-   * Runs the tool's work inside the call's context, like {@link ToolCall.run}, and resolves with its
+   * Runs the tool's work inside the call's context, like {@link TrackedCall.run}, and resolves with its
    * result, or with {@link CALL_STOPPED} as soon as the guard stops the call (limit, timeout, cancel,
    * deactivation), whichever comes first. The work may go on after a stop; its late result is ignored.
    *
@@ -471,7 +528,7 @@ export class ToolCall implements CallContext {
   }
 
   /**
-   * Stops tracking a resource given to {@link ToolCall.track}.
+   * Stops tracking a resource given to {@link TrackedCall.track}.
    *
    * @param resource - the resource
    * @returns whether it was tracked
@@ -485,7 +542,7 @@ export class ToolCall implements CallContext {
   }
 
   /**
-   * Stops the call: its signal aborts with `reason`, and {@link ToolCall.runUntilStopped} resolves with
+   * Stops the call: its signal aborts with `reason`, and {@link TrackedCall.runUntilStopped} resolves with
    * `CALL_STOPPED`. Idempotent; the first reason wins.
    *
    * @param reason - why (normally a {@link ResourceGuardError})
@@ -498,7 +555,7 @@ export class ToolCall implements CallContext {
     this.#onStop?.(reason);
   }
 
-  /** The work given to {@link ToolCall.run} has settled (it may do so after the call ended). */
+  /** The work given to {@link TrackedCall.run} has settled (it may do so after the call ended). */
   #handlerSettled(): void {
     if (!this.#handlerRunning) return;
     this.#handlerRunning = false;

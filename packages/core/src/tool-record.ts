@@ -7,7 +7,7 @@ import type { LevelTracker } from './level-tracker.js';
 import { LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
 import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
 import { SessionBlocks } from './session-blocks.js';
-import type { ToolCall } from './tool-call.js';
+import type { TrackedCall } from './tool-call.js';
 import type { ToolState } from './tool-state.js';
 import { ToolStats, type ToolStatsSnapshot } from './tool-stats.js';
 import { UsageHistory, type UsageHistorySnapshot } from './usage-history.js';
@@ -18,7 +18,7 @@ import { UsageHistory, type UsageHistorySnapshot } from './usage-history.js';
  *
  * @example
  * ```ts
- * import type { BreakerState } from '@mcp-resource-guard/core';
+ * import type { BreakerState } from '@mcp-resource-guard/core/internal';
  * // A breaker an emergency has just opened, with the default 30 s cool-down.
  * const breaker: BreakerState = {
  *   reopensAt: performance.now() + 30_000,
@@ -36,7 +36,7 @@ export interface BreakerState {
   /** True once the cool-down has ended and a probe may run. */
   halfOpen: boolean;
   /** The probe call in flight, if any. */
-  probe: ToolCall | undefined;
+  probe: TrackedCall | undefined;
 }
 
 /**
@@ -98,7 +98,7 @@ function zeroLevels(): Record<LimitLevel, number> {
 export class ToolRecord {
   readonly name: string;
   readonly stats: ToolStats = new ToolStats();
-  readonly calls: Set<ToolCall> = new Set();
+  readonly calls: Set<TrackedCall> = new Set();
   readonly gate: AdmissionGate;
   readonly history: UsageHistory;
   /** Tool-scope level trackers (limits on the sum over its calls). */

@@ -15,7 +15,7 @@ import type { ToolCall } from './tool-call.js';
  * };
  * ```
  */
-export interface UsageSource {
+export interface UsageSource<Call extends ToolCall = ToolCall> {
   /** A short name, for internal-error reports. */
   readonly name: string;
   /**
@@ -24,11 +24,11 @@ export interface UsageSource {
    * @param calls - the calls being sampled on this tick
    * @param now - the guard's clock, in milliseconds
    */
-  sample(calls: readonly ToolCall[], now: number): void;
+  sample(calls: readonly Call[], now: number): void;
   /** Called on the call's path when it starts; keep it O(1). */
-  callStarted?(call: ToolCall): void;
+  callStarted?(call: Call): void;
   /** Called when the call ends, before its usage is recorded; a last chance to measure it. */
-  callEnded?(call: ToolCall): void;
+  callEnded?(call: Call): void;
   /** Releases what the source holds (timers, workers); called by `guard.close()`. */
   close?(): void | Promise<void>;
 }

@@ -14,6 +14,7 @@ import {
   streamCloser,
   timerCloser,
 } from '../src/internal.js';
+import { admitTracked } from './support/tracked.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'guard-cleanup-'));
 const file = join(dir, 'data.txt');
@@ -80,7 +81,7 @@ describe('cleanup of leaked handles', () => {
     guard.on('leak', (e) => leaks.push(e));
     guard.on('cleanup', (r) => reports.push(r));
 
-    const call = await guard.admit({ toolName: 'leaky' });
+    const call = await admitTracked(guard, { toolName: 'leaky' });
     let stubborn: ChildProcess | undefined;
     await call.run(async () => {
       for (let i = 0; i < 3; i++) call.addHandle('file', fileHandleCloser(await open(file, 'r')), file);
@@ -152,7 +153,7 @@ describe('cleanup of leaked handles', () => {
 
   it('runs the specification’s sequence, files newest first, and a failing closer stops nothing else', async () => {
     const guard = createResourceGuard();
-    const call = await guard.admit({ toolName: 'order' });
+    const call = await admitTracked(guard, { toolName: 'order' });
     const closed: string[] = [];
     const disposable = (name: string, fail = false) => ({
       close: () => {
@@ -176,7 +177,7 @@ describe('cleanup of leaked handles', () => {
 
   it('bounds a step in time: a closer that never finishes is reported, the rest still run', async () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 10, stepTimeoutMs: 50 } });
-    const call = await guard.admit({ toolName: 'hang' });
+    const call = await admitTracked(guard, { toolName: 'hang' });
     let timerClosed = false;
     call.addHandle('socket', { close: () => new Promise(() => {}), isClosed: () => false });
     call.addHandle('timer', {
@@ -193,7 +194,7 @@ describe('cleanup of leaked handles', () => {
 
   it('only reports leaks with leaks: report, and closes nothing', async () => {
     const guard = createResourceGuard({ leaks: 'report' });
-    const call = await guard.admit({ toolName: 'r' });
+    const call = await admitTracked(guard, { toolName: 'r' });
     let closedIt = false;
     call.addHandle('timer', {
       close: () => {
@@ -211,7 +212,7 @@ describe('cleanup of leaked handles', () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 20 } });
     const leaks: LeakEvent[] = [];
     guard.on('leak', (e) => leaks.push(e));
-    const call = await guard.admit({ toolName: 'late' });
+    const call = await admitTracked(guard, { toolName: 'late' });
     call.end('timeout');
     let closedIt = false;
     call.addHandle('timer', {
@@ -228,7 +229,7 @@ describe('cleanup of leaked handles', () => {
 
   it('does not touch a handle the tool released, and untrack() keeps a resource out of cleanup', async () => {
     const guard = createResourceGuard();
-    const call = await guard.admit({ toolName: 't' });
+    const call = await admitTracked(guard, { toolName: 't' });
     const fh = await open(file, 'r');
     const handle = call.addHandle('file', fileHandleCloser(fh), file);
     await fh.close();
@@ -250,7 +251,7 @@ describe('closes with no forced form', () => {
   it('waits for them up to stepTimeoutMs, not graceMs', async () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 50, stepTimeoutMs: 2000 } });
     let disposed = false;
-    const call = await guard.admit({ toolName: 't' });
+    const call = await admitTracked(guard, { toolName: 't' });
     call.track({
       async [Symbol.asyncDispose]() {
         await new Promise((r) => setTimeout(r, 150));
@@ -266,7 +267,7 @@ describe('closes with no forced form', () => {
   it('reports one that outlasts stepTimeoutMs as a survivor', async () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 10, stepTimeoutMs: 60 } });
     let release: () => void = () => {};
-    const call = await guard.admit({ toolName: 't' });
+    const call = await admitTracked(guard, { toolName: 't' });
     call.track({ [Symbol.asyncDispose]: () => new Promise<void>((r) => (release = r)) });
     call.end('ok');
     const report = await call.settled;
@@ -293,7 +294,7 @@ describe('closing a socket', () => {
     await new Promise<void>((r) => halfOpenPeer.listen(0, '127.0.0.1', r));
     const guard = createResourceGuard({ cleanup: { graceMs: 60_000, stepTimeoutMs: 60_000 } });
     try {
-      const call = await guard.admit({ toolName: 't' });
+      const call = await admitTracked(guard, { toolName: 't' });
       const payload = Buffer.alloc(1 << 20, 7); // more than a socket buffer: still being written at the end
       await call.run(async () => {
         const socket = new Socket();

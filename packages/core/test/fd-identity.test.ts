@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CleanupReport, createResourceGuard, type ResourceGuard } from '../src/index.js';
+import { admitTracked } from './support/tracked.js';
 
 // Captured before any guard exists, as a library loaded before the guard would have it: the probe never
 // sees a close made through it.
@@ -62,7 +63,7 @@ async function openThenCloseUnseen(
   reopen: (fd: number) => number | undefined,
 ): Promise<{ reopened: number; end(): Promise<CleanupReport | undefined> }> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const a = await guard.admit({ toolName: 'reader', sessionId: 's1' });
+    const a = await admitTracked(guard, { toolName: 'reader', sessionId: 's1' });
     const fd = a.run(() => fs.openSync(fileA, 'r'));
     expect(a.handles.countByKind()).toEqual({ file: 1 });
     unseenCloseSync(fd);
@@ -81,7 +82,7 @@ describe('descriptor numbers reused after a close the probe did not see', () => 
   it("another session's call opening the same number takes it over: the first call's cleanup leaves it alone", async () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 50 } });
     try {
-      const b = await guard.admit({ toolName: 'reader', sessionId: 's2' });
+      const b = await admitTracked(guard, { toolName: 'reader', sessionId: 's2' });
       const a = await openThenCloseUnseen(guard, (fd) => b.run(() => openAs(fd, fileB)));
       const fdB = a.reopened;
       expect(b.handles.countByKind()).toEqual({ file: 1 });
@@ -120,7 +121,7 @@ describe('descriptor numbers reused after a close the probe did not see', () => 
   it('a descriptor still naming the file the call opened is closed by cleanup as before', async () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 50 } });
     try {
-      const call = await guard.admit({ toolName: 'reader', sessionId: 's1' });
+      const call = await admitTracked(guard, { toolName: 'reader', sessionId: 's1' });
       const fd = call.run(() => fs.openSync(fileA, 'r'));
       expect(namesFile(fd, fileA)).toBe(true);
       call.end('ok');

@@ -22,6 +22,7 @@ import {
   takeBaseline,
 } from './support/process-baseline.js';
 import { hasOpenssl, makeTestCertificate } from './support/test-certificate.js';
+import { admitTracked } from './support/tracked.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'guard-probes-'));
 const file = join(dir, 'data.txt');
@@ -189,8 +190,8 @@ describe('automatic attribution and cleanup, per kind', () => {
 describe('attribution rules', () => {
   it('attributes to the call that opened, never to another call running at the same time', async () => {
     const guard = createResourceGuard();
-    const a = await guard.admit({ toolName: 'a' });
-    const b = await guard.admit({ toolName: 'b' });
+    const a = await admitTracked(guard, { toolName: 'a' });
+    const b = await admitTracked(guard, { toolName: 'b' });
     // Taken with the calls admitted: the guard's own timer (its sampler) is part of it.
     const baseline = await takeBaseline();
     let bFile: fs.promises.FileHandle | undefined;
@@ -293,8 +294,8 @@ describe('attribution rules', () => {
     dc.subscribe('undici:client:beforeConnect', runQueuedFirst);
     const guard = createResourceGuard();
     try {
-      const fetcher = await guard.admit({ toolName: 'fetcher' });
-      const connector = await guard.admit({ toolName: 'connector' });
+      const fetcher = await admitTracked(guard, { toolName: 'fetcher' });
+      const connector = await admitTracked(guard, { toolName: 'connector' });
       let socket: net.Socket | undefined;
       const connected = connector.run(() => {
         const inConnector = AsyncLocalStorage.snapshot();
@@ -337,7 +338,7 @@ describe('attribution rules', () => {
       sockets.push((message as { socket: net.Socket }).socket);
     };
     dc.subscribe('undici:client:connected', connected);
-    const call = await guard.admit({ toolName: 't' });
+    const call = await admitTracked(guard, { toolName: 't' });
     await call.run(async () => {
       const controller = new AbortController();
       const pending = fetch(origin, { signal: controller.signal });
@@ -369,7 +370,7 @@ describe('attribution rules', () => {
     const leaks: { handles: unknown; late: boolean }[] = [];
     guard.on('leak', (e) => leaks.push({ handles: e.handles, late: e.late }));
     const baseline = await takeBaseline();
-    const call = await guard.admit({ toolName: 't' });
+    const call = await admitTracked(guard, { toolName: 't' });
     // The tool starts a fetch and returns without waiting: the call ends before undici writes the request.
     const pending = call.run(() => ({ response: fetch(origin) })).response;
     call.end('ok');
@@ -448,7 +449,7 @@ describe('attribution rules', () => {
 
   it('gives each call an owner-only temp dir, measures it, and removes it', async () => {
     const guard = createResourceGuard({ sampling: { activeMs: 10 }, tempRoot: join(dir, 'root') });
-    const call = await guard.admit({ toolName: 'tmp' });
+    const call = await admitTracked(guard, { toolName: 'tmp' });
     const tdir = await call.run(async () => {
       const d = getCallContext().tempDir();
       expect(getCallContext().tempDir()).toBe(d);
@@ -472,7 +473,7 @@ describe('attribution rules', () => {
     const guard = createResourceGuard({ tempRoot: join(dir, 'root2') });
     const victim = fs.mkdtempSync(join(dir, 'victim-'));
     fs.writeFileSync(join(victim, 'keep.txt'), 'keep');
-    const call = await guard.admit({ toolName: 'evil' });
+    const call = await admitTracked(guard, { toolName: 'evil' });
     call.run(() => {
       const d = getCallContext().tempDir();
       fs.rmSync(d, { recursive: true });

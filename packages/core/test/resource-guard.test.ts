@@ -8,6 +8,7 @@ import {
   tryGetCallContext,
 } from '../src/index.js';
 import { manualTime } from '../src/testing/index.js';
+import { admitTracked } from './support/tracked.js';
 
 function manualClock(start = 1000): Clock & { advance(ms: number): void } {
   let t = start;
@@ -23,9 +24,9 @@ describe('ResourceGuard calls', () => {
   it('records execution time and outcome per tool', async () => {
     const clock = manualClock();
     const guard = createResourceGuard({ clock });
-    const a = await guard.admit({ toolName: 'echo' });
+    const a = await admitTracked(guard, { toolName: 'echo' });
     clock.advance(40);
-    const b = await guard.admit({ toolName: 'echo' });
+    const b = await admitTracked(guard, { toolName: 'echo' });
     expect(guard.snapshot().tools.echo?.inFlight).toBe(2);
     clock.advance(10);
     const ra = a.end('ok');
@@ -45,7 +46,7 @@ describe('ResourceGuard calls', () => {
 
   it('ends a call once: later ends return the first record and count nothing', async () => {
     const guard = createResourceGuard();
-    const call = await guard.admit({ toolName: 't' });
+    const call = await admitTracked(guard, { toolName: 't' });
     const first = call.end('ok');
     expect(call.end('thrown')).toBe(first);
     expect(guard.snapshot().tools.t?.calls).toBe(1);
@@ -59,19 +60,19 @@ describe('ResourceGuard calls', () => {
       scheduler: time,
       tools: { slow: { maxExecutionTimeMs: 100 }, files: { maxFileHandles: 0 } },
     });
-    const slow = await guard.admit({ toolName: 'slow' });
+    const slow = await admitTracked(guard, { toolName: 'slow' });
     time.advance(200); // stopped at its deadline
     expect(slow.end().outcome).toBe('timeout');
-    const files = await guard.admit({ toolName: 'files' });
+    const files = await admitTracked(guard, { toolName: 'files' });
     files.addHandle('file', { close: () => {}, isClosed: () => false });
     guard.sampleNow(); // one file against a limit of none
     expect(files.end().outcome).toBe('limit');
     const cancelled = new AbortController();
-    const dropped = await guard.admit({ toolName: 'echo', signal: cancelled.signal });
+    const dropped = await admitTracked(guard, { toolName: 'echo', signal: cancelled.signal });
     cancelled.abort();
     guard.sampleNow(); // the sampler sees the transport's aborted signal
     expect(dropped.end().outcome).toBe('cancelled');
-    expect((await guard.admit({ toolName: 'echo' })).end().outcome).toBe('ok');
+    expect((await admitTracked(guard, { toolName: 'echo' })).end().outcome).toBe('ok');
     await guard.close();
   });
 
@@ -79,7 +80,7 @@ describe('ResourceGuard calls', () => {
     const guard = createResourceGuard();
     const seen: string[] = [];
     guard.on('call', (r) => seen.push(`${r.toolName}:${r.outcome}`));
-    (await guard.admit({ toolName: 'x' })).end('cancelled');
+    (await admitTracked(guard, { toolName: 'x' })).end('cancelled');
     expect(seen).toEqual(['x:cancelled']);
   });
 
@@ -90,7 +91,7 @@ describe('ResourceGuard calls', () => {
       throw new Error('listener bug');
     });
     guard.on('internalError', (e) => errors.push(e.source));
-    const call = await guard.admit({ toolName: 'x' });
+    const call = await admitTracked(guard, { toolName: 'x' });
     expect(() => call.end('ok')).not.toThrow();
     expect(errors).toEqual(['listener:call']);
     expect(guard.snapshot().internalErrors).toBe(1);
@@ -100,7 +101,7 @@ describe('ResourceGuard calls', () => {
 describe('call context', () => {
   it('is visible across awaits inside run() and absent outside', async () => {
     const guard = createResourceGuard();
-    const call = await guard.admit({ toolName: 'ctx', sessionId: 's1' });
+    const call = await admitTracked(guard, { toolName: 'ctx', sessionId: 's1' });
     expect(tryGetCallContext()).toBeUndefined();
     expect(() => getCallContext()).toThrow(ResourceGuardError);
     const seen = await call.run(async () => {
@@ -116,7 +117,7 @@ describe('call context', () => {
     const guard = createResourceGuard();
     const names = await Promise.all(
       ['a', 'b', 'c'].map(async (toolName, i) => {
-        const call = await guard.admit({ toolName });
+        const call = await admitTracked(guard, { toolName });
         return call.run(async () => {
           await new Promise((r) => setTimeout(r, 5 - i));
           return getCallContext().toolName;
@@ -129,7 +130,7 @@ describe('call context', () => {
   it('gives a signal that follows the transport signal', async () => {
     const guard = createResourceGuard();
     const upstream = new AbortController();
-    const call = await guard.admit({ toolName: 's', signal: upstream.signal });
+    const call = await admitTracked(guard, { toolName: 's', signal: upstream.signal });
     const signal = call.signal;
     expect(signal.aborted).toBe(false);
     upstream.abort('client cancel');
@@ -139,7 +140,7 @@ describe('call context', () => {
 
   it('aborts the signal with the stop reason, even when read after stop', async () => {
     const guard = createResourceGuard();
-    const call = await guard.admit({ toolName: 's' });
+    const call = await admitTracked(guard, { toolName: 's' });
     call.stop('first');
     call.stop('second');
     expect(call.signal.aborted).toBe(true);
@@ -149,7 +150,7 @@ describe('call context', () => {
   it('detaches from the transport signal when the call ends', async () => {
     const guard = createResourceGuard();
     const upstream = new AbortController();
-    const call = await guard.admit({ toolName: 's', signal: upstream.signal });
+    const call = await admitTracked(guard, { toolName: 's', signal: upstream.signal });
     const signal = call.signal;
     call.end('ok');
     upstream.abort();
@@ -160,12 +161,12 @@ describe('call context', () => {
 describe('close', () => {
   it('stops calls in flight and refuses new ones with a typed error', async () => {
     const guard = createResourceGuard();
-    const call = await guard.admit({ toolName: 'slow' });
+    const call = await admitTracked(guard, { toolName: 'slow' });
     const signal = call.signal;
     await guard.close();
     expect(signal.aborted).toBe(true);
     expect(ResourceGuardError.is(signal.reason) && signal.reason.code).toBe(ErrorCode.GuardClosed);
-    const caught = await guard.admit({ toolName: 'slow' }).catch((e: unknown) => e);
+    const caught = await admitTracked(guard, { toolName: 'slow' }).catch((e: unknown) => e);
     expect(caught).toBeInstanceOf(ResourceGuardError);
     expect((caught as ResourceGuardError).code).toBe('GUARD_CLOSED');
     await guard.close();

@@ -7,6 +7,7 @@ import { createResourceGuard } from '../src/index.js';
 import { checkLeakPair } from './support/leak-pair.js';
 import { excessAfterSettling, runLeaky, takeBaseline } from './support/process-baseline.js';
 import { watchSettled } from './support/promise-state.js';
+import { admitTracked } from './support/tracked.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
 
@@ -66,7 +67,7 @@ describe('timers/promises: what closing means', () => {
   it('stops a handler that is still awaiting one when its call ends: the code after the await never runs', async () => {
     const guard = createResourceGuard();
     const baseline = await takeBaseline();
-    const call = await guard.admit({ toolName: 'poll' });
+    const call = await admitTracked(guard, { toolName: 'poll' });
     let rounds = 0;
     const handler = watchSettled(
       call.run(async () => {

@@ -3,10 +3,10 @@
 import { callContextStorage } from '../call-context.js';
 import type { HandleKind } from '../handle-kind.js';
 import type { HandleCloser, TrackedHandle } from '../handle-registry.js';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 
 interface Ownership {
-  readonly call: ToolCall;
+  readonly call: TrackedCall;
   readonly handle: TrackedHandle;
 }
 
@@ -18,8 +18,8 @@ const owners = new WeakMap<object, Ownership>();
  *
  * @returns the call, or undefined outside a call
  */
-export function currentCall(): ToolCall | undefined {
-  const store = callContextStorage.getStore() as ToolCall | undefined;
+export function currentCall(): TrackedCall | undefined {
+  const store = callContextStorage.getStore() as TrackedCall | undefined;
   return store !== undefined && typeof store.addHandle === 'function' ? store : undefined;
 }
 
@@ -38,7 +38,7 @@ export function attribute(
   kind: HandleKind,
   closer: HandleCloser,
   label?: string,
-  call: ToolCall | undefined = currentCall(),
+  call: TrackedCall | undefined = currentCall(),
 ): boolean {
   if (call === undefined || owners.has(resource)) return false;
   owners.set(resource, { call, handle: call.addHandle(kind, closer, label) });
@@ -51,7 +51,7 @@ export function attribute(
  * @param resource - the resource
  * @returns the call that owned it, if any
  */
-export function release(resource: object): ToolCall | undefined {
+export function release(resource: object): TrackedCall | undefined {
   const ownership = owners.get(resource);
   if (ownership === undefined) return undefined;
   owners.delete(resource);
@@ -65,7 +65,7 @@ export function release(resource: object): ToolCall | undefined {
  * @param resource - the resource
  * @returns its owner, if any
  */
-export function ownerOf(resource: object): ToolCall | undefined {
+export function ownerOf(resource: object): TrackedCall | undefined {
   return owners.get(resource)?.call;
 }
 

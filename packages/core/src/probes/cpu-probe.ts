@@ -2,7 +2,7 @@
 
 import { createHook } from 'node:async_hooks';
 import { cpuSlices, type SliceOwner, switchSlice } from '../cpu-slices.js';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 import type { UsageSource } from '../usage-source.js';
 import { currentCall } from './attribution.js';
 import { CpuShare } from './cpu-share.js';
@@ -52,8 +52,8 @@ export function installCpuProbe(): () => void {
  *
  * @returns the source
  */
-export function cpuPercentSource(): UsageSource {
-  const last = new WeakMap<ToolCall, { at: number; cpu: number }>();
+export function cpuPercentSource(): UsageSource<TrackedCall> {
+  const last = new WeakMap<TrackedCall, { at: number; cpu: number }>();
   return {
     name: 'cpu',
     sample(calls, now) {

@@ -1,7 +1,7 @@
 /** Attributes directory handles (`fs.Dir` from opendir, opendirSync, fs.promises.opendir) to calls: each holds a descriptor until closed. */
 
 import type { Dir } from 'node:fs';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 import { attribute, release } from './attribution.js';
 import { followIterator } from './cancellable.js';
 
@@ -31,7 +31,7 @@ function defineOwn(target: object, key: string | symbol, value: AnyFn): void {
  * trackDir(dir, call, path);
  * ```
  */
-export function trackDir(dir: Dir, call: ToolCall, label: string | undefined): void {
+export function trackDir(dir: Dir, call: TrackedCall, label: string | undefined): void {
   let closed = false;
   let closedByGuard = false;
   const markClosed = (): void => {

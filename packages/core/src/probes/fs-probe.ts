@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fdCloser, fileHandleCloser, streamCloser, watcherCloser } from '../handle-closers.js';
 import type { HandleCloser } from '../handle-registry.js';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 import { attribute, currentCall, release } from './attribution.js';
 import { wrapCancellable } from './cancellable.js';
 import { trackDir } from './fs-dirs.js';
@@ -18,7 +18,7 @@ type Callback = (...args: unknown[]) => void;
 type AnyFn = (...args: never[]) => unknown;
 
 /** Descriptors opened inside calls, by number: the owner and whether the fd is still the one it opened. */
-const descriptors = new Map<number, { call: ToolCall; key: object; open: boolean }>();
+const descriptors = new Map<number, { call: TrackedCall; key: object; open: boolean }>();
 
 /** Node's own fstatSync, taken at load: nothing the guard does here goes through a patched function. */
 const nativeFstatSync = fs.fstatSync;
@@ -48,7 +48,7 @@ function pathLabel(path: unknown): string | undefined {
  * closes the number only while it still names that file; a number seen opened again inside a call
  * is taken from its previous owner at once.
  */
-function trackDescriptor(fd: number, call: ToolCall, path: unknown, closeSync: (fd: number) => void): void {
+function trackDescriptor(fd: number, call: TrackedCall, path: unknown, closeSync: (fd: number) => void): void {
   forgetDescriptor(fd);
   const key = {};
   const entry = { call, key, open: true };
@@ -146,7 +146,7 @@ function wholeFile(original: AnyFn, optionsAt: number, callback: boolean): AnyFn
 let wholeFileDepth = 0;
 
 /** What the call adopts of a successful open: the result, the call, and the path it was opened with. */
-type Adopt = (result: never, call: ToolCall, path: unknown) => void;
+type Adopt = (result: never, call: TrackedCall, path: unknown) => void;
 
 /** Wraps a callback-style opener (`fs.open`, `fs.opendir`): inside a call, its result is adopted. */
 function callbackOpener(original: AnyFn, adopt: Adopt): AnyFn {
@@ -184,14 +184,14 @@ function promiseOpener(original: AnyFn, adopt: Adopt): AnyFn {
   };
 }
 
-function adoptFileHandle(handle: fs.promises.FileHandle, call: ToolCall, path: unknown): void {
+function adoptFileHandle(handle: fs.promises.FileHandle, call: TrackedCall, path: unknown): void {
   if (attribute(handle, 'file', fileHandleCloser(handle), pathLabel(path), call)) {
     // FileHandle emits 'close' (it is an EventEmitter at run time, though not in its typings).
     (handle as unknown as NodeJS.EventEmitter).once('close', () => release(handle));
   }
 }
 
-function adoptDir(dir: fs.Dir, call: ToolCall, path: unknown): void {
+function adoptDir(dir: fs.Dir, call: TrackedCall, path: unknown): void {
   trackDir(dir, call, pathLabel(path));
 }
 
@@ -284,7 +284,7 @@ export function installFsProbe(): () => void {
   };
   const closeSync = original.closeSync;
   const unwatchFile = fs.unwatchFile;
-  const adoptDescriptor = (fd: number, call: ToolCall, path: unknown): void => {
+  const adoptDescriptor = (fd: number, call: TrackedCall, path: unknown): void => {
     if (typeof fd === 'number') trackDescriptor(fd, call, path, closeSync);
   };
 

@@ -8,7 +8,7 @@
  */
 
 import { cpuSlices, heapBytes, passAllocationWindow } from '../cpu-slices.js';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 import type { UsageSource } from '../usage-source.js';
 import { readChildUsage } from './child-usage.js';
 import { childrenOf } from './process-probe.js';
@@ -38,8 +38,8 @@ interface CallMemory {
  * @param options - whether to measure child processes
  * @returns the source
  */
-export function memorySource(options: { children: boolean }): UsageSource {
-  const state = new WeakMap<ToolCall, CallMemory>();
+export function memorySource(options: { children: boolean }): UsageSource<TrackedCall> {
+  const state = new WeakMap<TrackedCall, CallMemory>();
   const childCpu = new WeakMap<object, number>();
   let lastTotal: number | undefined;
   /** Calls started and not yet ended. */
@@ -60,9 +60,9 @@ export function memorySource(options: { children: boolean }): UsageSource {
   /** The children's reading in flight, if any (one at a time; `close()` waits for it). */
   let reading: Promise<void> | undefined;
 
-  const readChildren = (calls: readonly ToolCall[]): void => {
+  const readChildren = (calls: readonly TrackedCall[]): void => {
     if (reading !== undefined) return;
-    const byPid = new Map<number, { call: ToolCall; child: object }>();
+    const byPid = new Map<number, { call: TrackedCall; child: object }>();
     for (const call of calls) {
       const children = childrenOf(call);
       if (children === undefined) continue;
@@ -72,7 +72,7 @@ export function memorySource(options: { children: boolean }): UsageSource {
     reading = readChildUsage([...byPid.keys()]).then(
       (usage) => {
         reading = undefined;
-        const rss = new Map<ToolCall, number>();
+        const rss = new Map<TrackedCall, number>();
         for (const [pid, stat] of usage) {
           const owner = byPid.get(pid);
           if (owner === undefined) continue;
@@ -119,7 +119,7 @@ export function memorySource(options: { children: boolean }): UsageSource {
       capGarbage(total);
       let cpuSum = 0;
       let allocatedSum = 0;
-      const running: { call: ToolCall; s: CallMemory; cpu: number; allocated: number }[] = [];
+      const running: { call: TrackedCall; s: CallMemory; cpu: number; allocated: number }[] = [];
       for (const call of calls) {
         if (call.ended) continue;
         let s = state.get(call);

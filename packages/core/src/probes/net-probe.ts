@@ -12,7 +12,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { serverCloser, socketCloser, udpCloser } from '../handle-closers.js';
 import type { HandleCloser } from '../handle-registry.js';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 import { attribute, currentCall, ownerOf, release } from './attribution.js';
 
 type AnyFn = (...args: never[]) => unknown;
@@ -158,7 +158,7 @@ function undiciCloser(request: UndiciRequest): HandleCloser {
   };
 }
 
-function attributeRequest(request: UndiciRequest & object, call?: ToolCall): void {
+function attributeRequest(request: UndiciRequest & object, call?: TrackedCall): void {
   attribute(request, 'socket', undiciCloser(request), `fetch ${String(request.origin ?? '')}`, call);
 }
 

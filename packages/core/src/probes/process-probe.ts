@@ -4,10 +4,10 @@ import type { ChildProcess } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
 import type { Worker } from 'node:worker_threads';
 import { childProcessCloser, workerCloser } from '../handle-closers.js';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 import { attribute, ownerOf, release } from './attribution.js';
 
-const childrenByCall = new WeakMap<ToolCall, Set<ChildProcess>>();
+const childrenByCall = new WeakMap<TrackedCall, Set<ChildProcess>>();
 
 /**
  * The live child processes a call started.
@@ -15,7 +15,7 @@ const childrenByCall = new WeakMap<ToolCall, Set<ChildProcess>>();
  * @param call - the call
  * @returns its children still running
  */
-export function childrenOf(call: ToolCall): ReadonlySet<ChildProcess> | undefined {
+export function childrenOf(call: TrackedCall): ReadonlySet<ChildProcess> | undefined {
   return childrenByCall.get(call);
 }
 

@@ -16,7 +16,7 @@ import { lstat, opendir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ErrorCode, ResourceGuardError } from '../errors.js';
 import type { HandleCloser } from '../handle-registry.js';
-import type { ToolCall } from '../tool-call.js';
+import type { TrackedCall } from '../tool-call.js';
 import type { UsageSource } from '../usage-source.js';
 
 const MB = 1024 * 1024;
@@ -314,8 +314,8 @@ export async function directorySize(dir: string): Promise<number> {
  * @param dirOf - the call's temp directory, if it made one
  * @returns the source
  */
-export function tempStorageSource(dirOf: (call: ToolCall) => string | undefined): UsageSource {
-  const measuring = new WeakSet<ToolCall>();
+export function tempStorageSource(dirOf: (call: TrackedCall) => string | undefined): UsageSource<TrackedCall> {
+  const measuring = new WeakSet<TrackedCall>();
   return {
     name: 'temp-storage',
     sample(calls) {

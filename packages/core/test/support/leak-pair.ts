@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import { createResourceGuard, type HandleKind, type ResourceUsage } from '../../src/index.js';
 import { excessAfterSettling, excessOver, quiet, takeBaseline } from './process-baseline.js';
+import { admitTracked } from './tracked.js';
 
 export interface LeakPair<T> {
   /** Runs inside a call: opens one resource and leaves it open (awaits in between, so the calls interleave). */
@@ -39,8 +40,8 @@ function halve(excess: Record<string, number>): Record<string, number> {
 
 export async function checkLeakPair<T>(pair: LeakPair<T>): Promise<void> {
   const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
-  const a = await guard.admit({ toolName: 'a' });
-  const b = await guard.admit({ toolName: 'b' });
+  const a = await admitTracked(guard, { toolName: 'a' });
+  const b = await admitTracked(guard, { toolName: 'b' });
   // Taken with the calls admitted: the guard's own timer (its sampler) is part of it.
   const baseline = await takeBaseline();
   const [ra, rb] = await Promise.all([a.run(() => pair.open()), b.run(() => pair.open())]);

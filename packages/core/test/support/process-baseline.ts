@@ -1,7 +1,9 @@
 // What the process holds, as ground truth for leak tests: open descriptors (/proc/self/fd) and
 // process.getActiveResourcesInfo() by type, compared with a baseline taken before a call opens anything.
 import { readFileSync } from 'node:fs';
-import { openFdCount, type ResourceGuard, type ToolCall } from '../../src/index.js';
+import { openFdCount, type ResourceGuard } from '../../src/index.js';
+import type { TrackedCall } from '../../src/internal.js';
+import { admitTracked } from './tracked.js';
 
 export interface Baseline {
   readonly fds: number;
@@ -86,8 +88,8 @@ export function isRunning(pid: number): boolean {
 }
 
 /** Admits a call, runs `leak` in it, ends it, and waits for its cleanup. */
-export async function runLeaky(guard: ResourceGuard, toolName: string, leak: (call: ToolCall) => Promise<void>) {
-  const call = await guard.admit({ toolName });
+export async function runLeaky(guard: ResourceGuard, toolName: string, leak: (call: TrackedCall) => Promise<void>) {
+  const call = await admitTracked(guard, { toolName });
   await call.run(() => leak(call));
   const during = call.usage();
   const handles = call.handles.countByKind();

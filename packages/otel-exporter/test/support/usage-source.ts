@@ -1,6 +1,5 @@
 // A usage source whose measured figures per call the test sets (applied on every sample and at the end of the call).
-import type { ToolCall, UsageSource } from '@mcp-resource-guard/core';
-import type { MeasuredResource } from '@mcp-resource-guard/core/internal';
+import type { MeasuredResource, ToolCall, UsageSource } from '@mcp-resource-guard/core';
 
 export interface ScriptedUsage extends UsageSource {
   set(call: ToolCall, usage: Partial<Record<MeasuredResource, number>>): void;
