@@ -13,7 +13,6 @@ import {
   type ToolCall,
 } from '@mcp-resource-guard/core';
 import { clientMessage } from './client-message.js';
-import { sdkSignalOf } from './tool-call-interceptor.js';
 import type { MiddlewareServer, ToolCallMiddleware } from './tool-call-middleware.js';
 import { errorResult, type ToolCallResult } from './tool-call-result.js';
 import { ToolLifecycleBridge } from './tool-lifecycle-bridge.js';
@@ -147,7 +146,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     // A task-augmented call (SDK v1 task store) returns its task at once while the work goes on in the
     // background: ending the call there would close the task's resources. Not tracked yet (documented).
     if (ctx.taskRequested && ctx.sdkMajor === 1) return next();
-    const sdkSignal = sdkSignalOf(ctx);
+    const sdkSignal = ctx.sdkSignal;
     let call: ToolCall;
     try {
       const init = { toolName: ctx.toolName, sessionId: ctx.sessionId, requestId: ctx.requestId, signal: sdkSignal };

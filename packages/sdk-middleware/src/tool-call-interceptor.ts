@@ -260,13 +260,3 @@ export class ToolCallInterceptor {
     return runChain(chain, ctx, async () => (await handler(request, ctx.handlerExtra())) as ToolCallResult);
   }
 }
-
-/**
- * The SDK's own signal of a call, whatever middleware replaced the handler's.
- *
- * @param ctx - the middleware context
- * @returns the transport's signal (client cancel, transport close)
- */
-export function sdkSignalOf(ctx: ToolCallContext): AbortSignal {
-  return ctx instanceof DispatchContext ? ctx.sdkSignal : ctx.signal;
-}

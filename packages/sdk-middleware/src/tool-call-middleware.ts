@@ -66,6 +66,11 @@ export interface ToolCallContext {
    * a middleware may replace it with {@link ToolCallContext.useSignal}.
    */
   readonly signal: AbortSignal;
+  /**
+   * The SDK's own signal for this request (the client cancelled, the transport closed), whatever a middleware
+   * gave the handler with {@link ToolCallContext.useSignal}.
+   */
+  readonly sdkSignal: AbortSignal;
   /** Per-call scratch space shared by the middlewares of one call. */
   readonly state: Map<unknown, unknown>;
   /**

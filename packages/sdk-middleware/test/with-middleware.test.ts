@@ -140,6 +140,42 @@ describe('withMiddleware', () => {
     });
   });
 
+  it("gives every middleware the SDK's own signal, whatever signal an inner one gave the handler", async () => {
+    const server = withMiddleware(new McpServer({ name: 's', version: '1' }));
+    const seen: { sdkSignal: AbortSignal; signal: AbortSignal }[] = [];
+    const replaced = new AbortController();
+    server.use(
+      async (ctx, next) => {
+        ctx.useSignal(() => replaced.signal);
+        return next();
+      },
+      async (ctx, next) => {
+        seen.push({ sdkSignal: ctx.sdkSignal, signal: ctx.signal });
+        return next();
+      },
+    );
+    let started: () => void = () => {};
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    server.registerTool('wait', {}, async (extra) => {
+      started();
+      await new Promise((r) => extra.signal.addEventListener('abort', r));
+      return text('aborted');
+    });
+    const client = await connect(server);
+    const cancel = new AbortController();
+    const call = client.callTool({ name: 'wait' }, undefined, { signal: cancel.signal }).catch(() => 'cancelled');
+    await running;
+    cancel.abort();
+    replaced.abort(); // lets the handler, which sees the replaced signal, return
+    expect(await call).toBe('cancelled');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.signal).toBe(replaced.signal);
+    expect(seen[0]?.sdkSignal).not.toBe(replaced.signal);
+    expect(seen[0]?.sdkSignal.aborted).toBe(true); // the client's cancel reached the SDK's own signal
+  });
+
   it('works on the low-level Server, whose handler is set before and replaced after use()', async () => {
     const server = new Server({ name: 's', version: '1' }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [] }));
