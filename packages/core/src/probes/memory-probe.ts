@@ -135,13 +135,9 @@ export function memorySource(options: { children: boolean }): UsageSource<Tracke
         allocatedSum += allocated;
         running.push({ call, s, cpu, allocated });
       }
-      if (garbage > 0 && growth < 0) {
-        // The heap shrank: ended calls' garbage was collected, and is taken from their pool first, so that the
-        // calls running meanwhile are not reduced by it. While the heap grows the running calls share its net
-        // growth, their own collected garbage (and the transport's, counted with them) offsetting what they
-        // allocated. (Taking every free from the pool first left calls charged with their own collected garbage:
-        // benign calls were stopped at their memory limit.)
-        const theirs = Math.min(garbage, -growth);
+      if (garbage > 0) {
+        // The heap freed this much beyond what the running calls' code grew it by: ended calls' garbage first.
+        const theirs = Math.min(garbage, Math.max(0, allocatedSum - growth));
         garbage -= theirs;
         growth += theirs;
       }
