@@ -31,8 +31,12 @@ const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 const firstText = (r: unknown) => ((r as { content: { text: string }[] }).content[0] as { text: string }).text;
 const never = () => new Promise<never>(() => {});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `test` every 10 ms; throws if it is still false after `ms` (a wait never ends silently). */
 async function until(test: () => boolean, ms = 5000): Promise<void> {
-  for (let waited = 0; waited < ms && !test(); waited += 10) await sleep(10);
+  for (let waited = 0; !test(); waited += 10) {
+    if (waited >= ms) throw new Error(`still false after ${ms} ms: ${test.toString()}`);
+    await sleep(10);
+  }
 }
 
 // Peers outside any call (so part of the baseline): a TCP server and an HTTP server that never answers.

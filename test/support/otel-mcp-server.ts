@@ -135,5 +135,7 @@ export async function driveScenario(s: OtelMcpServer): Promise<void> {
   const refused = await s.call('slow');
   if (refused.isError !== true) throw new Error('slow was not refused while deactivated');
   // Leak cleanups run after the calls end.
-  await until(() => s.events.cleanup.filter((c) => c.reason === 'leak').length >= 2, 5000);
+  if (!(await until(() => s.events.cleanup.filter((c) => c.reason === 'leak').length >= 2, 5000))) {
+    throw new Error('fewer than two leak cleanups');
+  }
 }

@@ -50,8 +50,12 @@ afterAll(async () => {
 const settleSoon = () => new Promise((r) => setTimeout(r, 60));
 
 /** Waits until `done()` holds, checking every 10 ms (no time limit of its own: the test's timeout is the bound). */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 10));
+/** Polls `done` every 10 ms; throws if it is still false after `ms` (before the test's own timeout, naming it). */
+async function until(done: () => boolean, ms = 5000): Promise<void> {
+  for (let waited = 0; !done(); waited += 10) {
+    if (waited >= ms) throw new Error(`still false after ${ms} ms: ${done.toString()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 // libuv keeps one inotify descriptor per loop once fs.watch is first used: open it before any baseline.
