@@ -151,7 +151,7 @@ export class ResourceGuard {
       lateHandle: (call, handle) => this.#finisher.lateHandle(call, handle),
       handlerSettled: (call) => {
         this.#s.orphans.delete(call);
-        this.#sampler.handlerSettled(call, this.#s.o.clock.now());
+        this.#sampler.handlerSettled(call);
       },
       tempDir: (call) => this.#tempDir(call),
       leakPolicy: (call) => this.#s.leakPolicyFor(call.toolName),

@@ -142,11 +142,12 @@ export class Sampler {
    * next duration's). Levels move as at a tick, with the time held at exactly the deadline.
    *
    * @param call - the call whose handler returned or threw
-   * @param now - the clock time
    */
-  handlerSettled(call: TrackedCall, now: number): void {
+  handlerSettled(call: TrackedCall): void {
     const limit = call.limits.maxExecutionTimeMs;
+    // No clock read for a call without a time limit: this runs on every call's path.
     if (limit === undefined || call.ended || call.stopReason !== undefined) return;
+    const now = this.#s.o.clock.now();
     if (now - call.startedAt < limit * this.#s.o.thresholds.cleanup) return;
     try {
       this.#evaluateCall(call, now, true);
