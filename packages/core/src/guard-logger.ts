@@ -134,7 +134,7 @@ export function jsonLogger(options: {
       try {
         body = JSON.stringify({ ...fields, msg: message }, jsonSafe).slice(1);
       } catch {
-        body = `${JSON.stringify({ msg: message }).slice(1)}`;
+        body = JSON.stringify({ msg: message }).slice(1);
       }
       destination.write(`{"level":${LEVEL_VALUES[level]},"time":${Date.now()},${base},${body}\n`);
     };

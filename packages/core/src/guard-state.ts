@@ -85,8 +85,7 @@ export class GuardState {
    * @returns close or report
    */
   leakPolicyFor(toolName: string): LeakPolicy {
-    const { leaks } = this.o;
-    return leaks.tools.empty ? leaks.default : (leaks.tools.get(toolName) ?? leaks.default);
+    return this.o.leaks.tools.get(toolName) ?? this.o.leaks.default;
   }
 
   /**

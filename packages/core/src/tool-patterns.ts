@@ -26,11 +26,6 @@ export class ToolPatterns<T> {
     }
   }
 
-  /** Whether no name or pattern was given. */
-  get empty(): boolean {
-    return this.#exact.size === 0 && this.#patterns.length === 0;
-  }
-
   /**
    * The value for a tool: its exact name's, else the first matching pattern's.
    *
