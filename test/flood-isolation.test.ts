@@ -81,8 +81,8 @@ describe('flood isolation over Streamable HTTP, one guard for every session', ()
         const result = await flooder.client.callTool({ name: 'search' });
         const kind = kindOf(result);
         floodKinds[kind] = (floodKinds[kind] ?? 0) + 1;
-        const detail = result._meta?.['mcp-resource-guard/error'] as { why?: string } | undefined;
-        if (detail?.why === 'queue_full') refusedAtOnceMs.push(performance.now() - sent);
+        const detail = result._meta?.['mcp-resource-guard/error'] as { cause?: string } | undefined;
+        if (detail?.cause === 'queue_full') refusedAtOnceMs.push(performance.now() - sent);
         if (kind !== 'ok') await sleep(25); // half the retry-after it was given: an impatient client
       }
     };

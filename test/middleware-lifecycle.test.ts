@@ -284,7 +284,7 @@ describe('robustness of the middleware', () => {
     // Fault injection into our own guard: admission throws something that is not a refusal.
     const broken = new Proxy(real.guard, {
       get(target, key) {
-        if (key === 'tryAdmit') {
+        if (key === 'admit') {
           return () => {
             throw new Error('guard bug');
           };

@@ -92,7 +92,7 @@ export async function createCorpusRunner(core: Core): Promise<CorpusRunner> {
       return steadyReading(options);
     },
     async run(body, groundTruth) {
-      const call = guard.tryAdmit({ toolName: 'corpus' }) ?? (await guard.admit({ toolName: 'corpus' }));
+      const call = core.tryAdmit(guard, { toolName: 'corpus' }) ?? (await guard.admit({ toolName: 'corpus' }));
       let error: string | undefined;
       try {
         await call.run(() => body(env, call));

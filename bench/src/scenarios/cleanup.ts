@@ -11,7 +11,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CallContext, loadCore, type ResourceGuard } from '../core.js';
+import { type CallContext, type Core, loadCore, type ResourceGuard } from '../core.js';
 import { readGroundTruth, settleTo } from '../ground-truth.js';
 import { type Peer, startPeer } from '../peer.js';
 import type { JsonObject, Scenario } from '../scenario.js';
@@ -78,6 +78,7 @@ function stats(values: readonly number[]): JsonObject {
 }
 
 async function measure(
+  core: Core,
   guard: ResourceGuard,
   samples: number,
   body: (ctx: CallContext) => Promise<void>,
@@ -93,7 +94,7 @@ async function measure(
   // One warm-up call, not counted.
   for (let i = -1; i < samples; i++) {
     const baseline = readGroundTruth(groundTruth);
-    const call = guard.tryAdmit({ toolName: 'cleanup' }) ?? (await guard.admit({ toolName: 'cleanup' }));
+    const call = core.tryAdmit(guard, { toolName: 'cleanup' }) ?? (await guard.admit({ toolName: 'cleanup' }));
     await call.run(() => body(call));
     const started = performance.now();
     call.end('ok');
@@ -178,11 +179,11 @@ export const cleanup: Scenario = {
       for (const n of SIZES) {
         out[`handles${n}`] = {
           mix: handleMix(n),
-          ...(await measure(guard, samples[n] ?? 10, () => openMix(env, n), groundTruth)),
+          ...(await measure(core, guard, samples[n] ?? 10, () => openMix(env, n), groundTruth)),
         };
         console.error(`[${NAME}] handles${n}: ${JSON.stringify(out[`handles${n}`])}`);
       }
-      out.tempDir1000 = await measure(guard, samples.tempDir ?? 10, (ctx) => writeFiles(ctx, 1000), groundTruth);
+      out.tempDir1000 = await measure(core, guard, samples.tempDir ?? 10, (ctx) => writeFiles(ctx, 1000), groundTruth);
       console.error(`[${NAME}] tempDir1000: ${JSON.stringify(out.tempDir1000)}`);
     } finally {
       await guard.close();

@@ -88,9 +88,10 @@ export const sampler: Scenario = {
     const windowMs = Number(request.params.windowMs);
     const warmupMs = Number(request.params.warmupMs);
     let guard: import('../core.js').ResourceGuard | undefined;
+    let core: import('../core.js').Core | undefined;
     if (variant !== 'bare') {
       const { loadCore } = await import('../core.js');
-      const core = await loadCore();
+      core = await loadCore();
       guard = core.createResourceGuard(variant === 'guarded-no-watchdog' ? { watchdog: false } : {});
       for (let i = 0; i < TOOLS; i++) guard.registerTool(`tool${i}`);
     }
@@ -103,10 +104,10 @@ export const sampler: Scenario = {
     });
     const inFlight: Promise<unknown>[] = [];
     for (let i = 0; i < CALLS; i++) {
-      if (guard === undefined) {
+      if (guard === undefined || core === undefined) {
         inFlight.push((async () => shared)());
       } else {
-        const call = guard.tryAdmit({ toolName: 'tool0' }) ?? (await guard.admit({ toolName: 'tool0' }));
+        const call = core.tryAdmit(guard, { toolName: 'tool0' }) ?? (await guard.admit({ toolName: 'tool0' }));
         inFlight.push(call.run(() => shared).then(() => call.end('ok')));
       }
     }

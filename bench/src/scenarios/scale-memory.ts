@@ -40,7 +40,7 @@ export async function bytesPerCallTask(request: TaskRequest): Promise<JsonObject
   };
   // Warm-up: lazily created structures (tool record, probes, sampler state) exist before the baseline.
   for (let i = 0; i < 200; i++) {
-    const call = guard.tryAdmit({ toolName: 'work' }) ?? (await guard.admit({ toolName: 'work' }));
+    const call = core.tryAdmit(guard, { toolName: 'work' }) ?? (await guard.admit({ toolName: 'work' }));
     await call.run(work);
     call.end('ok');
   }
@@ -48,7 +48,7 @@ export async function bytesPerCallTask(request: TaskRequest): Promise<JsonObject
   const held: import('../core.js').ToolCall[] = new Array(calls);
   const before = collect();
   for (let i = 0; i < calls; i++) {
-    const call = guard.tryAdmit({ toolName: 'work' }) ?? (await guard.admit({ toolName: 'work' }));
+    const call = core.tryAdmit(guard, { toolName: 'work' }) ?? (await guard.admit({ toolName: 'work' }));
     await call.run(work);
     held[i] = call;
   }

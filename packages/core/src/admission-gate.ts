@@ -1,7 +1,16 @@
 /** Admission control for one tool, session or the process: a bounded FIFO queue while throttled or at capacity. */
 
-import { ErrorCode, ResourceGuardError } from './errors.js';
+import { CallRefused } from './call-refused.js';
+import { ErrorCode } from './errors.js';
+import type { LimitLevel } from './limit-level.js';
+import type { ResourceName } from './resource-usage.js';
 import type { Scheduler } from './scheduler.js';
+
+/** The limit that throttles a gate: its resource and level. */
+export interface ThrottleReason {
+  readonly resource: ResourceName;
+  readonly level: LimitLevel;
+}
 
 /**
  * How admission behaves while throttled.
@@ -58,7 +67,7 @@ export class AdmissionGate {
   #cap = Number.POSITIVE_INFINITY;
   #inFlight = 0;
   /** Why the gate is throttled, for rejections: the resource of the latest holder. */
-  #reason: { resource: string; level: string } | undefined;
+  #reason: ThrottleReason | undefined;
 
   constructor(scope: GateScope, key: string, options: AdmissionOptions, scheduler: Scheduler) {
     this.scope = scope;
@@ -99,17 +108,20 @@ export class AdmissionGate {
 
   /**
    * Admits a call: synchronously (returns undefined) when the gate is open and nobody waits,
-   * otherwise a promise that resolves when admitted or rejects with `THROTTLED`.
+   * otherwise a promise that resolves when admitted or rejects with a {@link CallRefused} (`THROTTLED`).
    *
    * @param signal - abandons the wait when aborted
+   * @param toolName - the call's tool, for the refusal
+   * @param sessionId - the call's session, for the refusal
    * @returns undefined, or the wait
    */
-  enter(signal?: AbortSignal): Promise<void> | undefined {
+  enter(signal?: AbortSignal, toolName = '', sessionId?: string): Promise<void> | undefined {
     if (this.#open() && this.#waiting.length === 0) {
       this.#inFlight++;
       return undefined;
     }
-    if (this.#waiting.length >= this.#options.maxQueue) return Promise.reject(this.#rejection('queue_full'));
+    if (this.#waiting.length >= this.#options.maxQueue)
+      return Promise.reject(this.#rejection('queue_full', toolName, sessionId));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         resolve: () => {
@@ -128,7 +140,7 @@ export class AdmissionGate {
       };
       const onAbort = (): void => drop(signal?.reason);
       const cancelTimer = this.#scheduler.schedule(
-        () => drop(this.#rejection('wait_timeout')),
+        () => drop(this.#rejection('wait_timeout', toolName, sessionId)),
         this.#options.maxWaitMs,
       );
       waiter.cancel = () => {
@@ -153,7 +165,7 @@ export class AdmissionGate {
    * @param reason - the resource and level, for rejections
    * @returns whether the gate became throttled by this call
    */
-  hold(holder: object, reason: { resource: string; level: string }): boolean {
+  hold(holder: object, reason: ThrottleReason): boolean {
     const was = this.throttled;
     this.#holders.add(holder);
     this.#reason = reason;
@@ -203,21 +215,17 @@ export class AdmissionGate {
     }
   }
 
-  #rejection(why: 'queue_full' | 'wait_timeout'): ResourceGuardError {
+  #rejection(cause: 'queue_full' | 'wait_timeout', toolName: string, sessionId: string | undefined): CallRefused {
     const reason = this.#reason;
-    const what = reason ? `${reason.resource} at ${reason.level} level` : 'its concurrency cap';
-    return new ResourceGuardError({
+    return new CallRefused({
       code: ErrorCode.Throttled,
-      message: `The ${this.scope} "${this.key}" is throttled (${what}); the call was not admitted (${why === 'queue_full' ? 'queue full' : `waited ${this.#options.maxWaitMs} ms`})`,
-      hint: `Retry after ${this.#options.retryAfterMs} ms.`,
-      data: {
-        scope: this.scope,
-        key: this.key,
-        resource: reason?.resource,
-        level: reason?.level,
-        retryAfterMs: this.#options.retryAfterMs,
-        why,
-      },
+      cause,
+      scope: this.scope,
+      toolName,
+      sessionId,
+      resource: reason?.resource,
+      level: reason?.level,
+      retryAfterMs: this.#options.retryAfterMs,
     });
   }
 }

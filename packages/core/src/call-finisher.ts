@@ -146,45 +146,17 @@ export class CallFinisher {
     tool.gate.leave();
     tool.stats.finished(record.outcome, record.usage.executionTimeMs);
     tool.history.add(record.peak);
-    const failed = record.outcome === 'thrown' || record.outcome === 'timeout' || record.outcome === 'limit';
-    tool.lastCallFailed = failed;
-    // Recovery asks whether the tool works again: the call succeeded (what it leaks itself is a leak,
-    // counted as such, not a failed recovery).
-    const clean = record.outcome === 'ok';
-    // Recovery: the first call after a cleanup or emergency decides.
-    const breaker = tool.breaker;
-    if (breaker?.probe === call) {
-      tool.recoveryPending = undefined;
-      if (clean) {
-        tool.breaker = undefined;
-        this.#s.recordRecovery(tool, true, 'probe');
-      } else {
-        this.#s.recordRecovery(tool, false, 'probe');
-        const { maxCoolDownMs } = this.#s.o.emergency;
-        breaker.coolDownMs = Math.min(breaker.coolDownMs * 2, maxCoolDownMs);
-        breaker.reopensAt = record.endedAt + breaker.coolDownMs;
-        breaker.halfOpen = false;
-        breaker.probe = undefined;
-        tool.deactivatedBy = 'emergency';
-        this.#s.wake(breaker.reopensAt);
-      }
-    } else if (
-      tool.recoveryPending !== undefined &&
-      breaker === undefined &&
-      call.stopCause === undefined &&
-      call.numericId > tool.recoveryPending.after
-    ) {
-      const pending = tool.recoveryPending;
-      tool.recoveryPending = undefined;
-      this.#s.recordRecovery(tool, clean && pending.survived === 0, 'next_call');
-    }
-    if (clean && call.stopCause === undefined && call.numericId > tool.lastOkId) tool.lastOkId = call.numericId;
-    // A stopped call armed recovery when it was stopped; a call that failed leaking arms it now.
-    if (call.stopCause === undefined && record.outcome !== 'ok' && Object.keys(record.leaked).length > 0) {
-      if (tool.armRecovery(call.numericId)) this.#s.recordRecovery(tool, true, 'next_call');
-    }
+    // Recovery: the half-open probe, or the first call after a cleanup or emergency, decides.
+    const reopensAt = tool.lifecycle.ended({
+      callId: call.numericId,
+      outcome: record.outcome,
+      stopped: call.stopCause !== undefined,
+      leaked: record.leaked !== NO_HANDLES && Object.keys(record.leaked).length > 0,
+      endedAt: record.endedAt,
+    });
+    if (reopensAt !== undefined) this.#s.wake(reopensAt);
     this.#adapt(tool, call, record);
-    if (tool.unregistered && tool.calls.size === 0) this.#s.tools.delete(tool.name);
+    if (tool.lifecycle.removed && tool.calls.size === 0) this.#s.tools.delete(tool.name);
     this.#s.updateState(tool, 'call');
   }
 
@@ -193,13 +165,12 @@ export class CallFinisher {
     if (adaptive === undefined) return;
     const stoppedAtLimit = call.stopCause === 'limit' || call.stopCause === 'timeout' || call.stopCause === 'emergency';
     if (stoppedAtLimit) {
-      tool.consecutiveCleanups++;
-      if (tool.consecutiveCleanups >= adaptive.cleanupsBeforeCap) {
+      if (tool.countStopAtLimit() >= adaptive.cleanupsBeforeCap) {
         const current = Number.isFinite(tool.gate.cap) ? tool.gate.cap : tool.calls.size + 1;
         tool.gate.setCap(Math.max(1, Math.floor(current / 2)));
       }
     } else if (record.outcome === 'ok') {
-      tool.consecutiveCleanups = 0;
+      tool.countOk();
       if (Number.isFinite(tool.gate.cap))
         tool.gate.setCap(tool.gate.cap >= 64 ? Number.POSITIVE_INFINITY : tool.gate.cap + 1);
     }
@@ -333,7 +304,7 @@ export class CallFinisher {
       };
       tool?.countCleanup(report);
       if (tool !== undefined && report.survived > 0 && outcome !== 'ok') {
-        tool.recoveryPending = { survived: report.survived, after: tool.recoveryPending?.after ?? call.numericId };
+        tool.lifecycle.survived(call.numericId, report.survived);
       }
       this.#s.events.emit('cleanup', report);
       this.#s.audit({

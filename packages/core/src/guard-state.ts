@@ -14,6 +14,7 @@ import type { LevelTracker } from './level-tracker.js';
 import type { LimitName, ResourceLimits } from './resource-limits.js';
 import { processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
 import type { TrackedCall } from './tool-call.js';
+import type { RecoveryVerdict } from './tool-lifecycle.js';
 import { ToolRecord } from './tool-record.js';
 import type { ToolState } from './tool-state.js';
 import type { UsageSource } from './usage-source.js';
@@ -127,12 +128,15 @@ export class GuardState {
       name = OTHER_TOOLS;
     }
     const limits = this.limitsFor(name);
-    tool = new ToolRecord(
+    const record = new ToolRecord(
       name,
       limits,
       new AdmissionGate('tool', name, this.o.throttle, this.o.scheduler),
       this.o.historySize,
+      this.o.emergency,
+      (verdict) => this.#recovered(record, verdict),
     );
+    tool = record;
     this.tools.set(name, tool);
     return tool;
   }
@@ -155,10 +159,9 @@ export class GuardState {
   }
 
   updateState(tool: ToolRecord, reason: string): void {
-    const to = tool.deriveState();
-    const from = tool.state;
-    if (to === from) return;
-    tool.state = to;
+    const from = tool.lifecycle.settle(tool.calls.size);
+    if (from === undefined) return;
+    const to = tool.state;
     // Per-call changes (active, idle, error) are in snapshots; events and audit report the lifecycle.
     const lifecycle = to === 'deactivated' || from === 'deactivated' || to === 'unregistered';
     if (lifecycle) this.stateChanged(tool, from, to, reason);
@@ -195,24 +198,12 @@ export class GuardState {
   }
 
   /**
-   * Counts a recovery attempt of a tool, with its event and audit entry.
-   *
-   * @param tool - the tool
-   * @param success - whether it recovered
-   * @param via - what decided: the half-open probe, or the next call
+   * Reports a recovery check a tool's lifecycle decided (and counted), with its event and audit entry.
    */
-  recordRecovery(tool: ToolRecord, success: boolean, via: 'probe' | 'next_call'): void {
-    tool.recoveryAttempts++;
-    if (success) tool.recoverySuccesses++;
-    const rate = tool.recoverySuccesses / tool.recoveryAttempts;
-    this.events.emit('recovery', {
-      tool: tool.name,
-      success,
-      via,
-      attempts: tool.recoveryAttempts,
-      successes: tool.recoverySuccesses,
-      rate,
-    });
+  #recovered(tool: ToolRecord, { success, via }: RecoveryVerdict): void {
+    const { attempts, successes } = tool.lifecycle.recovery;
+    const rate = successes / attempts;
+    this.events.emit('recovery', { tool: tool.name, success, via, attempts, successes, rate });
     this.audit({
       action: 'recovery',
       tool: tool.name,

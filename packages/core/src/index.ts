@@ -14,6 +14,7 @@ export {
   tryGetCallContext,
 } from './call-context.js';
 export { CALL_OUTCOMES, CallOutcome } from './call-outcome.js';
+export { CallRefused, type Refusal, type RefusalCause } from './call-refused.js';
 export type { CleanupReason, CleanupReport, HandleCleanupResult } from './cleanup.js';
 export type { Clock } from './clock.js';
 export { ErrorCode, ResourceGuardError, type ResourceGuardErrorInit } from './errors.js';

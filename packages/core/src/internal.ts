@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 
+export { tryAdmit } from './admission.js';
 export { type CleanupTimings, closeHandles } from './cleanup.js';
 export { systemClock } from './clock.js';
 export { describeValue } from './errors.js';
@@ -34,4 +35,3 @@ export { LIMITED_RESOURCE, narrowLimits } from './resource-limits.js';
 export { ZERO_USAGE } from './resource-usage.js';
 export { systemScheduler } from './scheduler.js';
 export { TrackedCall } from './tool-call.js';
-export type { BreakerState } from './tool-record.js';

@@ -12,7 +12,7 @@ import type { CleanupReason } from './cleanup.js';
 import type { LimitEvent } from './guard-events.js';
 import type { GuardState } from './guard-state.js';
 import type { LevelChange, LevelTracker } from './level-tracker.js';
-import { levelRank } from './limit-level.js';
+import { type LimitLevel, levelRank } from './limit-level.js';
 import { type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 import { LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
 import type { ResourceName } from './resource-usage.js';
@@ -96,7 +96,7 @@ export class LimitResponder {
     const detail = `${ctx.scope} ${resource} ${change.previous ?? 'ok'} -> ${change.level ?? 'ok'} (${ctx.value.toFixed(2)} of ${ctx.limit}; samples ${change.samples.map((s) => s.toFixed(2)).join(', ')})`;
     if (up && change.level !== undefined) {
       const countOn = tool ?? (actedOn === undefined ? undefined : this.#s.tools.get(actedOn.toolName));
-      if (countOn !== undefined) countOn.levelEntries[change.level]++;
+      if (countOn !== undefined) countOn.countLevelEntry(change.level);
       this.#s.audit({
         action:
           change.level === 'warn'
@@ -121,7 +121,7 @@ export class LimitResponder {
     const gate = ctx.gate;
     if (gate !== undefined) {
       if (rank >= THROTTLE_RANK) {
-        if (gate.hold(ctx.tracker, { resource, level: change.level as string }))
+        if (gate.hold(ctx.tracker, { resource, level: change.level as LimitLevel }))
           this.gateChanged(gate, 'throttled', resource, change);
       } else if (gate.unhold(ctx.tracker)) {
         this.gateChanged(gate, 'released', resource, change);
@@ -205,7 +205,7 @@ export class LimitResponder {
     call.stop(reason);
     // Recovery is judged by the first call admitted after this one that ends unstopped, whatever the order.
     const tool = this.#s.tools.get(call.toolName);
-    if (tool?.armRecovery(call.numericId) === true) this.#s.recordRecovery(tool, true, 'next_call');
+    tool?.lifecycle.failed(call.numericId);
   }
 
   /**
@@ -227,18 +227,15 @@ export class LimitResponder {
   }
 
   #emergencyTool(tool: ToolRecord, ctx: ChangeContext, reasonFor: (call: TrackedCall) => unknown): void {
-    if (tool.breaker !== undefined && !tool.breaker.halfOpen) return;
+    if (tool.lifecycle.coolingDown) return;
     const now = this.#s.o.clock.now();
-    const { coolDownMs: base, maxCoolDownMs } = this.#s.o.emergency;
-    const coolDownMs = tool.breaker === undefined ? base : Math.min(tool.breaker.coolDownMs * 2, maxCoolDownMs);
     const snapshot = this.#s.snapshotFor(ctx.call, tool);
-    tool.breaker = { reopensAt: now + coolDownMs, coolDownMs, halfOpen: false, probe: undefined };
-    tool.deactivatedBy = 'emergency';
+    const coolDownMs = tool.lifecycle.trip(now) as number;
     // Deactivated for everyone: the sessions' own blocks are superseded by the tool's cool-down.
     tool.sessionBlocks.clear();
     const stoppedCalls = this.stopAll(tool.calls, 'emergency', reasonFor);
     // Armed by the calls it stopped; otherwise (it struck an orphaned handler) by the call that caused it.
-    if (tool.armRecovery(ctx.call?.numericId ?? this.#s.nextId)) this.#s.recordRecovery(tool, true, 'next_call');
+    tool.lifecycle.failed(ctx.call?.numericId ?? this.#s.nextId);
     this.#s.updateState(tool, 'emergency');
     const resource = this.#emitEmergency(ctx, tool.name, coolDownMs, stoppedCalls);
     this.#s.audit({
@@ -251,7 +248,7 @@ export class LimitResponder {
       detail: `tool deactivated for ${coolDownMs} ms; ${stoppedCalls} calls stopped`,
       snapshot,
     });
-    this.#s.wake(tool.breaker.reopensAt);
+    this.#s.wake(now + coolDownMs);
   }
 
   /**
@@ -265,10 +262,9 @@ export class LimitResponder {
     ctx: ChangeContext,
     reasonFor: (call: TrackedCall) => unknown,
   ): void {
-    if (tool.breaker !== undefined && !tool.breaker.halfOpen) return;
+    if (tool.lifecycle.coolingDown) return;
     const now = this.#s.o.clock.now();
-    const { coolDownMs: base, maxCoolDownMs } = this.#s.o.emergency;
-    const coolDownMs = tool.sessionBlocks.block(sessionId, now, base, maxCoolDownMs);
+    const coolDownMs = tool.sessionBlocks.block(sessionId, now, this.#s.o.emergency);
     if (tool.sessionBlocks.activeCount(now) >= SESSIONS_FOR_TOOL_EMERGENCY) {
       tool.sessionBlocks.clear();
       this.#emergencyTool(tool, ctx, reasonFor);
@@ -276,7 +272,7 @@ export class LimitResponder {
     }
     const own = [...tool.calls].filter((call) => call.sessionId === sessionId);
     const stoppedCalls = this.stopAll(own, 'emergency', reasonFor);
-    if (tool.armRecovery(ctx.call?.numericId ?? this.#s.nextId)) this.#s.recordRecovery(tool, true, 'next_call');
+    tool.lifecycle.failed(ctx.call?.numericId ?? this.#s.nextId);
     const resource = this.#emitEmergency(ctx, tool.name, coolDownMs, stoppedCalls);
     this.#s.audit({
       action: 'emergency',
@@ -341,19 +337,5 @@ export class LimitResponder {
         process.exit(this.#s.o.emergency.exitCode);
       }
     }
-  }
-
-  /**
-   * Ends a tool's cool-down: one probe call may run.
-   *
-   * @param tool - the tool
-   */
-  halfOpen(tool: ToolRecord): void {
-    const breaker = tool.breaker;
-    if (breaker === undefined) return;
-    breaker.halfOpen = true;
-    breaker.probe = undefined;
-    if (tool.deactivatedBy === 'emergency') tool.deactivatedBy = undefined;
-    this.#s.updateState(tool, 'half_open');
   }
 }

@@ -4,23 +4,7 @@
  * round trip.
  */
 
-import { ErrorCode, ResourceGuardError } from './errors.js';
 import type { Scheduler } from './scheduler.js';
-
-/**
- * Whether `error` is a refusal made at once that a flooding client could repeat in a tight loop: a full
- * throttle queue, a tool in its emergency cool-down, a session or the process blocked after an emergency.
- * A refusal after a wait in the queue has been held already; one for a tool its owner disabled or removed,
- * or for a closed guard, is not a throttle.
- *
- * @param error - what admission threw
- * @returns whether to hold its answer
- */
-export function isImmediateRefusal(error: unknown): boolean {
-  if (!ResourceGuardError.is(error)) return false;
-  if (error.code === ErrorCode.Throttled) return error.data?.why !== 'wait_timeout';
-  return error.code === ErrorCode.ToolDeactivated && error.data?.cause === 'emergency';
-}
 
 /** Held refusals of one guard; released at once when the guard closes or the client gives up. */
 export class RefusalPacer {

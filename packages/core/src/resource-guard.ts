@@ -6,7 +6,7 @@
  * of call, cleanup, recovery).
  */
 
-import { guardClosedError, toolDeactivatedError } from './admission-errors.js';
+import { Admission, registerAdmission } from './admission.js';
 import type { AdmissionGate, GateScope } from './admission-gate.js';
 import type { AuditEntry } from './audit-log.js';
 import { callContextStorage, noteGuardCreated } from './call-context.js';
@@ -15,6 +15,7 @@ import { closeHandles } from './cleanup.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
 import { EventHub } from './event-hub.js';
 import { logGuardEvents } from './event-log.js';
+import { guardClosedError, toolDeactivatedError } from './guard-errors.js';
 import type { GuardEvents, LimitEvent } from './guard-events.js';
 import { type ResourceGuardOptions, resolveGuardOptions, validateLimits } from './guard-options.js';
 import { GuardState, NO_HANDLES, type ScopeRecord } from './guard-state.js';
@@ -33,11 +34,11 @@ import {
   tempDirCloser,
   tempStorageSource,
 } from './probes/temp-storage.js';
-import { isImmediateRefusal, RefusalPacer } from './refusal-pacer.js';
+import { RefusalPacer } from './refusal-pacer.js';
 import { narrowLimits, type ResourceLimits } from './resource-limits.js';
 import { type ResourceName, ZERO_USAGE } from './resource-usage.js';
 import { Sampler } from './sampler.js';
-import { type CallOwner, type StartCallInit, type ToolCall, TrackedCall } from './tool-call.js';
+import type { CallOwner, StartCallInit, ToolCall, TrackedCall } from './tool-call.js';
 import type { ToolRecord, ToolSnapshot } from './tool-record.js';
 import type { ToolState } from './tool-state.js';
 import type { UsageSource } from './usage-source.js';
@@ -118,13 +119,12 @@ export class ResourceGuard {
   readonly #pacer: RefusalPacer;
   readonly #sampler: Sampler;
   readonly #finisher: CallFinisher;
-  readonly #owner: CallOwner;
+  readonly #admission: Admission;
   readonly #releaseProbes: () => void;
   readonly #stopWatchdog: (() => void) | undefined;
   readonly #tempDirs = new WeakMap<TrackedCall, string>();
   readonly #shared = new HandleRegistry();
   #tempRoot: string | undefined;
-  #nextRejected = 0;
 
   /**
    * @param options - validated here; invalid options throw before anything is created
@@ -145,7 +145,7 @@ export class ResourceGuard {
     );
     this.#sampler = new Sampler(this.#s, this.#responder);
     this.#finisher = new CallFinisher(this.#s, this.#responder);
-    this.#owner = {
+    const owner: CallOwner = {
       now: () => o.clock.now(),
       finish: (call, outcome) => this.#finisher.finish(call, outcome),
       lateHandle: (call, handle) => this.#finisher.lateHandle(call, handle),
@@ -156,6 +156,8 @@ export class ResourceGuard {
       tempDir: (call) => this.#tempDir(call),
       leakPolicy: (call) => this.#s.leakPolicyFor(call.toolName),
     };
+    this.#admission = new Admission(this.#s, owner, this.#pacer);
+    registerAdmission(this, this.#admission);
     this.#releaseProbes = acquireProbes(o.probes);
     this.#stopWatchdog =
       o.watchdog === undefined
@@ -219,14 +221,8 @@ export class ResourceGuard {
     if (tool === undefined) return;
     const configured =
       declared === undefined ? this.#s.limitsFor(name) : narrowLimits(this.#s.limitsFor(name), declared);
-    tool.configured = configured;
-    tool.setLimits(configured);
-    const fresh = !tool.registered || tool.unregistered;
-    tool.registered = true;
-    if (tool.unregistered) {
-      tool.unregistered = false;
-      tool.deactivatedBy = undefined;
-    }
+    tool.configure(configured);
+    const fresh = tool.lifecycle.register();
     this.#s.updateState(tool, 'registered');
     if (fresh) this.#s.stateChanged(tool, 'unregistered', tool.state, 'registered');
     this.#s.wake(this.#s.o.clock.now() + this.#s.o.sampling.idleMs);
@@ -247,8 +243,7 @@ export class ResourceGuard {
    */
   enableTool(name: string): void {
     const tool = this.#s.tools.get(name);
-    if (tool === undefined || tool.deactivatedBy !== 'owner') return;
-    tool.deactivatedBy = undefined;
+    if (tool === undefined || !tool.lifecycle.reactivate()) return;
     this.#s.updateState(tool, 'owner');
   }
 
@@ -270,12 +265,8 @@ export class ResourceGuard {
    */
   disableTool(name: string): void {
     const tool = this.#s.tools.get(name);
-    if (tool === undefined || tool.unregistered) return;
-    tool.deactivatedBy = 'owner';
-    tool.breaker = undefined;
-    this.#responder.stopAll(tool.calls, 'deactivated', () =>
-      toolDeactivatedError(tool.name, 'was deactivated', 'owner'),
-    );
+    if (tool === undefined || !tool.lifecycle.deactivate()) return;
+    this.#responder.stopAll(tool.calls, 'deactivated', () => toolDeactivatedError(tool.name, 'owner'));
     this.#s.updateState(tool, 'owner');
   }
 
@@ -295,13 +286,9 @@ export class ResourceGuard {
    */
   unregisterTool(name: string): void {
     const tool = this.#s.tools.get(name);
-    if (tool === undefined || tool.unregistered) return;
-    tool.unregistered = true;
-    tool.breaker = undefined;
-    this.#responder.stopAll(tool.calls, 'unregistered', () =>
-      toolDeactivatedError(tool.name, 'was removed', 'removed'),
-    );
-    tool.gate.drain(toolDeactivatedError(tool.name, 'was removed', 'removed'));
+    if (tool === undefined || !tool.lifecycle.unregister()) return;
+    this.#responder.stopAll(tool.calls, 'unregistered', () => toolDeactivatedError(tool.name, 'removed'));
+    tool.gate.drain(this.#admission.removed(tool.name));
     this.#s.updateState(tool, 'unregistered');
     if (tool.calls.size === 0) this.#s.tools.delete(name);
   }
@@ -322,47 +309,6 @@ export class ResourceGuard {
    */
   toolState(name: string): ToolState | undefined {
     return this.#s.tools.get(name)?.state;
-  }
-
-  /**
-   * Admits a call at once when nothing stands in its way (no throttle, queue or deactivation in any
-   * scope): the allocation-free fast path. Returns undefined otherwise; then call {@link ResourceGuard.admit}.
-   *
-   * @param init - what is known about the call
-   * @returns the call, or undefined
-   * @example
-   * ```ts
-   * import { createResourceGuard, type StartCallInit } from '@mcp-resource-guard/core';
-   * const guard = createResourceGuard();
-   * guard.registerTool('echo');
-   * const init: StartCallInit = { toolName: 'echo', requestId: 1 };
-   * // No promise while nothing is throttled or queued; the full path otherwise.
-   * const call = guard.tryAdmit(init) ?? (await guard.admit(init));
-   * call.end('ok');
-   * ```
-   */
-  tryAdmit(init: StartCallInit): ToolCall | undefined {
-    if (this.#s.closed) return undefined;
-    const tool = this.#s.tools.get(init.toolName);
-    if (tool === undefined || tool.unregistered || tool.deactivatedBy !== undefined || tool.breaker !== undefined) {
-      return undefined;
-    }
-    const now = this.#s.o.clock.now();
-    if (this.#s.process.blockedUntil > now) return undefined;
-    const session = init.sessionId === undefined ? undefined : this.#s.sessionRecord(init.sessionId);
-    if (session !== undefined && session.blockedUntil > now) return undefined;
-    if (init.sessionId !== undefined && tool.sessionBlocks.remainingMs(init.sessionId, now) > 0) return undefined;
-    if (!this.#s.process.gate.tryEnter()) return undefined;
-    if (session !== undefined && !session.gate.tryEnter()) {
-      this.#s.process.gate.leave();
-      return undefined;
-    }
-    if (!tool.gate.tryEnter()) {
-      session?.gate.leave();
-      this.#s.process.gate.leave();
-      return undefined;
-    }
-    return this.#start(tool, session, init);
   }
 
   /**
@@ -389,69 +335,8 @@ export class ResourceGuard {
    * }
    * ```
    */
-  async admit(init: StartCallInit): Promise<ToolCall> {
-    if (this.#s.closed) throw guardClosedError();
-    const now = this.#s.o.clock.now();
-    const tool = this.#s.toolRecord(init.toolName, false) as ToolRecord;
-    const toolName = tool.name;
-    try {
-      this.#checkAvailable(tool, init.sessionId, now);
-    } catch (error) {
-      this.#rejected(tool, init.sessionId, error, init);
-      return this.#refuse(error, init.signal);
-    }
-    const session = init.sessionId === undefined ? undefined : this.#s.sessionRecord(init.sessionId);
-    const gates: AdmissionGate[] = [this.#s.process.gate];
-    if (session !== undefined) gates.push(session.gate);
-    gates.push(tool.gate);
-    let entered = 0;
-    try {
-      for (const gate of gates) {
-        const wait = gate.enter(init.signal);
-        if (wait !== undefined) await wait;
-        entered++;
-      }
-      if (this.#s.closed) throw guardClosedError();
-      // The wait may have outlasted a deactivation.
-      this.#checkAvailable(tool, init.sessionId, this.#s.o.clock.now());
-    } catch (error) {
-      for (let i = 0; i < entered; i++) (gates[i] as AdmissionGate).leave();
-      this.#rejected(tool, init.sessionId, error, init);
-      if (session !== undefined && session.calls.size === 0) this.#s.maybeDropSession(session);
-      return this.#refuse(error, init.signal);
-    }
-    return this.#start(tool, session, toolName === init.toolName ? init : { ...init, toolName });
-  }
-
-  /** Throws `error`, after the refusal delay when it is a refusal a flooding client could repeat at once. */
-  #refuse(error: unknown, signal: AbortSignal | undefined): Promise<never> {
-    if (!isImmediateRefusal(error)) throw error;
-    return this.#pacer.refuse(error, signal);
-  }
-
-  #start(tool: ToolRecord, session: ScopeRecord | undefined, init: StartCallInit): TrackedCall {
-    const call = new TrackedCall(this.#owner, String(++this.#s.nextId), init, tool.limits);
-    if (tool.breaker?.halfOpen) tool.breaker.probe = call;
-    this.#s.inFlight.add(call);
-    tool.calls.add(call);
-    session?.calls.add(call);
-    tool.everCalled = true;
-    tool.stats.started();
-    for (const source of this.#s.sources) {
-      if (source.callStarted === undefined) continue;
-      try {
-        source.callStarted(call);
-      } catch (error) {
-        this.#s.reportInternalError(`source:${source.name}`, error);
-      }
-    }
-    if (tool.state !== 'active') this.#s.updateState(tool, 'call');
-    // The next sample, or sooner the call's first level of its time limit (the sampler then follows its deadline).
-    const timeLimit = call.limits.maxExecutionTimeMs;
-    const warnAt =
-      timeLimit === undefined ? Number.POSITIVE_INFINITY : call.startedAt + timeLimit * this.#s.o.thresholds.warn;
-    this.#s.wake(Math.min(this.#s.o.clock.now() + this.#s.o.sampling.activeMs, warnAt));
-    return call;
+  admit(init: StartCallInit): Promise<ToolCall> {
+    return this.#admission.admit(init);
   }
 
   /**
@@ -708,93 +593,6 @@ export class ResourceGuard {
     this.#tempDirs.set(call, dir);
     call.addHandle('temp_dir', tempDirCloser(dir, root), dir);
     return dir;
-  }
-
-  #checkAvailable(tool: ToolRecord, sessionId: string | undefined, now: number): void {
-    if (tool.unregistered) throw toolDeactivatedError(tool.name, 'was removed', 'removed');
-    const breaker = tool.breaker;
-    if (tool.deactivatedBy === 'owner') throw toolDeactivatedError(tool.name, 'is deactivated by the server', 'owner');
-    if (breaker !== undefined) {
-      if (!breaker.halfOpen) {
-        const wait = Math.max(0, breaker.reopensAt - now);
-        throw toolDeactivatedError(tool.name, 'is deactivated after an emergency', 'emergency', wait);
-      }
-      if (breaker.probe !== undefined) {
-        throw toolDeactivatedError(
-          tool.name,
-          'is being probed after an emergency',
-          'emergency',
-          this.#s.o.sampling.activeMs,
-        );
-      }
-    }
-    const sessionBlock = sessionId === undefined ? 0 : tool.sessionBlocks.remainingMs(sessionId, now);
-    if (sessionBlock > 0) {
-      throw toolDeactivatedError(
-        tool.name,
-        'is refused to this session after an emergency in one of its calls',
-        'emergency',
-        sessionBlock,
-        'session',
-      );
-    }
-    const blocked = Math.max(
-      this.#s.process.blockedUntil,
-      sessionId === undefined ? Number.NEGATIVE_INFINITY : (this.#s.sessions.get(sessionId)?.blockedUntil ?? 0),
-    );
-    if (blocked > now) {
-      throw new ResourceGuardError({
-        code: ErrorCode.Throttled,
-        message: `Calls are refused after an emergency (${this.#s.process.blockedUntil > now ? 'process' : 'session'} scope)`,
-        hint: `Retry after ${Math.ceil(blocked - now)} ms.`,
-        data: {
-          retryAfterMs: Math.ceil(blocked - now),
-          scope: this.#s.process.blockedUntil > now ? 'process' : 'session',
-        },
-      });
-    }
-  }
-
-  #rejected(tool: ToolRecord, sessionId: string | undefined, error: unknown, init?: StartCallInit): void {
-    const data = ResourceGuardError.is(error) ? error.data : undefined;
-    // A tool its owner disabled or removed is not refused by the guard's limits: no rejection to count.
-    if (data?.cause === 'owner' || data?.cause === 'removed') return;
-    tool.rejected++;
-    if (this.#s.events.has('call')) {
-      // A refused call is still a call the client made: it gets a record, with outcome `rejected`.
-      const now = this.#s.o.clock.now();
-      this.#s.events.emit('call', {
-        callId: `rejected-${++this.#nextRejected}`,
-        toolName: tool.name,
-        sessionId,
-        requestId: init?.requestId,
-        outcome: 'rejected',
-        usage: ZERO_USAGE,
-        peak: ZERO_USAGE,
-        leaked: NO_HANDLES,
-        startedAt: now,
-        endedAt: now,
-      });
-    }
-    const code = ResourceGuardError.is(error) ? error.code : undefined;
-    const scope = (data?.scope as GateScope | undefined) ?? 'tool';
-    const retryAfterMs = typeof data?.retryAfterMs === 'number' ? data.retryAfterMs : undefined;
-    this.#s.events.emit('throttle', {
-      action: 'rejected',
-      scope,
-      key: scope === 'session' ? (sessionId ?? '') : scope === 'process' ? 'process' : tool.name,
-      tool: tool.name,
-      resource: data?.resource as ResourceName | undefined,
-      level: data?.level as LimitEvent['level'],
-      retryAfterMs,
-      code,
-    });
-    this.#s.audit({
-      action: 'reject',
-      tool: tool.name,
-      sessionId,
-      detail: error instanceof Error ? error.message : String(error),
-    });
   }
 }
 

@@ -101,7 +101,8 @@ export class Sampler {
     for (const tool of this.#s.tools.values()) {
       const interval = this.#intervalFor(tool);
       if (interval !== undefined) next = Math.min(next, Math.max(tool.lastSampledAt + interval, now + 1));
-      if (tool.breaker !== undefined && !tool.breaker.halfOpen) next = Math.min(next, tool.breaker.reopensAt);
+      const breaker = tool.lifecycle.breaker;
+      if (breaker !== undefined && !breaker.halfOpen) next = Math.min(next, breaker.reopensAt);
     }
     next = Math.min(next, this.#nextDeadline(now));
     if (this.#s.orphans.size > 0) next = Math.min(next, now + this.#s.o.sampling.activeMs);
@@ -178,14 +179,13 @@ export class Sampler {
     const calls: TrackedCall[] = [];
     const due: ToolRecord[] = [];
     for (const tool of this.#s.tools.values()) {
-      const breaker = tool.breaker;
-      if (breaker !== undefined && !breaker.halfOpen && now >= breaker.reopensAt) this.#responder.halfOpen(tool);
+      // The end of an emergency's cool-down: one probe call may run.
+      if (tool.lifecycle.reopenIfDue(now)) this.#s.updateState(tool, 'half_open');
       const interval = this.#intervalFor(tool);
       if (interval === undefined) continue;
       // A tick may run up to a millisecond early against the tool's own schedule.
       if (!all && now - tool.lastSampledAt < interval - 1) continue;
-      tool.lastSampledAt = now;
-      tool.samples++;
+      tool.sampled(now);
       due.push(tool);
       for (const call of tool.calls) calls.push(call);
     }

@@ -4,6 +4,8 @@
  * other sessions keep using it. Pure and clock-driven, like `LevelTracker`.
  */
 
+import { type CoolDownPolicy, nextCoolDown } from './cool-down.js';
+
 /** One session's block on one tool. */
 interface Block {
   until: number;
@@ -16,7 +18,7 @@ interface Block {
  * @example
  * ```ts
  * const blocks = new SessionBlocks();
- * blocks.block('session-a', 0, 30_000, 300_000); // 30 000 (the cool-down)
+ * blocks.block('session-a', 0, { coolDownMs: 30_000, maxCoolDownMs: 300_000 }); // 30 000 (the cool-down)
  * blocks.remainingMs('session-a', 1_000); // 29 000
  * blocks.remainingMs('session-b', 1_000); // 0: other sessions keep the tool
  * blocks.activeCount(1_000); // 1
@@ -26,21 +28,19 @@ export class SessionBlocks {
   readonly #blocks = new Map<string, Block>();
 
   /**
-   * Blocks a session from the tool: for `baseMs` the first time, twice its previous cool-down (at most `maxMs`)
-   * when it was blocked before.
+   * Blocks a session from the tool: for the policy's cool-down the first time, twice its previous one (at most
+   * the maximum) when it was blocked before.
    *
    * @param sessionId - the session
    * @param now - the clock time
-   * @param baseMs - the first cool-down
-   * @param maxMs - the longest cool-down
+   * @param policy - the cool-down and its maximum
    * @returns the cool-down given, in milliseconds
    */
-  block(sessionId: string, now: number, baseMs: number, maxMs: number): number {
+  block(sessionId: string, now: number, policy: CoolDownPolicy): number {
     // Blocks over for longer than the longest cool-down are forgotten (sessions that ended among them): a
     // session blocked again after that starts from the first cool-down.
-    for (const [id, block] of this.#blocks) if (block.until + maxMs < now) this.#blocks.delete(id);
-    const previous = this.#blocks.get(sessionId);
-    const coolDownMs = previous === undefined ? baseMs : Math.min(previous.coolDownMs * 2, maxMs);
+    for (const [id, block] of this.#blocks) if (block.until + policy.maxCoolDownMs < now) this.#blocks.delete(id);
+    const coolDownMs = nextCoolDown(policy, this.#blocks.get(sessionId)?.coolDownMs);
     this.#blocks.set(sessionId, { until: now + coolDownMs, coolDownMs });
     return coolDownMs;
   }

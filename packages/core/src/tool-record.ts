@@ -1,43 +1,18 @@
-/** Everything the guard keeps per tool: lifecycle state, limits, calls in flight, gate, breaker, counters, history. */
+/** Everything the guard keeps per tool: calls in flight, gate, limits, lifecycle, counters, history. */
 
 import type { AdmissionGate } from './admission-gate.js';
 import type { CleanupReport } from './cleanup.js';
+import type { CoolDownPolicy } from './cool-down.js';
 import type { HandleKind } from './handle-kind.js';
 import type { LevelTracker } from './level-tracker.js';
 import { LIMIT_LEVELS, type LimitLevel } from './limit-level.js';
 import { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
 import { SessionBlocks } from './session-blocks.js';
 import type { TrackedCall } from './tool-call.js';
+import { type RecoveryListener, ToolLifecycle } from './tool-lifecycle.js';
 import type { ToolState } from './tool-state.js';
 import { ToolStats, type ToolStatsSnapshot } from './tool-stats.js';
 import { UsageHistory, type UsageHistorySnapshot } from './usage-history.js';
-
-/**
- * The circuit breaker of a tool after an emergency: open (refusing calls) until `reopensAt`, then
- * half-open (one probe call), then closed again on a clean probe.
- *
- * @example
- * ```ts
- * import type { BreakerState } from '@mcp-resource-guard/core/internal';
- * // A breaker an emergency has just opened, with the default 30 s cool-down.
- * const breaker: BreakerState = {
- *   reopensAt: performance.now() + 30_000,
- *   coolDownMs: 30_000,
- *   halfOpen: false,
- *   probe: undefined,
- * };
- * ```
- */
-export interface BreakerState {
-  /** Clock time when the cool-down ends. */
-  reopensAt: number;
-  /** The current cool-down, doubled after each failed probe. */
-  coolDownMs: number;
-  /** True once the cool-down has ended and a probe may run. */
-  halfOpen: boolean;
-  /** The probe call in flight, if any. */
-  probe: TrackedCall | undefined;
-}
 
 /**
  * A point-in-time copy of one tool's state.
@@ -94,60 +69,54 @@ function zeroLevels(): Record<LimitLevel, number> {
   return out;
 }
 
-/** The guard's per-tool bookkeeping. */
+/**
+ * The guard's per-tool bookkeeping: the calls in flight, their gate, the limits, and the figures the
+ * snapshot shows. Its lifecycle and breaker are {@link ToolLifecycle}'s; its figures change only through
+ * its methods.
+ */
 export class ToolRecord {
   readonly name: string;
   readonly stats: ToolStats = new ToolStats();
   readonly calls: Set<TrackedCall> = new Set();
   readonly gate: AdmissionGate;
   readonly history: UsageHistory;
+  readonly lifecycle: ToolLifecycle;
   /** Tool-scope level trackers (limits on the sum over its calls). */
   readonly trackers: Map<LimitName, LevelTracker> = new Map();
-  /** Owner-configured per-call limits (after the tool's own declaration narrowed them). */
-  configured: ResourceLimits;
-  /** Effective per-call limits, and the same as pairs for the sampler's hot loop. */
-  limits: ResourceLimits;
-  limitEntries: readonly (readonly [LimitName, number])[];
-  registered = false;
-  unregistered = false;
-  deactivatedBy: 'owner' | 'emergency' | undefined;
-  lastCallFailed = false;
-  everCalled = false;
-  state: ToolState = 'registered';
-  breaker: BreakerState | undefined;
   /** Sessions refused this tool after a call-scope emergency of theirs (the tool stays open to the others). */
   readonly sessionBlocks: SessionBlocks = new SessionBlocks();
-  lastSampledAt: number = Number.NEGATIVE_INFINITY;
-  samples = 0;
-  rejected = 0;
-  readonly levelEntries: Record<LimitLevel, number> = zeroLevels();
-  consecutiveCleanups = 0;
-  cleanupCount = 0;
-  handlesClosed = 0;
-  handlesSurvived = 0;
-  lastCleanupMs = 0;
-  maxCleanupMs = 0;
-  totalCleanupMs = 0;
-  leakCalls = 0;
-  readonly leakedHandles: Partial<Record<HandleKind, number>> = {};
-  /**
-   * Set when a call fails (stopped, or ended leaking) or an emergency strikes; the first call admitted
-   * after the failed one (id above `after`) that ends without being stopped decides whether recovery
-   * succeeded, whatever order calls end in.
-   */
-  recoveryPending: { survived: number; after: number } | undefined;
-  recoveryAttempts = 0;
-  recoverySuccesses = 0;
-  /** The id of the newest call that ended ok without being stopped. */
-  lastOkId = 0;
+  #configured: ResourceLimits;
+  #limits: ResourceLimits;
+  #limitEntries: readonly (readonly [LimitName, number])[];
+  #lastSampledAt: number = Number.NEGATIVE_INFINITY;
+  #samples = 0;
+  #rejected = 0;
+  readonly #levelEntries: Record<LimitLevel, number> = zeroLevels();
+  #stopsInARow = 0;
+  #cleanupCount = 0;
+  #handlesClosed = 0;
+  #handlesSurvived = 0;
+  #lastCleanupMs = 0;
+  #maxCleanupMs = 0;
+  #totalCleanupMs = 0;
+  #leakCalls = 0;
+  readonly #leakedHandles: Partial<Record<HandleKind, number>> = {};
 
-  constructor(name: string, configured: ResourceLimits, gate: AdmissionGate, historySize: number) {
+  constructor(
+    name: string,
+    configured: ResourceLimits,
+    gate: AdmissionGate,
+    historySize: number,
+    coolDown: CoolDownPolicy,
+    onRecovery: RecoveryListener,
+  ) {
     this.name = name;
-    this.configured = configured;
-    this.limits = configured;
-    this.limitEntries = ToolRecord.entriesOf(configured);
+    this.#configured = configured;
+    this.#limits = configured;
+    this.#limitEntries = ToolRecord.entriesOf(configured);
     this.gate = gate;
     this.history = new UsageHistory(historySize);
+    this.lifecycle = new ToolLifecycle(coolDown, onRecovery);
   }
 
   /**
@@ -165,38 +134,87 @@ export class ToolRecord {
     return out;
   }
 
+  /** The lifecycle state. */
+  get state(): ToolState {
+    return this.lifecycle.state;
+  }
+
+  /** Owner-configured per-call limits (after the tool's own declaration narrowed them). */
+  get configured(): ResourceLimits {
+    return this.#configured;
+  }
+
+  /** Effective per-call limits (after adaptive narrowing). */
+  get limits(): ResourceLimits {
+    return this.#limits;
+  }
+
+  /** The effective limits as pairs, for the sampler's hot loop. */
+  get limitEntries(): readonly (readonly [LimitName, number])[] {
+    return this.#limitEntries;
+  }
+
+  /**
+   * Sets the owner-configured limits, which become the effective ones.
+   *
+   * @param limits - the limits
+   */
+  configure(limits: ResourceLimits): void {
+    this.#configured = limits;
+    this.setLimits(limits);
+  }
+
   /**
    * Sets the effective per-call limits.
    *
    * @param limits - the limits
    */
   setLimits(limits: ResourceLimits): void {
-    this.limits = limits;
-    this.limitEntries = ToolRecord.entriesOf(limits);
+    this.#limits = limits;
+    this.#limitEntries = ToolRecord.entriesOf(limits);
+  }
+
+  /** The clock time of the last sampling tick that covered the tool. */
+  get lastSampledAt(): number {
+    return this.#lastSampledAt;
   }
 
   /**
-   * A call of this tool failed (it was stopped, or failed leaving handles): arms the recovery check,
-   * unless one is armed already.
+   * A sampling tick covered the tool.
    *
-   * @param failedId - the failed call's numeric id
-   * @returns true when a call admitted after the failed one has already succeeded: the tool has
-   *   recovered, and nothing is armed
+   * @param now - the tick's time
    */
-  armRecovery(failedId: number): boolean {
-    if (this.recoveryPending !== undefined) return false;
-    if (this.lastOkId > failedId) return true;
-    this.recoveryPending = { survived: 0, after: failedId };
-    return false;
+  sampled(now: number): void {
+    this.#lastSampledAt = now;
+    this.#samples++;
   }
 
-  /** @returns the state its flags and calls imply */
-  deriveState(): ToolState {
-    if (this.unregistered) return 'unregistered';
-    if (this.deactivatedBy !== undefined) return 'deactivated';
-    if (this.calls.size > 0) return 'active';
-    if (this.lastCallFailed) return 'error';
-    return this.everCalled ? 'idle' : 'registered';
+  /** A call was refused at admission by the guard's limits. */
+  countRejected(): void {
+    this.#rejected++;
+  }
+
+  /**
+   * A limit involving the tool entered a level.
+   *
+   * @param level - the level entered
+   */
+  countLevelEntry(level: LimitLevel): void {
+    this.#levelEntries[level]++;
+  }
+
+  /**
+   * A call was stopped at a limit (adaptive mode counts them).
+   *
+   * @returns stops at a limit since the last call that ended ok
+   */
+  countStopAtLimit(): number {
+    return ++this.#stopsInARow;
+  }
+
+  /** A call ended ok: the run of stops at a limit is over. */
+  countOk(): void {
+    this.#stopsInARow = 0;
   }
 
   /**
@@ -205,12 +223,12 @@ export class ToolRecord {
    * @param report - the cleanup report
    */
   countCleanup(report: CleanupReport): void {
-    this.cleanupCount++;
-    this.handlesClosed += report.attempted - report.survived;
-    this.handlesSurvived += report.survived;
-    this.lastCleanupMs = report.durationMs;
-    if (report.durationMs > this.maxCleanupMs) this.maxCleanupMs = report.durationMs;
-    this.totalCleanupMs += report.durationMs;
+    this.#cleanupCount++;
+    this.#handlesClosed += report.attempted - report.survived;
+    this.#handlesSurvived += report.survived;
+    this.#lastCleanupMs = report.durationMs;
+    if (report.durationMs > this.#maxCleanupMs) this.#maxCleanupMs = report.durationMs;
+    this.#totalCleanupMs += report.durationMs;
   }
 
   /**
@@ -219,9 +237,9 @@ export class ToolRecord {
    * @param leaked - handles by kind
    */
   countLeak(leaked: Readonly<Partial<Record<HandleKind, number>>>): void {
-    this.leakCalls++;
+    this.#leakCalls++;
     for (const [kind, n] of Object.entries(leaked) as [HandleKind, number][]) {
-      this.leakedHandles[kind] = (this.leakedHandles[kind] ?? 0) + n;
+      this.#leakedHandles[kind] = (this.#leakedHandles[kind] ?? 0) + n;
     }
   }
 
@@ -234,16 +252,17 @@ export class ToolRecord {
   snapshot(now: number): ToolSnapshot {
     const levels: Partial<Record<LimitName, LimitLevel>> = {};
     for (const [name, tracker] of this.trackers) if (tracker.level !== undefined) levels[name] = tracker.level;
-    const breaker = this.breaker;
+    const breaker = this.lifecycle.breaker;
+    const { attempts, successes } = this.lifecycle.recovery;
     return {
       ...this.stats.snapshot(),
       state: this.state,
-      limits: this.limits,
+      limits: this.#limits,
       levels,
-      levelEntries: { ...this.levelEntries },
+      levelEntries: { ...this.#levelEntries },
       throttled: this.gate.throttled,
       queued: this.gate.queued,
-      rejected: this.rejected,
+      rejected: this.#rejected,
       concurrencyCap: Number.isFinite(this.gate.cap) ? this.gate.cap : undefined,
       breaker:
         breaker === undefined
@@ -254,20 +273,16 @@ export class ToolRecord {
               coolDownMs: breaker.coolDownMs,
             },
       cleanups: {
-        count: this.cleanupCount,
-        handlesClosed: this.handlesClosed,
-        handlesSurvived: this.handlesSurvived,
-        lastDurationMs: this.lastCleanupMs,
-        maxDurationMs: this.maxCleanupMs,
-        totalDurationMs: this.totalCleanupMs,
+        count: this.#cleanupCount,
+        handlesClosed: this.#handlesClosed,
+        handlesSurvived: this.#handlesSurvived,
+        lastDurationMs: this.#lastCleanupMs,
+        maxDurationMs: this.#maxCleanupMs,
+        totalDurationMs: this.#totalCleanupMs,
       },
-      leaks: { calls: this.leakCalls, handles: { ...this.leakedHandles } },
-      recovery: {
-        attempts: this.recoveryAttempts,
-        successes: this.recoverySuccesses,
-        rate: this.recoveryAttempts === 0 ? undefined : this.recoverySuccesses / this.recoveryAttempts,
-      },
-      samples: this.samples,
+      leaks: { calls: this.#leakCalls, handles: { ...this.#leakedHandles } },
+      recovery: { attempts, successes, rate: attempts === 0 ? undefined : successes / attempts },
+      samples: this.#samples,
       history: this.history.snapshot(),
     };
   }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CallRefused,
   createResourceGuard,
   type GuardEvents,
+  MemoryAuditSink,
   type ResourceGuard,
   type ResourceGuardOptions,
   ResourceLimitExceeded,
@@ -108,7 +110,7 @@ describe('graduated response to a per-call limit', () => {
 
     const queued = settle(guard.admit({ toolName: 'heavy' }));
     const overflow = await settle(guard.admit({ toolName: 'heavy' }));
-    expect(overflow.error).toMatchObject({ code: 'THROTTLED', data: { why: 'queue_full', retryAfterMs: 250 } });
+    expect(overflow.error).toMatchObject({ code: 'THROTTLED', data: { cause: 'queue_full', retryAfterMs: 250 } });
     const other = await guard.admit({ toolName: 'light' });
     expect(other.toolName).toBe('light');
     other.end('ok');
@@ -117,10 +119,53 @@ describe('graduated response to a per-call limit', () => {
     const waited = await queued;
     expect(waited.error).toMatchObject({
       code: 'THROTTLED',
-      data: { why: 'wait_timeout', resource: 'memoryMb', level: 'throttle' },
+      data: { cause: 'wait_timeout', resource: 'memoryMb', level: 'throttle' },
     });
     expect(events.throttle?.filter((e) => e.action === 'rejected')).toHaveLength(2);
     expect(guard.snapshot().tools.heavy?.rejected).toBe(2);
+    hog.end('ok');
+  });
+
+  it('refuses with one typed refusal, which the error, the throttle event and the audit entry all carry', async () => {
+    const audit = new MemoryAuditSink();
+    const { time, source, guard, events } = setup({
+      toolLimits: { maxMemoryMb: 100 },
+      throttle: { maxQueue: 0, retryAfterMs: 250, refusalDelayMs: 0 },
+      audit: { sink: audit },
+    });
+    const hog = await guard.admit({ toolName: 'heavy', sessionId: 's1' });
+    source.set(hog, 92);
+    time.advance(20);
+    const refused = await settle(guard.admit({ toolName: 'heavy', sessionId: 's1' }));
+    expect(CallRefused.is(refused.error)).toBe(true);
+    const { refusal } = refused.error as CallRefused;
+    expect(refusal).toEqual({
+      code: 'THROTTLED',
+      cause: 'queue_full',
+      scope: 'tool',
+      toolName: 'heavy',
+      sessionId: 's1',
+      resource: 'memoryMb',
+      level: 'throttle',
+      retryAfterMs: 250,
+    });
+    expect(events.throttle?.find((e) => e.action === 'rejected')).toEqual({
+      action: 'rejected',
+      scope: 'tool',
+      key: 'heavy',
+      tool: 'heavy',
+      resource: 'memoryMb',
+      level: 'throttle',
+      retryAfterMs: 250,
+      code: 'THROTTLED',
+    });
+    expect(audit.entries().find((e) => e.action === 'reject')).toMatchObject({
+      tool: 'heavy',
+      sessionId: 's1',
+      scope: 'tool',
+      resource: 'memoryMb',
+      level: 'throttle',
+    });
     hog.end('ok');
   });
 

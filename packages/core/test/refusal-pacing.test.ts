@@ -51,7 +51,7 @@ describe('refusals made at once are answered after the refusal delay', () => {
     time.advance(1);
     await flush();
     expect(refused.state).toBe('rejected');
-    expect(refused.reason).toMatchObject({ code: 'THROTTLED', data: { why: 'queue_full' } });
+    expect(refused.reason).toMatchObject({ code: 'THROTTLED', data: { cause: 'queue_full' } });
     hog.end('ok');
     await guard.close();
   });
@@ -71,7 +71,7 @@ describe('refusals made at once are answered after the refusal delay', () => {
     time.advance(50);
     await flush();
     expect(queued.state).toBe('rejected');
-    expect(queued.reason).toMatchObject({ code: 'THROTTLED', data: { why: 'wait_timeout' } });
+    expect(queued.reason).toMatchObject({ code: 'THROTTLED', data: { cause: 'wait_timeout' } });
     hog.end('ok');
     await guard.close();
   });

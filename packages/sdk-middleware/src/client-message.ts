@@ -4,7 +4,7 @@
  * result's `_meta` and the audit log, not into the text.
  */
 
-import { ErrorCode, type ResourceGuardError } from '@mcp-resource-guard/core';
+import { CallRefused, ErrorCode, type Refusal, type ResourceGuardError } from '@mcp-resource-guard/core';
 
 function amount(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
@@ -59,21 +59,29 @@ function limitText(data: Readonly<Record<string, unknown>>): string {
  * @returns one or two plain sentences
  */
 export function clientMessage(error: ResourceGuardError): string {
-  const data = error.data ?? {};
-  const retry = typeof data.retryAfterMs === 'number' ? data.retryAfterMs : undefined;
-  const again = retry === undefined ? 'try again later' : `try again in ${seconds(retry)}`;
-  switch (error.code) {
-    case ErrorCode.LimitExceeded:
-      return limitText(data);
-    case ErrorCode.Throttled:
-      return data.scope === 'session' || data.scope === 'process'
-        ? `the server is refusing calls for now after a runaway call; ${again}`
-        : `the tool is busy right now; ${again}`;
-    case ErrorCode.ToolDeactivated:
-      return data.scope === 'session'
+  if (CallRefused.is(error)) return refusalText(error.refusal);
+  if (error.code === ErrorCode.LimitExceeded) return limitText(error.data ?? {});
+  return error.message;
+}
+
+function refusalText(r: Refusal): string {
+  const again = r.retryAfterMs === undefined ? 'try again later' : `try again in ${seconds(r.retryAfterMs)}`;
+  switch (r.cause) {
+    case 'queue_full':
+    case 'wait_timeout':
+      return r.scope === 'tool'
+        ? `the tool is busy right now; ${again}`
+        : r.scope === 'session'
+          ? `this session's calls are using their whole budget right now; ${again}`
+          : `the server is busy right now; ${again}`;
+    case 'emergency':
+      if (r.code === ErrorCode.Throttled) return `the server is refusing calls for now after a runaway call; ${again}`;
+      return r.scope === 'session'
         ? `the tool is unavailable to this session for now, after one of its calls overran the tool's limits; ${again}`
         : `the tool is unavailable for now, after its calls overran its limits; ${again}`;
+    case 'probing':
+      return `the tool is being tested after its calls overran its limits; ${again}`;
     default:
-      return error.message;
+      return `the tool is unavailable; ${again}`;
   }
 }

@@ -3,6 +3,7 @@
 import {
   CALL_STOPPED,
   type CallOutcome,
+  CallRefused,
   createResourceGuard,
   ErrorCode,
   type GuardEvents,
@@ -12,6 +13,7 @@ import {
   type ResourceGuardOptions,
   type ToolCall,
 } from '@mcp-resource-guard/core';
+import { tryAdmit } from '@mcp-resource-guard/core/internal';
 import { clientMessage } from './client-message.js';
 import type { MiddlewareServer, ToolCallMiddleware } from './tool-call-middleware.js';
 import { errorResult, type ToolCallResult } from './tool-call-result.js';
@@ -106,15 +108,8 @@ function guardErrorResult(error: ResourceGuardError): ToolCallResult {
 }
 
 /** A tool its owner disabled or removed is the SDK's to refuse, exactly as it would without the guard. */
-function ownerRefusal(error: ResourceGuardError): boolean {
-  const cause = error.data?.cause;
-  return error.code === ErrorCode.ToolDeactivated && (cause === 'owner' || cause === 'removed');
-}
-
-function isRefusal(error: unknown): error is ResourceGuardError {
-  return (
-    ResourceGuardError.is(error) && (error.code === ErrorCode.Throttled || error.code === ErrorCode.ToolDeactivated)
-  );
+function ownerRefusal({ refusal }: CallRefused): boolean {
+  return refusal.cause === 'owner' || refusal.cause === 'removed';
 }
 
 /**
@@ -150,9 +145,9 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     let call: ToolCall;
     try {
       const init = { toolName: ctx.toolName, sessionId: ctx.sessionId, requestId: ctx.requestId, signal: sdkSignal };
-      call = guard.tryAdmit(init) ?? (await guard.admit(init));
+      call = tryAdmit(guard, init) ?? (await guard.admit(init));
     } catch (error) {
-      if (isRefusal(error)) return ownerRefusal(error) ? next() : guardErrorResult(error);
+      if (CallRefused.is(error)) return ownerRefusal(error) ? next() : guardErrorResult(error);
       // Tracking never breaks a call: a closed or failing guard lets it run untracked.
       if (!(ResourceGuardError.is(error) && error.code === ErrorCode.GuardClosed)) {
         guard.reportInternalError('middleware:admit', error);
