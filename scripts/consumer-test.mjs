@@ -481,7 +481,7 @@ exports.run = async function run(d) {
 
   // The testing subpath: a manual clock drives the guard's sampling.
   const time = d.testing.manualTime();
-  const timed = core.createResourceGuard({ clock: time, scheduler: time, limits: { maxExecutionTimeMs: 100 }, probes: false });
+  const timed = core.createResourceGuard({ clock: time, scheduler: time, limits: { perCall: { maxExecutionTimeMs: 100 } }, probes: false });
   const slow = await timed.admit({ toolName: 'slow' });
   time.advance(200);
   assert.equal(slow.signal.aborted, true, 'manualTime drives the sampler: the call is stopped at its time limit');
@@ -491,7 +491,7 @@ exports.run = async function run(d) {
 
   // Options are validated.
   assert.throws(
-    () => mw.resourceMiddleware({ limits: { maxMemoryMb: -1 } }),
+    () => mw.resourceMiddleware({ limits: { perCall: { maxMemoryMb: -1 } } }),
     (e) => e instanceof core.ResourceGuardError && e.code === core.ErrorCode.InvalidConfig,
   );
 
@@ -501,7 +501,7 @@ exports.run = async function run(d) {
   api.diag.setLogger({ error: keepProblem, warn: keepProblem, info() {}, debug() {}, verbose() {} }, api.DiagLogLevel.WARN);
   const counting = countingMeterProvider(api);
 
-  const guard = mw.resourceMiddleware({ limits: { maxExecutionTimeMs: 300 } });
+  const guard = mw.resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 300 } } });
   const globalMetrics = otel.instrumentGuard(guard);
   const countedMetrics = otel.instrumentGuard(guard, { meterProvider: counting.provider });
   const records = [];
@@ -559,8 +559,8 @@ exports.run = async function run(d) {
   await guard.close();
 
   // core on its own.
-  const coreGuard = core.createResourceGuard({ limits: { maxExecutionTimeMs: 1000 } });
-  const call = coreGuard.tryAdmit({ toolName: 'direct' }) || (await coreGuard.admit({ toolName: 'direct' }));
+  const coreGuard = core.createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 1000 } } });
+  const call = await coreGuard.admit({ toolName: 'direct' });
   const value = await call.runUntilStopped(async () => core.getCallContext().toolName);
   assert.equal(value, 'direct');
   call.end('ok');
@@ -704,12 +704,12 @@ ${lines.join('\n')}
 
 // Probes: each @ts-expect-error must meet an error, which it would not if the type were any.
 export function probes(server: McpServer): void {
-  const guard: mw.ResourceMiddleware = mw.resourceMiddleware({ limits: { maxExecutionTimeMs: 1000 } });
+  const guard: mw.ResourceMiddleware = mw.resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 1000 } } });
   const inFlight: number = guard.snapshot().inFlight;
   // @ts-expect-error inFlight is a number
   const inFlightAsString: string = guard.snapshot().inFlight;
   // @ts-expect-error limits are numbers
-  mw.resourceMiddleware({ limits: { maxMemoryMb: 'a lot' } });
+  mw.resourceMiddleware({ limits: { perCall: { maxMemoryMb: 'a lot' } } });
   // @ts-expect-error no such option
   mw.resourceMiddleware({ noSuchOption: true });
   guard.on('call', (record) => {
@@ -761,12 +761,13 @@ export function probes(server: McpServer): void {
   // @ts-expect-error stop() takes no argument
   metrics.stop(1);
 
-  const coreGuard: core.ResourceGuard = core.createResourceGuard({ limits: { maxFileHandles: 4 } });
-  const call = coreGuard.tryAdmit({ toolName: 't' });
-  // @ts-expect-error tryAdmit may return undefined
-  call.end('ok');
+  const coreGuard: core.ResourceGuard = core.createResourceGuard({ limits: { perCall: { maxFileHandles: 4 } } });
+  void coreGuard.admit({ toolName: 't' }).then((call) => {
+    // @ts-expect-error an outcome is one of CALL_OUTCOMES
+    call.end('finished');
+  });
   // @ts-expect-error maxFileHandles is a number
-  core.createResourceGuard({ limits: { maxFileHandles: '4' } });
+  core.createResourceGuard({ limits: { perCall: { maxFileHandles: '4' } } });
 }
 `;
 }

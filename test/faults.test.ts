@@ -192,7 +192,7 @@ describe('a handler that fails', () => {
           setInterval(() => {}, 1000);
           return never();
         }),
-      { limits: { maxExecutionTimeMs: 150 } },
+      { limits: { perCall: { maxExecutionTimeMs: 150 } } },
     );
     const result = await h.client.callTool({ name: 'hang' });
     expect(result.isError).toBe(true);
@@ -359,7 +359,7 @@ describe('the call’s connection or server goes away mid-call', () => {
           started = true;
           return never();
         }),
-      { tools: { slow: { maxExecutionTimeMs: 300 } } },
+      { tools: { slow: { perCall: { maxExecutionTimeMs: 300 } } } },
     );
     const killer = new AbortController();
     const dying = await h.connect((url, init) =>

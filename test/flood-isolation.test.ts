@@ -30,8 +30,7 @@ function kindOf(result: { isError?: unknown; _meta?: Record<string, unknown> | u
 describe('flood isolation over Streamable HTTP, one guard for every session', () => {
   it('throttles or refuses the flooding session and never the others', async () => {
     const guard = resourceMiddleware({
-      sessionLimits: { maxFileHandles: 8 },
-      toolLimits: { maxFileHandles: 12 },
+      limits: { perSession: { maxFileHandles: 8 }, perTool: { maxFileHandles: 12 } },
       throttle: { maxQueue: 4, maxWaitMs: 100, retryAfterMs: 50 },
       emergency: { coolDownMs: 200 },
       sampling: { activeMs: 10 },

@@ -78,7 +78,7 @@ describe('the leak policy per tool', () => {
 
   it('cleans up a call the guard stopped, whatever its policy', async () => {
     const { ticksAfter, reports } = await server(
-      { leaks: { tools: { '*toggle': 'report' } }, tools: { 'slow-toggle': { maxExecutionTimeMs: 50 } } },
+      { leaks: { tools: { '*toggle': 'report' } }, tools: { 'slow-toggle': { perCall: { maxExecutionTimeMs: 50 } } } },
       [],
     );
     const stopped = await ticksAfter('slow-toggle');

@@ -52,8 +52,8 @@ describe('count limits allow their count', () => {
   // the call stopped), short of the emergency level (past 150 %).
   const tools = (kind: 'files' | 'connections') =>
     kind === 'files'
-      ? { one: { maxFileHandles: 1 }, four: { maxFileHandles: 4 } }
-      : { one: { maxNetworkConnections: 1 }, four: { maxNetworkConnections: 4 } };
+      ? { one: { perCall: { maxFileHandles: 1 } }, four: { perCall: { maxFileHandles: 4 } } }
+      : { one: { perCall: { maxNetworkConnections: 1 } }, four: { perCall: { maxNetworkConnections: 4 } } };
 
   it.each(['files', 'connections'] as const)(
     'a call may hold exactly its limit of %s, and is stopped at one more',
@@ -114,7 +114,7 @@ describe('execution time', () => {
   it('stops a call at its deadline, not at the next sampling tick', async () => {
     // Sampled once a second, with a 100 ms limit: a handler of 900 ms ends before the first tick.
     const { client, limits } = await guarded(
-      { sampling: { activeMs: 1000 }, limits: { maxExecutionTimeMs: 100 } },
+      { sampling: { activeMs: 1000 }, limits: { perCall: { maxExecutionTimeMs: 100 } } },
       sleeper,
     );
     const answer = await client.callTool({ name: 'sleep', arguments: { ms: 900 } });
@@ -125,7 +125,7 @@ describe('execution time', () => {
   it('never escalates to an emergency because the guard sampled late: the tool stays enabled', async () => {
     // A 40 ms limit sampled every 100 ms: the first tick on the sampling schedule would see 250 %.
     const { client, limits, guard } = await guarded(
-      { sampling: { activeMs: 100 }, limits: { maxExecutionTimeMs: 40 } },
+      { sampling: { activeMs: 100 }, limits: { perCall: { maxExecutionTimeMs: 40 } } },
       sleeper,
     );
     const answer = await client.callTool({ name: 'sleep', arguments: { ms: 400 } });
@@ -148,13 +148,15 @@ describe('execution time', () => {
     const writer = spawn('sh', ['-c', 'exec sleep 30 > "$0"', fifo], { stdio: 'ignore' });
     closers.push(async () => writer.kill('SIGKILL'));
     const cleanups: CleanupReport[] = [];
-    const { client, guard } = await guarded({ sampling: { activeMs: 10 }, limits: { maxExecutionTimeMs: 100 } }, (s) =>
-      s.registerTool('tail', {}, async () => {
-        const stream = createReadStream(fifo);
-        stream.on('data', () => {});
-        await new Promise(() => {}); // waits for data that never comes
-        return text('never');
-      }),
+    const { client, guard } = await guarded(
+      { sampling: { activeMs: 10 }, limits: { perCall: { maxExecutionTimeMs: 100 } } },
+      (s) =>
+        s.registerTool('tail', {}, async () => {
+          const stream = createReadStream(fifo);
+          stream.on('data', () => {});
+          await new Promise(() => {}); // waits for data that never comes
+          return text('never');
+        }),
     );
     guard.on('cleanup', (r) => cleanups.push(r));
     const answer = await client.callTool({ name: 'tail' });
@@ -184,7 +186,7 @@ describe('execution time', () => {
   ] as const)('a handler that %s past its deadline is answered as stopped at its time limit', async (_, how) => {
     // Sampled once a second: the guard wakes at the time levels of the 100 ms limit (75, 90, 100 ms).
     const { client, limits, guard } = await guarded(
-      { sampling: { activeMs: 1000 }, tools: { late: { maxExecutionTimeMs: 100 } } },
+      { sampling: { activeMs: 1000 }, tools: { late: { perCall: { maxExecutionTimeMs: 100 } } } },
       (s) =>
         s.registerTool('late', {}, async () => {
           if (how === 'sync') {

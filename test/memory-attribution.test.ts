@@ -81,29 +81,32 @@ describe('memory per call through the SDK', () => {
 describe('memory of a call that follows another', () => {
   it('is not reduced by the garbage of an ended call collected while it runs: a call past its limit is stopped', async () => {
     let sink = 0;
-    const h = await guardedInMemory({ sampling: { activeMs: 10 }, tools: { hold: { maxMemoryMb: 150 } } }, (s) => {
-      // 10 MB of the JS heap (an array of doubles).
-      const tenMb = () => new Array<number>((10 * MB) / 8).fill(1.5);
-      s.registerTool('garbage', {}, async () => {
-        // 80 MB that the call drops when it ends: garbage for the next GC, whoever's code runs then.
-        const arrays: number[][] = [];
-        for (let i = 0; i < 8; i++) {
-          arrays.push(tenMb());
-          await sleep(5);
-        }
-        for (const a of arrays) sink += a[0] ?? 0;
-        return text('dropped 80 MB');
-      });
-      s.registerTool('hold', {}, async ({ signal }) => {
-        const held: number[][] = [];
-        for (let i = 0; i < 20 && !signal.aborted; i++) {
-          held.push(tenMb()); // 200 MB in all
-          await sleep(10);
-        }
-        for (let i = 0; i < 10 && !signal.aborted; i++) await sleep(10); // held through several samples
-        return text(`held ${held.length * 10} MB`);
-      });
-    });
+    const h = await guardedInMemory(
+      { sampling: { activeMs: 10 }, tools: { hold: { perCall: { maxMemoryMb: 150 } } } },
+      (s) => {
+        // 10 MB of the JS heap (an array of doubles).
+        const tenMb = () => new Array<number>((10 * MB) / 8).fill(1.5);
+        s.registerTool('garbage', {}, async () => {
+          // 80 MB that the call drops when it ends: garbage for the next GC, whoever's code runs then.
+          const arrays: number[][] = [];
+          for (let i = 0; i < 8; i++) {
+            arrays.push(tenMb());
+            await sleep(5);
+          }
+          for (const a of arrays) sink += a[0] ?? 0;
+          return text('dropped 80 MB');
+        });
+        s.registerTool('hold', {}, async ({ signal }) => {
+          const held: number[][] = [];
+          for (let i = 0; i < 20 && !signal.aborted; i++) {
+            held.push(tenMb()); // 200 MB in all
+            await sleep(10);
+          }
+          for (let i = 0; i < 10 && !signal.aborted; i++) await sleep(10); // held through several samples
+          return text(`held ${held.length * 10} MB`);
+        });
+      },
+    );
     closers.push(() => h.close());
     const { client } = h;
     await settleHeap();

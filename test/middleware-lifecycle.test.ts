@@ -73,7 +73,7 @@ async function v1(options: ResourceMiddlewareOptions, register: (server: McpServ
 describe('the call path (SDK v1 over InMemoryTransport)', () => {
   it('enforces the execution-time limit on a handler that ignores its signal, and drops its late result', async () => {
     let finishedLate = false;
-    const h = await v1({ limits: { maxExecutionTimeMs: 100 } }, (s) =>
+    const h = await v1({ limits: { perCall: { maxExecutionTimeMs: 100 } } }, (s) =>
       s.registerTool('hang', {}, async () => {
         // Work the guard cannot see or stop (a timer shared with the process), ignoring the signal.
         await runShared(() => sleep(400));
@@ -194,14 +194,16 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
   it('answers a throttled call with an error result naming the resource and a retry-after', async () => {
     let release!: () => void;
     // The tool's aggregate (every call of it): a call-scope level acts on its call only, never on admission.
-    const h = await v1({ toolLimits: { maxFileHandles: 10 }, throttle: { maxQueue: 0, retryAfterMs: 750 } }, (s) =>
-      s.registerTool('hog', {}, async () => {
-        for (let i = 0; i < 10; i++) await open(FILE, 'r'); // 10 of 10: past throttle (9), not past the limit
-        await new Promise<void>((r) => {
-          release = r;
-        });
-        return text('done');
-      }),
+    const h = await v1(
+      { limits: { perTool: { maxFileHandles: 10 } }, throttle: { maxQueue: 0, retryAfterMs: 750 } },
+      (s) =>
+        s.registerTool('hog', {}, async () => {
+          for (let i = 0; i < 10; i++) await open(FILE, 'r'); // 10 of 10: past throttle (9), not past the limit
+          await new Promise<void>((r) => {
+            release = r;
+          });
+          return text('done');
+        }),
     );
     const first = h.client.callTool({ name: 'hog' });
     await until(() => h.guard.snapshot().tools.hog?.throttled === true);
@@ -222,7 +224,7 @@ describe.each(['v1', 'v2'] as const)('emergency deactivation, SDK %s', (variant)
     const server =
       variant === 'v1' ? new McpServerV1({ name: 's', version: '1' }) : new McpServerV2({ name: 's', version: '1' });
     const guard = resourceMiddleware({
-      tools: { greedy: { maxFileHandles: 2 } },
+      tools: { greedy: { perCall: { maxFileHandles: 2 } } },
       sampling: { activeMs: 10, idleMs: 20, deactivatedMs: 20 },
       emergency: { coolDownMs: 300 },
     });

@@ -101,7 +101,7 @@ describe('a pino logger given as the logger option', () => {
       },
     });
     const logger = pino({ level: 'info', base: { service: 'files' } }, destination);
-    const h = await guardedInMemory({ logger, tools: { slow: { maxExecutionTimeMs: 50 } } }, (s) =>
+    const h = await guardedInMemory({ logger, tools: { slow: { perCall: { maxExecutionTimeMs: 50 } } } }, (s) =>
       s.registerTool('slow', {}, async () => {
         setInterval(() => {}, 1000);
         await sleep(500);

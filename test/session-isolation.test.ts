@@ -60,7 +60,7 @@ async function host(options: Parameters<typeof resourceMiddleware>[0]) {
 
 describe('isolation between sessions over Streamable HTTP', () => {
   it("a call near its own limit does not throttle the tool for another session's calls", async () => {
-    const { throttles, limits, connect } = await host({ limits: { maxFileHandles: 10 } });
+    const { throttles, limits, connect } = await host({ limits: { perCall: { maxFileHandles: 10 } } });
     const [a, b] = await Promise.all([connect(), connect()]);
     // A's call holds 10 of 10 files: past 90 %, the throttle level of its own limit.
     const near = a.callTool({ name: 'work', arguments: { files: 10, ms: 300 } });
@@ -75,7 +75,7 @@ describe('isolation between sessions over Streamable HTTP', () => {
 
   it('an emergency in one session blocks that session from the tool, not the others', async () => {
     const { guard, emergencies, connect } = await host({
-      limits: { maxFileHandles: 2 },
+      limits: { perCall: { maxFileHandles: 2 } },
       emergency: { coolDownMs: 60_000 },
     });
     const [a, b] = await Promise.all([connect(), connect()]);
@@ -94,7 +94,7 @@ describe('isolation between sessions over Streamable HTTP', () => {
 
   it('emergencies from two sessions deactivate the tool for everyone', async () => {
     const { guard, emergencies, connect } = await host({
-      limits: { maxFileHandles: 2 },
+      limits: { perCall: { maxFileHandles: 2 } },
       emergency: { coolDownMs: 60_000 },
     });
     const [a, b, c] = await Promise.all([connect(), connect(), connect()]);

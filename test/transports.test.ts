@@ -30,7 +30,7 @@ afterEach(async () => {
 
 describe('Streamable HTTP, SDK v1: one guard shared by per-session servers', () => {
   it('holds each session to its own limits, never slowing the other session', async () => {
-    const guard = resourceMiddleware({ sessionLimits: { maxFileHandles: 4 }, sampling: { activeMs: 10 } });
+    const guard = resourceMiddleware({ limits: { perSession: { maxFileHandles: 4 } }, sampling: { activeMs: 10 } });
     let release!: () => void;
     const released = new Promise<void>((r) => {
       release = r;

@@ -246,7 +246,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   const ledger = new CallLedger(Math.ceil((warmupRound * WARMUP_MAX_ROUNDS + options.calls * 1.1) * 1.2) + 1000);
   let tally = newTally();
   const guard = resourceMiddleware({
-    tools: { [HANG_TOOL]: { maxExecutionTimeMs: HANG_LIMIT_MS } },
+    tools: { [HANG_TOOL]: { perCall: { maxExecutionTimeMs: HANG_LIMIT_MS } } },
     sampling: { activeMs: 10 },
     tempRoot,
     // Its leaks are counted by the listeners below; a line on stderr for each of thousands would only slow it.

@@ -66,7 +66,7 @@ export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}
   const guard = resourceMiddleware({
     watchdog: false,
     sampling: { activeMs: 10, idleMs: 100 },
-    tools: { slow: { maxExecutionTimeMs: 300 } },
+    tools: { slow: { perCall: { maxExecutionTimeMs: 300 } } },
     emergency: { coolDownMs: 120_000 },
     ...options,
   });

@@ -104,7 +104,7 @@ export const falsePositiveRate: Scenario = {
     // A short emergency cool-down: one call that really overran (a loaded machine) must not leave the tool
     // deactivated, and every later call refused, for the default 30 s of the run.
     const guard = resourceMiddleware({
-      limits: LIMITS,
+      limits: { perCall: LIMITS },
       sampling: { activeMs: 10 },
       emergency: { coolDownMs: 1000 },
       tempRoot: join(dir, 'root'),

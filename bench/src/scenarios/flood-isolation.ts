@@ -36,8 +36,7 @@ const SEARCH_CPU_MS = 1;
 
 /** The guard's limits: a session may hold 8 files, a tool 12 (sums over their calls in flight). */
 const GUARD_OPTIONS = {
-  sessionLimits: { maxFileHandles: 8 },
-  toolLimits: { maxFileHandles: 12 },
+  limits: { perSession: { maxFileHandles: 8 }, perTool: { maxFileHandles: 12 } },
   throttle: { maxQueue: 4, maxWaitMs: 100, retryAfterMs: 50 },
   emergency: { coolDownMs: 200 },
   sampling: { activeMs: 10 },

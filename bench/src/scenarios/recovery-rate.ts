@@ -192,8 +192,8 @@ export const recoveryRate: Scenario = {
     const tempRoot = mkdtempSync(join(tmpdir(), 'mcp-resource-guard-recovery-'));
     const guard = resourceMiddleware({
       tools: {
-        [FAULTY]: { maxExecutionTimeMs: 50, maxFileHandles: 4 },
-        [LEAKY]: { maxExecutionTimeMs: 3000 },
+        [FAULTY]: { perCall: { maxExecutionTimeMs: 50, maxFileHandles: 4 } },
+        [LEAKY]: { perCall: { maxExecutionTimeMs: 3000 } },
       },
       sampling: { activeMs: 10 },
       emergency: { coolDownMs: 100, maxCoolDownMs: 800 },

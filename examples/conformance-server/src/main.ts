@@ -17,8 +17,10 @@ const { values } = parseArgs({
 // Limits a conformant call never reaches: the guard tracks and cleans up every call, and answers as the SDK does.
 const guard: ResourceMiddleware | undefined = values.guarded
   ? resourceMiddleware({
-      limits: { maxExecutionTimeMs: 10_000, maxFileHandles: 64, maxNetworkConnections: 16, maxMemoryMb: 512 },
-      sessionLimits: { maxFileHandles: 256 },
+      limits: {
+        perCall: { maxExecutionTimeMs: 10_000, maxFileHandles: 64, maxNetworkConnections: 16, maxMemoryMb: 512 },
+        perSession: { maxFileHandles: 256 },
+      },
     })
   : undefined;
 

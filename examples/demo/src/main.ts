@@ -60,13 +60,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
   // One guard shared by every session's server.
   const guard = resourceMiddleware({
-    limits: { maxExecutionTimeMs: 1500 },
+    limits: { perCall: { maxExecutionTimeMs: 1500 }, perTool: { maxFileHandles: 10 } },
     tools: {
-      cpu_hog: { maxCpuPercent: 25 },
-      memory_hog: { maxMemoryMb: 48 },
-      greedy: { maxFileHandles: 4 },
+      cpu_hog: { perCall: { maxCpuPercent: 25 } },
+      memory_hog: { perCall: { maxMemoryMb: 48 } },
+      greedy: { perCall: { maxFileHandles: 4 } },
     },
-    toolLimits: { maxFileHandles: 10 },
     sampling: { activeMs: 25, idleMs: 200, deactivatedMs: 200 },
     throttle: { maxQueue: 2, maxWaitMs: 150, retryAfterMs: 500 },
     emergency: { coolDownMs: 1500 },
@@ -185,7 +184,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   await scenario('a tool driven past 150 % is deactivated, then re-enabled after its cool-down', async () => {
     const before = listChanged;
-    // 16 files: 160 % of the tool's aggregate (toolLimits, 10) deactivates it for everyone. (Past its per-call
+    // 16 files: 160 % of the tool's aggregate (limits.perTool, 10) deactivates it for everyone. (Past its per-call
     // limit alone, 4, only this session would be refused the tool for the cool-down.)
     const result = await client.callTool({ name: 'greedy', arguments: { files: 16 } });
     await sleep(100);

@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { startHttpHost } from './http-host.js';
 
 const guard = resourceMiddleware({
-  sessionLimits: { maxFileHandles: 4 },
+  limits: { perSession: { maxFileHandles: 4 } },
   sampling: { activeMs: 10 },
 });
 

@@ -9,7 +9,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 
 export async function runCallContextRecipe(): Promise<boolean> {
-  const guard = resourceMiddleware({ limits: { maxTempStorageMb: 10 } });
+  const guard = resourceMiddleware({ limits: { perCall: { maxTempStorageMb: 10 } } });
   const server = withMiddleware(new McpServer({ name: 'ctx', version: '1.0.0' }));
   server.use(guard);
   let tempDir = '';

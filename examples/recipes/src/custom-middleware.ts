@@ -14,8 +14,11 @@ const requireKey: ToolCallMiddleware = async function requireKey(ctx, next) {
 
 export async function runCustomMiddlewareRecipe(): Promise<boolean> {
   const guard = resourceMiddleware({
-    limits: { maxExecutionTimeMs: 5_000 },
-    tools: { 'db_*': { maxNetworkConnections: 4 }, report: { maxExecutionTimeMs: 60_000, maxMemoryMb: 256 } },
+    limits: { perCall: { maxExecutionTimeMs: 5_000 } },
+    tools: {
+      'db_*': { perCall: { maxNetworkConnections: 4 } },
+      report: { perCall: { maxExecutionTimeMs: 60_000, maxMemoryMb: 256 } },
+    },
   });
   const server = withMiddleware(new McpServer({ name: 'recipes', version: '1.0.0' }));
   server.use(requireKey, guard);

@@ -7,7 +7,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import * as z from 'zod';
 
 export async function runSdkV2Recipe(): Promise<boolean> {
-  const guard = resourceMiddleware({ limits: { maxExecutionTimeMs: 200 } });
+  const guard = resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 200 } } });
   const server = withMiddleware(new McpServer({ name: 'v2-recipe', version: '1.0.0' }));
   server.use(guard);
   server.registerTool('greet', { inputSchema: z.object({ name: z.string() }) }, ({ name }) => ({

@@ -10,7 +10,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import * as z from 'zod';
 
 const guard = resourceMiddleware({
-  limits: { maxExecutionTimeMs: 10_000, maxFileHandles: 32 },
+  limits: { perCall: { maxExecutionTimeMs: 10_000, maxFileHandles: 32 } },
   // Audit entries as JSON lines on stderr (never stdout, which the stdio transport owns).
   audit: { sink: jsonLinesAuditSink(process.stderr) },
 });

@@ -41,7 +41,7 @@ interface Waiter {
  * @example
  * ```ts
  * import { createResourceGuard, type GateScope } from '@mcp-resource-guard/core';
- * const guard = createResourceGuard({ toolLimits: { maxMemoryMb: 1024 }, sessionLimits: { maxMemoryMb: 512 } });
+ * const guard = createResourceGuard({ limits: { perTool: { maxMemoryMb: 1024 }, perSession: { maxMemoryMb: 512 } } });
  * // Which gates are throttled right now, e.g. `tool:search` or `session:4f1c…`.
  * const throttled = new Set<`${GateScope}:${string}`>();
  * guard.on('throttle', (e) => {
@@ -65,11 +65,27 @@ export class AdmissionGate {
   readonly #waiting: Waiter[] = [];
   /** Concurrency cap (adaptive mode); Infinity when none. */
   #cap = Number.POSITIVE_INFINITY;
+  /** The configured `maxConcurrentCalls`; Infinity when none. */
+  readonly #maxConcurrent: number;
   #inFlight = 0;
   /** Why the gate is throttled, for rejections: the resource of the latest holder. */
   #reason: ThrottleReason | undefined;
 
-  constructor(scope: GateScope, key: string, options: AdmissionOptions, scheduler: Scheduler) {
+  /**
+   * @param scope - what the gate admits to: a tool, a session, the process
+   * @param key - the tool name, session id, or `process`
+   * @param options - queue bounds
+   * @param scheduler - the wait timers' scheduler
+   * @param maxConcurrent - the configured `maxConcurrentCalls` (default none)
+   */
+  constructor(
+    scope: GateScope,
+    key: string,
+    options: AdmissionOptions,
+    scheduler: Scheduler,
+    maxConcurrent: number = Number.POSITIVE_INFINITY,
+  ) {
+    this.#maxConcurrent = maxConcurrent;
     this.scope = scope;
     this.key = key;
     this.#options = options;
@@ -92,7 +108,7 @@ export class AdmissionGate {
   }
 
   #open(): boolean {
-    return this.#holders.size === 0 && this.#inFlight < this.#cap;
+    return this.#holders.size === 0 && this.#inFlight < this.#cap && this.#inFlight < this.#maxConcurrent;
   }
 
   /**

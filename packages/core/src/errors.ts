@@ -17,7 +17,7 @@ const brand: unique symbol = Symbol.for('@mcp-resource-guard/error');
  * ```ts
  * import { createResourceGuard, ErrorCode, ResourceGuardError } from '@mcp-resource-guard/core';
  * try {
- *   createResourceGuard({ limits: { maxMemoryMb: -1 } });
+ *   createResourceGuard({ limits: { perCall: { maxMemoryMb: -1 } } });
  * } catch (e) {
  *   // e.path: 'limits.maxMemoryMb'; e.hint: what is allowed there
  *   if (ResourceGuardError.is(e) && e.code === ErrorCode.InvalidConfig) console.error(e.path, e.hint);

@@ -21,7 +21,7 @@ import type { ToolState } from './tool-state.js';
  *   const change = `${e.previous ?? 'ok'} -> ${e.level ?? 'ok'}`;
  *   console.error(`${e.scope} ${e.tool ?? ''} ${e.resource}: ${change} at ${(e.ratio * 100).toFixed(0)} %`, e.samples);
  * }
- * createResourceGuard({ limits: { maxMemoryMb: 256 } }).on('limit', log);
+ * createResourceGuard({ limits: { perCall: { maxMemoryMb: 256 } } }).on('limit', log);
  * ```
  */
 export interface LimitEvent {
@@ -59,7 +59,7 @@ export interface LimitEvent {
  *   if (e.action === 'rejected') console.error(`refused ${e.tool} (${e.code}): retry in ${e.retryAfterMs} ms`);
  *   else console.error(`${e.scope} ${e.key} ${e.action} (${e.resource} at ${e.level})`);
  * }
- * createResourceGuard({ toolLimits: { maxCpuPercent: 200 } }).on('throttle', log);
+ * createResourceGuard({ limits: { perTool: { maxCpuPercent: 200 } } }).on('throttle', log);
  * ```
  */
 export interface ThrottleEvent {
@@ -111,7 +111,7 @@ export interface LeakEvent {
  *   const what = `${e.resource} ${e.usage} of ${e.limit}`;
  *   console.error(`${e.tool ?? e.scope} off for ${e.coolDownMs} ms (${what}), ${e.stoppedCalls} calls stopped`);
  * }
- * createResourceGuard({ limits: { maxMemoryMb: 512 } }).on('emergency', log);
+ * createResourceGuard({ limits: { perCall: { maxMemoryMb: 512 } } }).on('emergency', log);
  * ```
  */
 export interface EmergencyEvent {

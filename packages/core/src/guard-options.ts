@@ -5,6 +5,7 @@ import { isAbsolute, join } from 'node:path';
 import { type AuditSink, MemoryAuditSink } from './audit-log.js';
 import { type Clock, systemClock } from './clock.js';
 import { ErrorCode, ResourceGuardError } from './errors.js';
+import type { AggregateLimits, GuardLimits, ToolLimits } from './guard-limits.js';
 import {
   type GuardLogger,
   isLogLevel,
@@ -38,7 +39,7 @@ import type { UsageSource } from './usage-source.js';
  * import { createResourceGuard, type LevelOptions } from '@mcp-resource-guard/core';
  * // Warn earlier, and let memory hold a level for 5 samples before the guard acts on it.
  * const levels: LevelOptions = { thresholds: { warn: 0.6 }, dwellSamples: { memoryMb: 5 }, hysteresis: 0.05 };
- * const guard = createResourceGuard({ limits: { maxMemoryMb: 256 }, levels });
+ * const guard = createResourceGuard({ limits: { perCall: { maxMemoryMb: 256 } }, levels });
  * ```
  */
 export interface LevelOptions {
@@ -62,7 +63,7 @@ export interface LevelOptions {
  * import { createResourceGuard, type SamplingOptions } from '@mcp-resource-guard/core';
  * // Sample calls in flight every 25 ms: a 100 ms execution-time limit is then held to within 25 ms.
  * const sampling: SamplingOptions = { activeMs: 25 };
- * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 100 }, sampling });
+ * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 100 } }, sampling });
  * ```
  */
 export interface SamplingOptions {
@@ -83,7 +84,7 @@ export interface SamplingOptions {
  * // While throttled, at most 8 calls wait, each for at most 500 ms; refused clients are told to retry in 2 s.
  * // Refusals made at once are answered after 250 ms, so that a client retrying in a loop is slowed down.
  * const throttle: ThrottleOptions = { maxQueue: 8, maxWaitMs: 500, retryAfterMs: 2000, refusalDelayMs: 250 };
- * const guard = createResourceGuard({ toolLimits: { maxCpuPercent: 200 }, throttle });
+ * const guard = createResourceGuard({ limits: { perTool: { maxCpuPercent: 200 } }, throttle });
  * ```
  */
 export interface ThrottleOptions {
@@ -113,7 +114,7 @@ export interface ThrottleOptions {
  * import { createResourceGuard, type EmergencyOptions } from '@mcp-resource-guard/core';
  * // Under a supervisor (systemd, Kubernetes): exit at a process-scope emergency and let it restart the server.
  * const emergency: EmergencyOptions = { coolDownMs: 10_000, exitProcess: true };
- * const guard = createResourceGuard({ processLimits: { maxMemoryMb: 2048 }, emergency });
+ * const guard = createResourceGuard({ limits: { process: { maxMemoryMb: 2048 } }, emergency });
  * ```
  */
 export interface EmergencyOptions {
@@ -154,7 +155,7 @@ export interface CleanupOptions {
  * import { type AdaptiveOptions, createResourceGuard } from '@mcp-resource-guard/core';
  * // Once a tool has 50 finished calls, its limits become p99 × 3 of what they used (never above these caps).
  * const adaptive: AdaptiveOptions = { headroom: 3, minSamples: 50 };
- * const guard = createResourceGuard({ limits: { maxMemoryMb: 512, maxExecutionTimeMs: 60_000 }, adaptive });
+ * const guard = createResourceGuard({ limits: { perCall: { maxMemoryMb: 512, maxExecutionTimeMs: 60_000 } }, adaptive });
  * ```
  */
 export interface AdaptiveOptions {
@@ -173,30 +174,26 @@ export interface AdaptiveOptions {
  * ```ts
  * import { createResourceGuard } from '@mcp-resource-guard/core';
  * const guard = createResourceGuard({
- *   limits: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 },
- *   tools: { heavy: { maxMemoryMb: 512 }, 'fs_*': { maxFileHandles: 16 } },
- *   sessionLimits: { maxNetworkConnections: 100 },
+ *   limits: {
+ *     perCall: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 },
+ *     perSession: { maxNetworkConnections: 100 },
+ *   },
+ *   tools: { heavy: { perCall: { maxMemoryMb: 512 }, perTool: { maxConcurrentCalls: 2 } }, 'fs_*': { perCall: { maxFileHandles: 16 } } },
  * });
  * ```
  */
 export interface ResourceGuardOptions {
-  /** Per-call limits applied to every tool unless `tools` says otherwise. Default: none. */
-  readonly limits?: ResourceLimits;
   /**
-   * Per-call limits for particular tools, by exact name or by a pattern in which `*` matches any
-   * run of characters. An exact name wins over patterns; among patterns the first declared wins.
-   * The entry replaces `limits` key by key.
+   * What each call, each tool (its calls together), each session (its calls together) and the process
+   * may use: `{ perCall, perTool, perSession, process }`. Default: no limits.
    */
-  readonly tools?: Readonly<Record<string, ResourceLimits>>;
-  /** Limits on the sum over one tool's calls in flight (no `maxExecutionTimeMs`). */
-  readonly toolLimits?: ResourceLimits;
-  /** Limits on the sum over one session's calls in flight (no `maxExecutionTimeMs`). */
-  readonly sessionLimits?: ResourceLimits;
+  readonly limits?: GuardLimits;
   /**
-   * Process-wide limits on real figures: `maxMemoryMb` (RSS), `maxCpuPercent` (all threads),
-   * `maxFileHandles` (open descriptors), and the sums over all calls of connections and temp storage.
+   * Particular tools' own `perCall` and `perTool` limits, by exact name or by a pattern in which `*`
+   * matches any run of characters. An exact name wins over patterns; among patterns the first declared
+   * wins. The entry replaces `limits.perCall` and `limits.perTool` key by key.
    */
-  readonly processLimits?: ResourceLimits;
+  readonly tools?: Readonly<Record<string, ToolLimits>>;
   /** Thresholds, dwell and hysteresis of the graduated levels. */
   readonly levels?: LevelOptions;
   /** Sampling intervals by tool state. */
@@ -277,12 +274,12 @@ export interface ResourceGuardOptions {
  * ```
  */
 export interface ResolvedGuardOptions {
-  readonly limits: ResourceLimits;
+  readonly perCall: ResourceLimits;
+  readonly perTool: AggregateLimits;
+  readonly perSession: AggregateLimits;
+  readonly process: AggregateLimits;
   /** The `tools` entries, by exact name or pattern. */
-  readonly perTool: ToolPatterns<ResourceLimits>;
-  readonly toolLimits: ResourceLimits;
-  readonly sessionLimits: ResourceLimits;
-  readonly processLimits: ResourceLimits;
+  readonly tools: ToolPatterns<ToolLimits>;
   readonly thresholds: LevelThresholds;
   readonly dwellSamples: Readonly<Record<ResourceName, number>>;
   readonly hysteresis: number;
@@ -308,9 +305,6 @@ export interface ResolvedGuardOptions {
 const OPTION_KEYS = [
   'limits',
   'tools',
-  'toolLimits',
-  'sessionLimits',
-  'processLimits',
   'levels',
   'sampling',
   'throttle',
@@ -390,6 +384,7 @@ function numberAt(value: unknown, path: string, fallback: number, rule: NumberRu
  * @param value - what the user passed
  * @param path - where it was passed, for the error
  * @param exclude - limit keys not allowed at this scope
+ * @param also - other keys the caller accepts (and took out of `value` first), named in the error
  * @returns a frozen copy holding only the given limits
  * @throws {@link ResourceGuardError} `INVALID_CONFIG` naming the first bad key
  * @example
@@ -398,8 +393,13 @@ function numberAt(value: unknown, path: string, fallback: number, rule: NumberRu
  * validateLimits({ maxFileHandles: 8 }, 'limits');
  * ```
  */
-export function validateLimits(value: unknown, path: string, exclude: readonly LimitName[] = []): ResourceLimits {
-  const allowed = LIMIT_NAMES.filter((name) => !exclude.includes(name));
+export function validateLimits(
+  value: unknown,
+  path: string,
+  exclude: readonly LimitName[] = [],
+  also: readonly string[] = [],
+): ResourceLimits {
+  const allowed = [...LIMIT_NAMES.filter((name) => !exclude.includes(name)), ...also];
   if (!isPlainObject(value)) throw invalid(path, value, `an object with any of ${allowed.join(', ')}`);
   const out: { -readonly [K in LimitName]?: number } = {};
   for (const [key, raw] of Object.entries(value)) {
@@ -531,19 +531,89 @@ function resolveAdaptive(value: unknown): Required<AdaptiveOptions> | undefined 
  * const resolved = resolveGuardOptions({ limits: { maxExecutionTimeMs: 1000 } });
  * ```
  */
+/** Options of earlier releases, and where they went. */
+const RENAMED_OPTIONS: Readonly<Record<string, string>> = {
+  toolLimits: 'limits.perTool',
+  sessionLimits: 'limits.perSession',
+  processLimits: 'limits.process',
+};
+
+function renamed(path: string, value: unknown, now: string): ResourceGuardError {
+  return new ResourceGuardError({
+    code: ErrorCode.InvalidConfig,
+    message: 'Invalid resource guard option',
+    hint: `This option is now ${now}.`,
+    path,
+    value,
+  });
+}
+
+const SCOPE_KEYS = ['perCall', 'perTool', 'perSession', 'process'] as const;
+
+/**
+ * Validates limits on a sum over calls: the limit keys but `maxExecutionTimeMs`, and `maxConcurrentCalls`.
+ *
+ * @param value - what the user passed
+ * @param path - where, for the error
+ * @returns a frozen copy
+ */
+function validateAggregate(value: unknown, path: string): AggregateLimits {
+  if (value === undefined) return Object.freeze({});
+  if (isPlainObject(value) && 'maxConcurrentCalls' in value) {
+    const { maxConcurrentCalls, ...rest } = value;
+    const out = validateLimits(rest, path, ['maxExecutionTimeMs'], ['maxConcurrentCalls']);
+    if (maxConcurrentCalls === undefined) return out;
+    const cap = numberAt(maxConcurrentCalls, `${path}.maxConcurrentCalls`, 0, { min: 1, integer: true });
+    return Object.freeze({ ...out, maxConcurrentCalls: cap });
+  }
+  return validateLimits(value, path, ['maxExecutionTimeMs'], ['maxConcurrentCalls']);
+}
+
+function resolveLimits(value: unknown): Pick<ResolvedGuardOptions, 'perCall' | 'perTool' | 'perSession' | 'process'> {
+  const given = objectAt(value, 'limits', 'an object with perCall, perTool, perSession, process');
+  for (const key of Object.keys(given)) {
+    if ((LIMIT_NAMES as readonly string[]).includes(key))
+      throw renamed(`limits.${key}`, given[key], `limits.perCall.${key}`);
+  }
+  checkKeys(given, 'limits', SCOPE_KEYS);
+  return {
+    perCall: given.perCall === undefined ? Object.freeze({}) : validateLimits(given.perCall, 'limits.perCall'),
+    perTool: validateAggregate(given.perTool, 'limits.perTool'),
+    perSession: validateAggregate(given.perSession, 'limits.perSession'),
+    process: validateAggregate(given.process, 'limits.process'),
+  };
+}
+
+function resolveTools(value: unknown): ToolPatterns<ToolLimits> {
+  const tools = objectAt(value, 'tools', 'an object keyed by tool name or pattern');
+  const entries: Record<string, ToolLimits> = {};
+  for (const [name, entry] of Object.entries(tools)) {
+    if (name.length === 0) throw invalid('tools', name, 'non-empty tool names or patterns');
+    const path = `tools.${name}`;
+    const given = objectAt(entry, path, 'an object with perCall, perTool');
+    for (const key of Object.keys(given)) {
+      if ((LIMIT_NAMES as readonly string[]).includes(key))
+        throw renamed(`${path}.${key}`, given[key], `${path}.perCall.${key}`);
+    }
+    checkKeys(given, path, ['perCall', 'perTool']);
+    entries[name] = Object.freeze({
+      ...(given.perCall === undefined ? {} : { perCall: validateLimits(given.perCall, `${path}.perCall`) }),
+      ...(given.perTool === undefined ? {} : { perTool: validateAggregate(given.perTool, `${path}.perTool`) }),
+    });
+  }
+  return new ToolPatterns(entries);
+}
+
 export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   const o = objectAt(options, 'options', 'an options object or nothing');
+  for (const key of Object.keys(o)) {
+    const now = RENAMED_OPTIONS[key];
+    if (now !== undefined) throw renamed(key, o[key], now);
+  }
   checkKeys(o, '', OPTION_KEYS);
 
-  const limits = o.limits === undefined ? Object.freeze({}) : validateLimits(o.limits, 'limits');
-  const tools = objectAt(o.tools, 'tools', 'an object keyed by tool name or pattern');
-  const perToolLimits: Record<string, ResourceLimits> = {};
-  for (const [name, toolLimits] of Object.entries(tools)) {
-    if (name.length === 0) throw invalid('tools', name, 'non-empty tool names or patterns');
-    perToolLimits[name] = validateLimits(toolLimits, `tools.${name}`);
-  }
-  const aggregate = (value: unknown, path: string): ResourceLimits =>
-    value === undefined ? Object.freeze({}) : validateLimits(value, path, ['maxExecutionTimeMs']);
+  const limits = resolveLimits(o.limits);
+  const tools = resolveTools(o.tools);
 
   const levels = objectAt(o.levels, 'levels', 'an object with thresholds, dwellSamples, hysteresis');
   checkKeys(levels, 'levels', ['thresholds', 'dwellSamples', 'hysteresis']);
@@ -601,11 +671,8 @@ export function resolveGuardOptions(options: unknown): ResolvedGuardOptions {
   const coolDownMs = numberAt(emergency.coolDownMs, 'emergency.coolDownMs', 30_000, ms);
   const memoryAudit = audit.sink === undefined ? new MemoryAuditSink(capacity) : undefined;
   const resolved: ResolvedGuardOptions = {
-    limits,
-    perTool: new ToolPatterns(perToolLimits),
-    toolLimits: aggregate(o.toolLimits, 'toolLimits'),
-    sessionLimits: aggregate(o.sessionLimits, 'sessionLimits'),
-    processLimits: aggregate(o.processLimits, 'processLimits'),
+    ...limits,
+    tools,
     thresholds,
     dwellSamples: resolveDwell(levels.dwellSamples, 'levels.dwellSamples'),
     hysteresis,

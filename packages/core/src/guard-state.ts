@@ -7,6 +7,7 @@ import { AdmissionGate, type GateScope } from './admission-gate.js';
 import type { AuditEntry } from './audit-log.js';
 import type { EventHub } from './event-hub.js';
 import type { GuardEvents } from './guard-events.js';
+import type { AggregateLimits } from './guard-limits.js';
 import type { ResolvedGuardOptions } from './guard-options.js';
 import type { HandleKind } from './handle-kind.js';
 import type { LeakPolicy } from './leak-policy.js';
@@ -74,8 +75,20 @@ export class GuardState {
    * @returns its configured per-call limits
    */
   limitsFor(toolName: string): ResourceLimits {
-    const own = this.o.perTool.get(toolName);
-    return own === undefined ? this.o.limits : { ...this.o.limits, ...own };
+    const own = this.o.tools.get(toolName)?.perCall;
+    return own === undefined ? this.o.perCall : { ...this.o.perCall, ...own };
+  }
+
+  /**
+   * The limits on a tool's calls together: `limits.perTool`, replaced key by key by the tool's entry in
+   * `tools`.
+   *
+   * @param toolName - the tool
+   * @returns its aggregate limits
+   */
+  aggregateFor(toolName: string): AggregateLimits {
+    const own = this.o.tools.get(toolName)?.perTool;
+    return own === undefined ? this.o.perTool : { ...this.o.perTool, ...own };
   }
 
   /**
@@ -110,11 +123,12 @@ export class GuardState {
   }
 
   scopeRecord(scope: GateScope, key: string): ScopeRecord {
+    const limits = scope === 'process' ? this.o.process : this.o.perSession;
     return {
       key,
       calls: new Set(),
       trackers: new Map(),
-      gate: new AdmissionGate(scope, key, this.o.throttle, this.o.scheduler),
+      gate: new AdmissionGate(scope, key, this.o.throttle, this.o.scheduler, limits.maxConcurrentCalls),
       blockedUntil: Number.NEGATIVE_INFINITY,
     };
   }
@@ -127,15 +141,16 @@ export class GuardState {
       if (tool !== undefined) return tool;
       name = OTHER_TOOLS;
     }
-    const limits = this.limitsFor(name);
-    const record = new ToolRecord(
+    const aggregate = this.aggregateFor(name);
+    const record = new ToolRecord({
       name,
-      limits,
-      new AdmissionGate('tool', name, this.o.throttle, this.o.scheduler),
-      this.o.historySize,
-      this.o.emergency,
-      (verdict) => this.#recovered(record, verdict),
-    );
+      limits: this.limitsFor(name),
+      aggregate,
+      gate: new AdmissionGate('tool', name, this.o.throttle, this.o.scheduler, aggregate.maxConcurrentCalls),
+      historySize: this.o.historySize,
+      coolDown: this.o.emergency,
+      onRecovery: (verdict) => this.#recovered(record, verdict),
+    });
     tool = record;
     this.tools.set(name, tool);
     return tool;

@@ -29,6 +29,7 @@ export type {
   StateEvent,
   ThrottleEvent,
 } from './guard-events.js';
+export type { AggregateLimits, GuardLimits, ToolLimits } from './guard-limits.js';
 export { type GuardLogger, type JsonLoggerOptions, jsonLogger, LOG_LEVEL_ENV, type LogLevel } from './guard-logger.js';
 export type {
   AdaptiveOptions,

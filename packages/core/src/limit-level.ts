@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { createResourceGuard, LimitLevel } from '@mcp-resource-guard/core';
- * const guard = createResourceGuard({ limits: { maxMemoryMb: 256 } });
+ * const guard = createResourceGuard({ limits: { perCall: { maxMemoryMb: 256 } } });
  * guard.on('limit', (e) => {
  *   if (e.level === LimitLevel.Emergency) console.error(`EMERGENCY ${e.tool}: ${e.resource} ${e.usage}/${e.limit}`);
  * });
@@ -41,7 +41,7 @@ export const LIMIT_LEVELS: readonly LimitLevel[] = Object.freeze(['warn', 'throt
  * import { createResourceGuard, type LevelThresholds } from '@mcp-resource-guard/core';
  * // Act earlier than the specification's 75 / 90 / 100 / 150 %.
  * const thresholds: LevelThresholds = { warn: 0.5, throttle: 0.7, cleanup: 0.9, emergency: 1.2 };
- * const guard = createResourceGuard({ limits: { maxMemoryMb: 512 }, levels: { thresholds } });
+ * const guard = createResourceGuard({ limits: { perCall: { maxMemoryMb: 512 } }, levels: { thresholds } });
  * ```
  */
 export type LevelThresholds = Readonly<Record<LimitLevel, number>>;

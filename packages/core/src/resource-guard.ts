@@ -86,7 +86,7 @@ export interface GuardSnapshot {
  * @example
  * ```ts
  * import { createResourceGuard, type RegisterToolOptions } from '@mcp-resource-guard/core';
- * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 } });
+ * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 } } });
  * // What the tool's author knows it needs; it can only narrow what the owner allows.
  * const options: RegisterToolOptions = { limits: { maxFileHandles: 4 } };
  * guard.registerTool('read_file', options);
@@ -106,7 +106,7 @@ export interface RegisterToolOptions {
  * @example
  * ```ts
  * import { createResourceGuard } from '@mcp-resource-guard/core';
- * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 10_000 } });
+ * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 10_000 } } });
  * const call = await guard.admit({ toolName: 'echo' });
  * const value = await call.run(async () => 'hello');
  * call.end('ok');
@@ -187,8 +187,8 @@ export class ResourceGuard {
    * ```ts
    * import { createResourceGuard } from '@mcp-resource-guard/core';
    * const guard = createResourceGuard({
-   *   limits: { maxExecutionTimeMs: 30_000 },
-   *   tools: { heavy: { maxMemoryMb: 512 } },
+   *   limits: { perCall: { maxExecutionTimeMs: 30_000 } },
+   *   tools: { heavy: { perCall: { maxMemoryMb: 512 } } },
    * });
    * guard.limitsFor('heavy'); // { maxExecutionTimeMs: 30000, maxMemoryMb: 512 }
    * guard.limitsFor('search'); // { maxExecutionTimeMs: 30000 }
@@ -208,7 +208,7 @@ export class ResourceGuard {
    * @example
    * ```ts
    * import { createResourceGuard } from '@mcp-resource-guard/core';
-   * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 30_000 } });
+   * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 30_000 } } });
    * // The tool declares a tighter limit of its own (a looser one would not widen the owner's).
    * guard.registerTool('search', { limits: { maxExecutionTimeMs: 5000 } });
    * guard.toolState('search'); // 'registered'
@@ -324,7 +324,7 @@ export class ResourceGuard {
    * @example
    * ```ts
    * import { createResourceGuard, ResourceGuardError } from '@mcp-resource-guard/core';
-   * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 5000 } });
+   * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 5000 } } });
    * const request = new AbortController(); // the transport's: client cancel, transport close
    * try {
    *   const call = await guard.admit({ toolName: 'echo', sessionId: 's1', requestId: 7, signal: request.signal });
@@ -347,7 +347,7 @@ export class ResourceGuard {
    * @example
    * ```ts
    * import { createResourceGuard } from '@mcp-resource-guard/core';
-   * const guard = createResourceGuard({ sessionLimits: { maxNetworkConnections: 20 } });
+   * const guard = createResourceGuard({ limits: { perSession: { maxNetworkConnections: 20 } } });
    * const call = await guard.admit({ toolName: 'crawl', sessionId: 'session-1' });
    * // The client disconnected: its calls are stopped (and cleaned up as they end), the session forgotten.
    * guard.endSession('session-1');
@@ -387,7 +387,7 @@ export class ResourceGuard {
    * @example
    * ```ts
    * import { createResourceGuard } from '@mcp-resource-guard/core';
-   * const guard = createResourceGuard({ limits: { maxMemoryMb: 256 } });
+   * const guard = createResourceGuard({ limits: { perCall: { maxMemoryMb: 256 } } });
    * const off = guard.on('limit', (e) => console.error(e.tool, e.resource, e.level));
    * // ... later
    * off();
@@ -448,7 +448,7 @@ export class ResourceGuard {
    * import { createResourceGuard } from '@mcp-resource-guard/core';
    * // In a test with a clock of its own: sample at a chosen time instead of waiting for the timer.
    * let now = 0;
-   * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 100 }, clock: { now: () => now } });
+   * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 100 } }, clock: { now: () => now } });
    * const call = await guard.admit({ toolName: 'slow' });
    * now = 120;
    * guard.sampleNow();
@@ -605,7 +605,7 @@ export class ResourceGuard {
  * @example
  * ```ts
  * import { createResourceGuard } from '@mcp-resource-guard/core';
- * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 30_000 } } });
  * ```
  */
 export function createResourceGuard(options?: ResourceGuardOptions): ResourceGuard {

@@ -39,7 +39,7 @@ export interface ResourceLimits {
  *   const raw = process.env[name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()];
  *   if (raw !== undefined) limits[name] = Number(raw);
  * }
- * const guard = createResourceGuard({ limits });
+ * const guard = createResourceGuard({ limits: { perCall: limits } });
  * ```
  */
 export type LimitName = keyof ResourceLimits;

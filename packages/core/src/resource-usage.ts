@@ -98,7 +98,7 @@ export const ZERO_USAGE: ResourceUsage = Object.freeze({
  *     cacheBytes.delete(call.callId);
  *   },
  * };
- * const guard = createResourceGuard({ limits: { maxMemoryMb: 64 }, sources: [cacheSource] });
+ * const guard = createResourceGuard({ limits: { perCall: { maxMemoryMb: 64 } }, sources: [cacheSource] });
  * ```
  */
 export type MeasuredResource = 'memoryMb' | 'cpuTimeMs' | 'cpuPercent' | 'tempStorageMb';

@@ -29,6 +29,9 @@ function sumBy(calls: Iterable<TrackedCall>, resource: ResourceName, now: number
 export class Sampler {
   readonly #s: GuardState;
   readonly #responder: LimitResponder;
+  /** `limits.perSession` and `limits.process` as pairs. */
+  readonly #sessionLimits: readonly (readonly [LimitName, number])[];
+  readonly #processLimits: readonly (readonly [LimitName, number])[];
   readonly #policies: ReadonlyMap<ResourceName, LevelPolicy>;
   #tickAt = Number.POSITIVE_INFINITY;
   #cancelTick: (() => void) | undefined;
@@ -41,6 +44,8 @@ export class Sampler {
   constructor(state: GuardState, responder: LimitResponder) {
     this.#s = state;
     this.#responder = responder;
+    this.#sessionLimits = ToolRecord.entriesOf(state.o.perSession);
+    this.#processLimits = ToolRecord.entriesOf(state.o.process);
     const { thresholds, dwellSamples, hysteresis } = state.o;
     const policies = new Map<ResourceName, LevelPolicy>();
     for (const name of RESOURCE_NAMES) {
@@ -158,7 +163,7 @@ export class Sampler {
   }
 
   #hasProcessLimits(): boolean {
-    return Object.keys(this.#s.o.processLimits).length > 0;
+    return this.#processLimits.length > 0;
   }
 
   /**
@@ -208,12 +213,12 @@ export class Sampler {
         if (this.#s.tools.get(call.toolName)?.lastSampledAt !== now) this.#evaluateCall(call, now, true);
       }
     }
-    const toolLimits = ToolRecord.entriesOf(this.#s.o.toolLimits);
-    if (toolLimits.length > 0) {
-      for (const tool of due)
-        this.#evaluateScope('tool', tool.trackers, toolLimits, tool.calls, now, tool, undefined, tool.gate);
+    for (const tool of due) {
+      const limits = tool.aggregateEntries;
+      if (limits.length > 0)
+        this.#evaluateScope('tool', tool.trackers, limits, tool.calls, now, tool, undefined, tool.gate);
     }
-    const sessionLimits = ToolRecord.entriesOf(this.#s.o.sessionLimits);
+    const sessionLimits = this.#sessionLimits;
     if (sessionLimits.length > 0) {
       for (const session of this.#s.sessions.values()) {
         this.#evaluateScope(
@@ -350,7 +355,7 @@ export class Sampler {
       p.openFds === undefined
         ? { memoryMb: p.rssMb, cpuPercent }
         : { memoryMb: p.rssMb, cpuPercent, fileHandles: p.openFds };
-    const limits = ToolRecord.entriesOf(this.#s.o.processLimits);
+    const limits = this.#processLimits;
     this.#evaluateScope(
       'process',
       this.#s.process.trackers,

@@ -72,7 +72,7 @@ export interface CallRecord {
  * @example
  * ```ts
  * import { CALL_STOPPED, createResourceGuard } from '@mcp-resource-guard/core';
- * const guard = createResourceGuard({ limits: { maxExecutionTimeMs: 1000 } });
+ * const guard = createResourceGuard({ limits: { perCall: { maxExecutionTimeMs: 1000 } } });
  * const call = await guard.admit({ toolName: 'slow' });
  * const slowWork = () => new Promise<string>((resolve) => setTimeout(() => resolve('done'), 5000));
  * const result = await call.runUntilStopped(slowWork);
@@ -115,7 +115,7 @@ function disposerOf(value: Disposable): (() => unknown) | undefined {
  * ```ts
  * import { readFile } from 'node:fs/promises';
  * import { createResourceGuard } from '@mcp-resource-guard/core';
- * const guard = createResourceGuard({ limits: { maxFileHandles: 8 } });
+ * const guard = createResourceGuard({ limits: { perCall: { maxFileHandles: 8 } } });
  * const call = await guard.admit({ toolName: 'read_config' });
  * try {
  *   const text = await call.run(() => readFile('package.json', 'utf8')); // the file is attributed to the call

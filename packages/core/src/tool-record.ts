@@ -69,6 +69,20 @@ function zeroLevels(): Record<LimitLevel, number> {
   return out;
 }
 
+/** What a {@link ToolRecord} is made from. */
+export interface ToolRecordInit {
+  readonly name: string;
+  /** The owner-configured per-call limits. */
+  readonly limits: ResourceLimits;
+  /** The limits on the sum over its calls. */
+  readonly aggregate: ResourceLimits;
+  readonly gate: AdmissionGate;
+  /** Finished calls kept for percentiles. */
+  readonly historySize: number;
+  readonly coolDown: CoolDownPolicy;
+  readonly onRecovery: RecoveryListener;
+}
+
 /**
  * The guard's per-tool bookkeeping: the calls in flight, their gate, the limits, and the figures the
  * snapshot shows. Its lifecycle and breaker are {@link ToolLifecycle}'s; its figures change only through
@@ -83,6 +97,8 @@ export class ToolRecord {
   readonly lifecycle: ToolLifecycle;
   /** Tool-scope level trackers (limits on the sum over its calls). */
   readonly trackers: Map<LimitName, LevelTracker> = new Map();
+  /** The limits on the sum over its calls in flight, as pairs. */
+  readonly aggregateEntries: readonly (readonly [LimitName, number])[];
   /** Sessions refused this tool after a call-scope emergency of theirs (the tool stays open to the others). */
   readonly sessionBlocks: SessionBlocks = new SessionBlocks();
   #configured: ResourceLimits;
@@ -102,21 +118,16 @@ export class ToolRecord {
   #leakCalls = 0;
   readonly #leakedHandles: Partial<Record<HandleKind, number>> = {};
 
-  constructor(
-    name: string,
-    configured: ResourceLimits,
-    gate: AdmissionGate,
-    historySize: number,
-    coolDown: CoolDownPolicy,
-    onRecovery: RecoveryListener,
-  ) {
-    this.name = name;
-    this.#configured = configured;
-    this.#limits = configured;
-    this.#limitEntries = ToolRecord.entriesOf(configured);
-    this.gate = gate;
-    this.history = new UsageHistory(historySize);
-    this.lifecycle = new ToolLifecycle(coolDown, onRecovery);
+  /** @param init - the tool's name, configured limits, gate and policies */
+  constructor(init: ToolRecordInit) {
+    this.name = init.name;
+    this.#configured = init.limits;
+    this.#limits = init.limits;
+    this.#limitEntries = ToolRecord.entriesOf(init.limits);
+    this.aggregateEntries = ToolRecord.entriesOf(init.aggregate);
+    this.gate = init.gate;
+    this.history = new UsageHistory(init.historySize);
+    this.lifecycle = new ToolLifecycle(init.coolDown, init.onRecovery);
   }
 
   /**

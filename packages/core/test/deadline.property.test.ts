@@ -21,7 +21,7 @@ describe('execution-time deadline under a late sampler', () => {
             probes: false,
             watchdog: false,
             sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 500 },
-            limits: { maxExecutionTimeMs: limit },
+            limits: { perCall: { maxExecutionTimeMs: limit } },
             throttle: { refusalDelayMs: 0 },
           });
           const levels: LimitEvent[] = [];

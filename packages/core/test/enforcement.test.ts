@@ -44,7 +44,7 @@ async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }>
 
 describe('graduated response to a per-call limit', () => {
   it('warns at 75 %, reaches throttle at 90 % (that call only: the tool is not throttled), stops the call at 100 %, after the dwell', async () => {
-    const { time, source, guard, events } = setup({ tools: { heavy: { maxMemoryMb: 100 } } });
+    const { time, source, guard, events } = setup({ tools: { heavy: { perCall: { maxMemoryMb: 100 } } } });
     const call = await guard.admit({ toolName: 'heavy' });
     source.set(call, 80);
     time.advance(10);
@@ -86,7 +86,7 @@ describe('graduated response to a per-call limit', () => {
   });
 
   it('stops a call at its execution-time limit, with the sampling interval as precision', async () => {
-    const { time, guard, events } = setup({ limits: { maxExecutionTimeMs: 100 } });
+    const { time, guard, events } = setup({ limits: { perCall: { maxExecutionTimeMs: 100 } } });
     const call = await guard.admit({ toolName: 'slow' });
     time.advance(90);
     expect(call.stopReason).toBeUndefined();
@@ -100,7 +100,7 @@ describe('graduated response to a per-call limit', () => {
   it('queues new calls of a throttled tool, rejects them past the wait, and never slows another tool', async () => {
     // The tool's aggregate limit throttles its admission (a call-scope level acts on its call only).
     const { time, source, guard, events } = setup({
-      toolLimits: { maxMemoryMb: 100 },
+      limits: { perTool: { maxMemoryMb: 100 } },
       throttle: { maxQueue: 1, maxWaitMs: 50, retryAfterMs: 250 },
     });
     const hog = await guard.admit({ toolName: 'heavy' });
@@ -129,7 +129,7 @@ describe('graduated response to a per-call limit', () => {
   it('refuses with one typed refusal, which the error, the throttle event and the audit entry all carry', async () => {
     const audit = new MemoryAuditSink();
     const { time, source, guard, events } = setup({
-      toolLimits: { maxMemoryMb: 100 },
+      limits: { perTool: { maxMemoryMb: 100 } },
       throttle: { maxQueue: 0, retryAfterMs: 250, refusalDelayMs: 0 },
       audit: { sink: audit },
     });
@@ -170,7 +170,7 @@ describe('graduated response to a per-call limit', () => {
   });
 
   it('admits a queued call as soon as the throttle lifts', async () => {
-    const { time, source, guard } = setup({ toolLimits: { maxMemoryMb: 100 }, throttle: { maxWaitMs: 1000 } });
+    const { time, source, guard } = setup({ limits: { perTool: { maxMemoryMb: 100 } }, throttle: { maxWaitMs: 1000 } });
     const hog = await guard.admit({ toolName: 'heavy' });
     source.set(hog, 92);
     time.advance(20);
@@ -189,7 +189,7 @@ describe('graduated response to a per-call limit', () => {
 describe('emergency, cool-down and recovery', () => {
   it('deactivates the tool at 150 %, stops all its calls, re-enables it half-open after cool-down', async () => {
     const { time, source, guard, events } = setup({
-      tools: { heavy: { maxMemoryMb: 100 } },
+      tools: { heavy: { perCall: { maxMemoryMb: 100 } } },
       emergency: { coolDownMs: 1000 },
     });
     const a = await guard.admit({ toolName: 'heavy' });
@@ -227,7 +227,10 @@ describe('emergency, cool-down and recovery', () => {
   });
 
   it('doubles the cool-down after a failed probe', async () => {
-    const { time, source, guard } = setup({ tools: { heavy: { maxMemoryMb: 100 } }, emergency: { coolDownMs: 100 } });
+    const { time, source, guard } = setup({
+      tools: { heavy: { perCall: { maxMemoryMb: 100 } } },
+      emergency: { coolDownMs: 100 },
+    });
     const a = await guard.admit({ toolName: 'heavy' });
     source.set(a, 200);
     time.advance(20);
@@ -241,7 +244,7 @@ describe('emergency, cool-down and recovery', () => {
   });
 
   it('counts recovery after a cleanup by the next call', async () => {
-    const { time, guard, events } = setup({ limits: { maxExecutionTimeMs: 50 } });
+    const { time, guard, events } = setup({ limits: { perCall: { maxExecutionTimeMs: 50 } } });
     const slow = await guard.admit({ toolName: 't' });
     time.advance(60);
     slow.end('timeout');
@@ -253,8 +256,8 @@ describe('emergency, cool-down and recovery', () => {
 });
 
 describe('scopes', () => {
-  it('holds the sum of a session’s calls against sessionLimits and stops its largest call', async () => {
-    const { time, source, guard, events } = setup({ sessionLimits: { maxMemoryMb: 100 } });
+  it('holds the sum of a session’s calls against limits.perSession and stops its largest call', async () => {
+    const { time, source, guard, events } = setup({ limits: { perSession: { maxMemoryMb: 100 } } });
     const small = await guard.admit({ toolName: 'a', sessionId: 's1' });
     const big = await guard.admit({ toolName: 'b', sessionId: 's1' });
     const elsewhere = await guard.admit({ toolName: 'b', sessionId: 's2' });
@@ -271,8 +274,8 @@ describe('scopes', () => {
     for (const c of [small, big, elsewhere]) c.end('ok');
   });
 
-  it('throttles a tool on the sum of its calls (toolLimits) without touching other tools', async () => {
-    const { time, source, guard } = setup({ toolLimits: { maxMemoryMb: 100 } });
+  it('throttles a tool on the sum of its calls (limits.perTool) without touching other tools', async () => {
+    const { time, source, guard } = setup({ limits: { perTool: { maxMemoryMb: 100 } } });
     const calls = await Promise.all([1, 2, 3].map(() => guard.admit({ toolName: 'a' })));
     for (const c of calls) source.set(c, 31);
     const b = await guard.admit({ toolName: 'b' });
@@ -334,7 +337,7 @@ describe('lifecycle', () => {
   });
 
   it('narrows owner limits with the tool’s declared limits, never widens them', () => {
-    const { guard } = setup({ limits: { maxExecutionTimeMs: 1000, maxFileHandles: 10 } });
+    const { guard } = setup({ limits: { perCall: { maxExecutionTimeMs: 1000, maxFileHandles: 10 } } });
     guard.registerTool('t', { limits: { maxExecutionTimeMs: 5000, maxFileHandles: 2, maxMemoryMb: 64 } });
     expect(guard.snapshot().tools.t?.limits).toEqual({ maxExecutionTimeMs: 1000, maxFileHandles: 2, maxMemoryMb: 64 });
     expect(() => guard.registerTool('u', { limits: { maxFileHandles: -1 } })).toThrow(
@@ -354,7 +357,7 @@ describe('lifecycle', () => {
 describe('adaptive limits', () => {
   it('derives per-call limits from observed p99 × headroom, within the owner’s cap', async () => {
     const { time, guard } = setup({
-      limits: { maxExecutionTimeMs: 10_000 },
+      limits: { perCall: { maxExecutionTimeMs: 10_000 } },
       adaptive: { headroom: 2, minSamples: 16 },
     });
     for (let i = 0; i < 16; i++) {
@@ -366,7 +369,10 @@ describe('adaptive limits', () => {
   });
 
   it('caps a tool’s concurrency after repeated cleanups, and raises it again on good calls', async () => {
-    const { time, guard } = setup({ limits: { maxExecutionTimeMs: 50 }, adaptive: { cleanupsBeforeCap: 2 } });
+    const { time, guard } = setup({
+      limits: { perCall: { maxExecutionTimeMs: 50 } },
+      adaptive: { cleanupsBeforeCap: 2 },
+    });
     const calls = await Promise.all([1, 2, 3, 4].map(() => guard.admit({ toolName: 't' })));
     time.advance(60);
     for (const c of calls) c.end('timeout');
@@ -384,7 +390,7 @@ describe('robustness', () => {
     const guard: ResourceGuard = createResourceGuard({
       clock: time,
       scheduler: time,
-      limits: { maxExecutionTimeMs: 50 },
+      limits: { perCall: { maxExecutionTimeMs: 50 } },
       sampling: { activeMs: 10 },
       sources: [
         {
@@ -407,7 +413,7 @@ describe('robustness', () => {
 describe('process scope', () => {
   it('at a process-scope emergency, stops every call and refuses new ones for the cool-down', async () => {
     const { time, guard, events } = setup({
-      processLimits: { maxFileHandles: 4 }, // the process has more descriptors open than that already
+      limits: { process: { maxFileHandles: 4 } }, // the process has more descriptors open than that already
       emergency: { coolDownMs: 500 },
     });
     const a = await guard.admit({ toolName: 'a' });
@@ -429,7 +435,7 @@ describe('process scope', () => {
     const script = `
       import { createResourceGuard } from ${JSON.stringify(core)};
       const guard = createResourceGuard({
-        processLimits: { maxFileHandles: 4 },
+        limits: { process: { maxFileHandles: 4 } },
         emergency: { exitProcess: true, exitCode: 75 },
         sampling: { activeMs: 10 },
         watchdog: false,

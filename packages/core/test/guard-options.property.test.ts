@@ -167,7 +167,14 @@ const limitsArb = (keys: readonly string[]) =>
     { requiredKeys: [] },
   );
 const perCallLimits = limitsArb(LIMIT_NAMES);
-const aggregateLimits = limitsArb(LIMIT_NAMES.filter((name) => name !== 'maxExecutionTimeMs'));
+const aggregateLimits = fc
+  .tuple(
+    limitsArb(LIMIT_NAMES.filter((name) => name !== 'maxExecutionTimeMs')),
+    fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
+  )
+  .map(([limits, maxConcurrentCalls]) =>
+    maxConcurrentCalls === undefined ? limits : { ...limits, maxConcurrentCalls },
+  );
 
 const thresholdsArb = fc.oneof(
   fc
@@ -254,11 +261,15 @@ const sourcesArb = fc.array(
 /** Valid options over the whole surface: every key optional, every value within its rule. */
 const validArb: fc.Arbitrary<Record<string, unknown>> = fc.record(
   {
-    limits: perCallLimits,
-    tools: fc.dictionary(fc.stringMatching(/^[a-z_*.]{1,12}$/), perCallLimits, { maxKeys: 4 }),
-    toolLimits: aggregateLimits,
-    sessionLimits: aggregateLimits,
-    processLimits: aggregateLimits,
+    limits: fc.record(
+      { perCall: perCallLimits, perTool: aggregateLimits, perSession: aggregateLimits, process: aggregateLimits },
+      { requiredKeys: [] },
+    ),
+    tools: fc.dictionary(
+      fc.stringMatching(/^[a-z_*.]{1,12}$/),
+      fc.record({ perCall: perCallLimits, perTool: aggregateLimits }, { requiredKeys: [] }),
+      { maxKeys: 4 },
+    ),
     levels: fc.record(
       {
         thresholds: thresholdsArb,
@@ -354,15 +365,17 @@ const MS_RULE: Rule = { min: 1, max: MS_MAX, integer: true };
 const unknownKey = fc.stringMatching(/^[a-z]{0,8}$/).map((k) => `x${k}`);
 const anyValue = fc.constantFrom<unknown>(1, 'a', true, null, {}, [], undefined);
 
+/** The scopes of limits on a sum over calls. */
+const AGGREGATE_SCOPES = ['limits.perTool', 'limits.perSession', 'limits.process', 'tools.fs_*.perTool'] as const;
 /** Every object in the surface, where an unknown key is refused. */
 const OBJECT_PATHS = [
   '',
   'limits',
+  ...AGGREGATE_SCOPES,
+  'limits.perCall',
   'tools.some_tool',
-  'tools.fs_*',
-  'toolLimits',
-  'sessionLimits',
-  'processLimits',
+  'tools.some_tool.perCall',
+  'tools.fs_*.perCall',
   'levels',
   'levels.thresholds',
   'levels.dwellSamples',
@@ -378,11 +391,11 @@ const OBJECT_PATHS = [
 /** Every object-valued option that refuses a non-object (those that also take a boolean take it below). */
 const OBJECT_OPTIONS = [
   'limits',
+  'limits.perCall',
+  ...AGGREGATE_SCOPES,
   'tools',
   'tools.some_tool',
-  'toolLimits',
-  'sessionLimits',
-  'processLimits',
+  'tools.some_tool.perCall',
   'levels',
   'levels.thresholds',
   'sampling',
@@ -391,7 +404,7 @@ const OBJECT_OPTIONS = [
   'cleanup',
   'audit',
 ] as const;
-const LIMIT_SCOPES = ['limits', 'tools.some_tool', 'tools.fs_*', 'toolLimits', 'sessionLimits', 'processLimits'];
+const LIMIT_SCOPES = ['limits.perCall', 'tools.some_tool.perCall', 'tools.fs_*.perCall', ...AGGREGATE_SCOPES];
 const NUMBER_RULES: readonly (readonly [string, Rule])[] = [
   ['levels.dwellSamples', { min: 1, max: 1000, integer: true }],
   ...RESOURCE_NAMES.map((name) => [`levels.dwellSamples.${name}`, { min: 1, max: 1000, integer: true }] as const),
@@ -413,6 +426,7 @@ const NUMBER_RULES: readonly (readonly [string, Rule])[] = [
   ['adaptive.minSamples', { min: 1, integer: true }],
   ['adaptive.cleanupsBeforeCap', { min: 1, integer: true }],
   ['watchdog.thresholdMs', { min: 20, max: MS_MAX, integer: true }],
+  ...AGGREGATE_SCOPES.map((scope) => [`${scope}.maxConcurrentCalls`, { min: 1, integer: true }] as const),
 ];
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
@@ -428,7 +442,7 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     ),
   // maxExecutionTimeMs, even a good one, is not an aggregate limit.
   fc
-    .tuple(fc.constantFrom('toolLimits', 'sessionLimits', 'processLimits'), positiveReal)
+    .tuple(fc.constantFrom(...AGGREGATE_SCOPES), positiveReal)
     .map(([scope, v]) => at(`${scope}.maxExecutionTimeMs`, v)),
   fc.constant<Mutation>({ sets: [[['tools', ''], {}]], path: 'tools' }), // an empty tool name
   // Every number of the surface.

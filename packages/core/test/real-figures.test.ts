@@ -14,7 +14,7 @@ describe('limits on real figures', () => {
     // 64 MB of headroom over what the process holds now; the call then touches 96 MB more: (rss + 96) / (rss + 64)
     // is past the cleanup level (1) and, for any rss, short of the emergency level (1.5).
     const guard = createResourceGuard({
-      processLimits: { maxMemoryMb: rssMb + 64 },
+      limits: { process: { maxMemoryMb: rssMb + 64 } },
       sampling: { activeMs: 20 },
       watchdog: false,
     });
@@ -43,7 +43,11 @@ describe('limits on real figures', () => {
   });
 
   it("maxTempStorageMb is held against the bytes in the call's temp dir: the call is stopped and the dir removed", async () => {
-    const guard = createResourceGuard({ limits: { maxTempStorageMb: 1 }, sampling: { activeMs: 20 }, watchdog: false });
+    const guard = createResourceGuard({
+      limits: { perCall: { maxTempStorageMb: 1 } },
+      sampling: { activeMs: 20 },
+      watchdog: false,
+    });
     const limits: LimitEvent[] = [];
     guard.on('limit', (event) => limits.push(event));
     try {

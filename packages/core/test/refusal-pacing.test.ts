@@ -23,7 +23,7 @@ async function throttledGuard(throttle: ThrottleOptions, options: ResourceGuardO
     watchdog: false,
     sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 500 },
     levels: { dwellSamples: 1 },
-    toolLimits: { maxMemoryMb: 100 },
+    limits: { perTool: { maxMemoryMb: 100 } },
     throttle,
     ...options,
   });
@@ -119,7 +119,7 @@ describe('refusals made at once are answered after the refusal delay', () => {
   it('holds the refusal of a tool in its emergency cool-down, and of a session blocked after an emergency', async () => {
     const { time, source, guard, hog } = await throttledGuard(
       { maxQueue: 0, refusalDelayMs: 100 },
-      { sessionLimits: { maxMemoryMb: 50 }, emergency: { coolDownMs: 10_000 } },
+      { limits: { perTool: { maxMemoryMb: 100 }, perSession: { maxMemoryMb: 50 } }, emergency: { coolDownMs: 10_000 } },
     );
     source.set(hog, 160); // 160 % of the tool's limit: an emergency of the tool
     time.advance(10);

@@ -58,7 +58,7 @@ describe('ResourceGuard calls', () => {
     const guard = createResourceGuard({
       clock: time,
       scheduler: time,
-      tools: { slow: { maxExecutionTimeMs: 100 }, files: { maxFileHandles: 0 } },
+      tools: { slow: { perCall: { maxExecutionTimeMs: 100 } }, files: { perCall: { maxFileHandles: 0 } } },
     });
     const slow = await admitTracked(guard, { toolName: 'slow' });
     time.advance(200); // stopped at its deadline

@@ -108,7 +108,7 @@ function inert(failures: number): GuardMetrics {
  * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
  * import { instrumentGuard } from '@mcp-resource-guard/otel-exporter';
  * import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
- * const guard = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const guard = resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 30_000 } } });
  * const server = withMiddleware(new McpServer({ name: 'x', version: '1.0.0' })).use(guard);
  * // Records through the global meter provider: register an OpenTelemetry SDK (with a Prometheus or
  * // OTLP exporter) at startup, or pass { meterProvider }.

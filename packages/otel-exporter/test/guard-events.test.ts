@@ -62,7 +62,7 @@ describe('limits, throttles, emergencies and recoveries', () => {
   it('counts each level entered, every throttle event, the emergency and the recovery, as the guard reported them', async () => {
     // The tool's aggregate limit: its throttle closes the tool's gate, its emergency deactivates the tool.
     const { m, time, usage, guard, events } = setup({
-      toolLimits: { maxMemoryMb: 100 },
+      limits: { perTool: { maxMemoryMb: 100 } },
       emergency: { coolDownMs: 1000 },
     });
     const a = await guard.admit({ toolName: 'heavy', sessionId: 's-1' });
@@ -160,7 +160,7 @@ describe('limits, throttles, emergencies and recoveries', () => {
   });
 
   it('counts session-scope limits and throttles without the session id', async () => {
-    const { m, time, usage, guard, events } = setup({ sessionLimits: { maxMemoryMb: 100 } });
+    const { m, time, usage, guard, events } = setup({ limits: { perSession: { maxMemoryMb: 100 } } });
     const small = await guard.admit({ toolName: 'a', sessionId: 'session-secret-1' });
     const big = await guard.admit({ toolName: 'b', sessionId: 'session-secret-1' });
     usage.set(small, { memoryMb: 30 });
@@ -189,7 +189,7 @@ describe('limits, throttles, emergencies and recoveries', () => {
   });
 
   it('counts a failed recovery after a cleanup', async () => {
-    const { m, time, guard, events } = setup({ limits: { maxExecutionTimeMs: 50 } });
+    const { m, time, guard, events } = setup({ limits: { perCall: { maxExecutionTimeMs: 50 } } });
     const slow = await guard.admit({ toolName: 't' });
     time.advance(60);
     slow.end('timeout');

@@ -14,7 +14,7 @@ function setup() {
   const { m, time, usage, guard } = scriptedGuard({
     sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 100 },
     levels: { dwellSamples: 1 },
-    toolLimits: { maxMemoryMb: 100 },
+    limits: { perTool: { maxMemoryMb: 100 } },
     emergency: { coolDownMs: 1000 },
     throttle: { maxQueue: 4, maxWaitMs: 10_000 },
   });

@@ -95,7 +95,7 @@ function throwingProvider(where: 'getMeter' | 'create' | 'record'): MeterProvide
 describe('telemetry never throws into the guard or the user', () => {
   for (const where of ['getMeter', 'create', 'record'] as const) {
     it(`a meter provider that throws at ${where}: calls, events and stop() go on, reported to diag only`, async () => {
-      const { time, guard, internal } = quietGuard({ limits: { maxExecutionTimeMs: 50 } });
+      const { time, guard, internal } = quietGuard({ limits: { perCall: { maxExecutionTimeMs: 50 } } });
       const handle = instrumentGuard(guard, { meterProvider: throwingProvider(where) });
       for (let i = 0; i < 3; i++) {
         const call = await guard.admit({ toolName: 'x', sessionId: 's' });
@@ -168,9 +168,8 @@ describe('bounded cardinality', () => {
       sources: [usage],
       sampling: { activeMs: 10, idleMs: 100, deactivatedMs: 100 },
       levels: { dwellSamples: 1 },
-      limits: { maxExecutionTimeMs: 500 },
-      tools: { heavy: { maxMemoryMb: 100, maxExecutionTimeMs: 500 } },
-      sessionLimits: { maxMemoryMb: 150 },
+      limits: { perCall: { maxExecutionTimeMs: 500 }, perSession: { maxMemoryMb: 150 } },
+      tools: { heavy: { perCall: { maxMemoryMb: 100, maxExecutionTimeMs: 500 } } },
       emergency: { coolDownMs: 100 },
       throttle: { maxQueue: 0 },
     });

@@ -26,9 +26,11 @@ import { ToolLifecycleBridge } from './tool-lifecycle-bridge.js';
  * ```ts
  * import { type ResourceMiddlewareOptions, resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
  * const options: ResourceMiddlewareOptions = {
- *   limits: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 },
- *   tools: { heavy_report: { maxMemoryMb: 512, maxExecutionTimeMs: 120_000 } },
- *   sessionLimits: { maxNetworkConnections: 50 },
+ *   limits: {
+ *     perCall: { maxExecutionTimeMs: 30_000, maxFileHandles: 64 },
+ *     perSession: { maxNetworkConnections: 50 },
+ *   },
+ *   tools: { heavy_report: { perCall: { maxMemoryMb: 512, maxExecutionTimeMs: 120_000 } } },
  * };
  * const guard = resourceMiddleware(options);
  * ```
@@ -46,7 +48,7 @@ export interface ResourceMiddlewareOptions extends ResourceGuardOptions {
  * ```ts
  * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
  * import { type ResourceMiddleware, resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
- * const guard: ResourceMiddleware = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const guard: ResourceMiddleware = resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 30_000 } } });
  * const server = withMiddleware(new McpServer({ name: 'search', version: '1.0.0' })).use(guard);
  * guard.on('call', (r) => console.error(r.toolName, r.outcome, r.usage.executionTimeMs));
  * process.on('SIGTERM', async () => {
@@ -125,7 +127,7 @@ function ownerRefusal({ refusal }: CallRefused): boolean {
  * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
  * import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
  * const server = withMiddleware(new McpServer({ name: 'x', version: '1.0.0' }));
- * const guard = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const guard = resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 30_000 } } });
  * server.use(guard);
  * ```
  */

@@ -16,7 +16,7 @@ const USE_MARK = Symbol.for('@mcp-resource-guard/use');
  * import { type MiddlewareHost, resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
  * // Works for any server withMiddleware() returned, whatever its SDK version or class.
  * function installGuard(host: MiddlewareHost): void {
- *   host.use(resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } }));
+ *   host.use(resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 30_000 } } }));
  * }
  * installGuard(withMiddleware(new McpServer({ name: 'x', version: '1.0.0' })));
  * ```
@@ -59,7 +59,7 @@ export type WithMiddleware<S extends object> = S & MiddlewareHost;
  * import { McpServer } from '@modelcontextprotocol/server';
  * import { applyMiddleware, resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
  * // SDK v2; the same call works on a v1 McpServer or a low-level Server.
- * const guard = resourceMiddleware({ limits: { maxExecutionTimeMs: 30_000 } });
+ * const guard = resourceMiddleware({ limits: { perCall: { maxExecutionTimeMs: 30_000 } } });
  * const server = applyMiddleware(new McpServer({ name: 'x', version: '1.0.0' }), guard);
  * ```
  */
