@@ -20,6 +20,7 @@ export {
   runShared,
   tryGetCallContext,
 } from '@mcp-resource-guard/core';
+export { type ContextKey, contextKey, contextValue } from './context-key.js';
 export { type ResourceMiddleware, type ResourceMiddlewareOptions, resourceMiddleware } from './resource-middleware.js';
 export type {
   MiddlewareServer,

@@ -1,6 +1,7 @@
 /** Installs one dispatcher at a server's `tools/call` handler and runs the middleware chain for every call. */
 
 import { ErrorCode, ResourceGuardError } from '@mcp-resource-guard/core';
+import { type ContextKey, callValues } from './context-key.js';
 import { ServerBinding } from './middleware-server.js';
 import { registeredToolInfo, type SdkRequestHandler, type SdkServer } from './sdk-server.js';
 import type {
@@ -33,7 +34,7 @@ class DispatchContext implements ToolCallContext {
   readonly #extra: Record<string, unknown>;
   #provideSignal: (() => AbortSignal) | undefined;
   #sdkSignal: AbortSignal | undefined;
-  #state: Map<unknown, unknown> | undefined;
+  #values: Map<ContextKey<unknown>, unknown> | undefined;
 
   constructor(
     sdk: SdkServer,
@@ -82,9 +83,13 @@ class DispatchContext implements ToolCallContext {
     return registeredToolInfo(this.#sdk, this.toolName);
   }
 
-  get state(): Map<unknown, unknown> {
-    this.#state ??= new Map();
-    return this.#state;
+  set<T>(key: ContextKey<T>, value: T): void {
+    this.#values ??= callValues(this.#extra);
+    this.#values.set(key as ContextKey<unknown>, value);
+  }
+
+  get<T>(key: ContextKey<T>): T | undefined {
+    return this.#values?.get(key as ContextKey<unknown>) as T | undefined;
   }
 
   /** The SDK's own signal for this request (read before any middleware replaced it). */

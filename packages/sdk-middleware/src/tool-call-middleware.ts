@@ -1,5 +1,6 @@
 /** The middleware contract: an onion of async functions around every `tools/call`. */
 
+import type { ContextKey } from './context-key.js';
 import type { ToolCallResult } from './tool-call-result.js';
 
 /**
@@ -71,8 +72,19 @@ export interface ToolCallContext {
    * gave the handler with {@link ToolCallContext.useSignal}.
    */
   readonly sdkSignal: AbortSignal;
-  /** Per-call scratch space shared by the middlewares of one call. */
-  readonly state: Map<unknown, unknown>;
+  /**
+   * Sets a value for this call, for later middlewares (`ctx.get(key)`) and the tool handler
+   * (`contextValue(extra, key)`).
+   * @param key - the value's key, from `contextKey<T>(name)`
+   * @param value - the value
+   */
+  set<T>(key: ContextKey<T>, value: T): void;
+  /**
+   * Reads a value an earlier middleware set for this call.
+   * @param key - the value's key
+   * @returns the value, or undefined when none was set
+   */
+  get<T>(key: ContextKey<T>): T | undefined;
   /**
    * Replaces the signal passed to the tool handler. The function is called only if the handler
    * (or a later middleware) reads the signal, so an unread signal costs nothing.

@@ -120,7 +120,6 @@ describe('withMiddleware', () => {
       seen = { toolName: ctx.toolName, requestId: ctx.requestId, sdkMajor: ctx.sdkMajor, meta: ctx.meta };
       seen.args = ctx.arguments;
       seen.toolInfo = ctx.tool;
-      ctx.state.set('k', 1);
       return next();
     });
     const client = await connect(server);
