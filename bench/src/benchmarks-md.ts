@@ -3,6 +3,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { figureSections } from './figures-md.js';
 import { table } from './md-table.js';
+import { methodNote } from './method-notes.js';
 import type { ResultsFile } from './results.js';
 import { isNotMeasured, isOverhead, type NotMeasured, type OverheadResult, type ScenarioResult } from './scenario.js';
 import type { Spread } from './stats.js';
@@ -187,11 +188,7 @@ export function renderResults(files: readonly ResultsFile[], descriptions: Reado
     '',
     '## Overhead of the guard per tool call',
     '',
-    'Medians over rounds; in brackets the interquartile range (p25 to p75) over rounds. "guarded/bare" is guarded',
-    'throughput over bare throughput (1 = no cost). "added µs/call" is guarded minus bare µs per call, paired by',
-    'round; "added CPU µs/call" the same in process CPU time. With calls in flight > 1, µs/call is wall time divided',
-    'by calls completed (inverse throughput), not latency. "other load" is how many cores other processes kept busy',
-    'while the children ran (median, max): where it is high, trust the CPU column over the wall-clock ones.',
+    methodNote('overhead'),
     '',
     overheadTable(files, names),
     '',

@@ -5,6 +5,7 @@
  */
 
 import { table } from './md-table.js';
+import { methodNote } from './method-notes.js';
 import type { ResultsFile } from './results.js';
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -181,14 +182,7 @@ function targetsSection(files: readonly ResultsFile[]): string {
       return `${t.show(v)} (${verdicts.join(', ')})`;
     }),
   ]);
-  return [
-    '## Targets',
-    '',
-    'Our targets and the specification’s, against the latest figures of each Node version; the sections below give',
-    'the details, the method, and how busy the machine was (the tail latencies and CPU attribution depend on it).',
-    '',
-    table(header, rows),
-  ].join('\n');
+  return ['## Targets', '', methodNote('targets'), '', table(header, rows)].join('\n');
 }
 
 function cleanupSection(files: readonly ResultsFile[]): string {
@@ -219,15 +213,7 @@ function cleanupSection(files: readonly ResultsFile[]): string {
   return [
     '## Cleanup latency',
     '',
-    'A guarded call (core API, default options: `graceMs` 200) opens its handles naturally inside `call.run()` —',
-    '`fs.promises.open` FileHandles, TCP sockets to a server in another process on 127.0.0.1, timers and intervals,',
-    'and from 10 handles up one `spawn("sleep")` child — and returns without closing them; the latency is',
-    '`call.end()` to `await call.settled` on our clock, and the cleanup report’s own `durationMs`. SIGTERM ends',
-    '`sleep` at once and a socket is released once its FIN is written, so no grace period is waited out. After each sample the',
-    'harness waits until the process holds no more than before (descriptors, live handles, marked processes, temp',
-    'root). One warm-up call per size is not counted. "survivors / residue / cache fds": handles the guard reported',
-    'as not closed, samples where ground truth did not return to the baseline within 3 s, and descriptors on',
-    '`/proc/<pid>/stat` left open by the guard’s child sampler (`pidusage` caches them for about a minute).',
+    methodNote('cleanup'),
     '',
     table(
       [
@@ -322,18 +308,7 @@ function reclamationSection(files: readonly ResultsFile[]): string {
   return [
     '## Reclamation of leaked resources',
     '',
-    'The leak corpus (`bench/src/leak-corpus.ts`): bodies that leave open one or more resources of every kind the',
-    'probes cover, each run in a fresh call on one long-lived guard (all probes, default options) after one warm-up',
-    'run. Ground truth, independent of the guard: open descriptors (`/proc/self/fd`, those on `/proc/<pid>/stat`',
-    'counted apart), live handles by type (`process.getActiveResourcesInfo()`, requests in flight excluded), live',
-    'processes carrying a marker in their command line, and entries of the guard’s temp root — read before the',
-    'call (steady), right after the body returns, and after the cleanup once things settle (up to 2 s). Each',
-    'descriptor, handle, process or directory counts as one unit (a socket is a descriptor and a handle: 2 units).',
-    '"reclaimed / leaked" is the rate; "guard handles (expected)" compares the handles in the guard’s `leak` events',
-    '(late ones included) with what the body opened. A body that threw is counted as it is and listed.',
-    '`procStatFds` in a residue are descriptors on `/proc/<child pid>/stat` that the guard’s memory probe (through',
-    '`pidusage`) opened while sampling the call’s child and keeps in a cache for about a minute after the child is',
-    'gone: they count against the strict rate, and the next column leaves them out.',
+    methodNote('reclamationRate'),
     '',
     summary,
     '',
@@ -355,11 +330,7 @@ function detectionSection(files: readonly ResultsFile[]): string {
   return [
     '## Leak detection',
     '',
-    'Every corpus body (leaky) and the same operation done properly (closed, cleared, awaited, killed and waited',
-    'for), plus clean patterns that leave something to the server on purpose — keep-alive `http.Agent` and `fetch`',
-    'with bodies read, unref’d timers, `runShared()`, `detach()`, `guard.share()` — each repeated in fresh calls on',
-    'one guard. A call is classified leaky when the guard emits a `leak` event for it. Counts are per call; a body',
-    'that threw is not classified (listed under body errors).',
+    methodNote('leakDetection'),
     '',
     table(
       ['Node', 'precision', 'recall', 'TP', 'FP', 'FN', 'TN', 'leaky / clean scenarios × repetitions', 'body errors'],
@@ -431,13 +402,7 @@ function recoverySection(files: readonly ResultsFile[]): string {
   return [
     '## Recovery after faults',
     '',
-    'Faults injected through the real middleware and SDK (`McpServer`, `InMemoryTransport`, SDK `Client`; tool',
-    '`faulty` with `maxExecutionTimeMs` 50 and `maxFileHandles` 4, tool `leaky` with 3000 ms; `sampling.activeMs` 10,',
-    'emergency cool-down 100 ms). After each fault the harness waits for a handler that ignored its signal to finish',
-    'and, after an emergency, for the tool to be enabled again, then calls the same tool: the fault counts as',
-    'recovered when that call succeeds, ground truth (as for reclamation) is back to its baseline within 3 s, and',
-    'the guard has no call in flight and no orphaned handler. The guard’s own figure (its `recovery` events, and',
-    '`snapshot().tools[*].recovery`) is shown beside ours.',
+    methodNote('recoveryRate'),
     '',
     table(
       ['Node', 'recovery rate', 'faults', 'recovered', 'fault kinds', 'other load (cores)', 'seconds'],
@@ -481,21 +446,7 @@ function falsePositiveSection(files: readonly ResultsFile[]): string {
   return [
     '## False limit violations',
     '',
-    'Benign calls through the middleware and SDK, in bursts of 1 to 16 in flight (a seeded PRNG draws every call,',
-    'so each run makes the same calls): per-call limits `maxExecutionTimeMs` 200, `maxFileHandles` 10, `maxMemoryMb` 4;',
-    'each call keeps up to 70 % of the memory limit alive (`Float64Array`s, most calls far less), makes up to 0.5 MB',
-    'of short-lived garbage, holds up to 7 FileHandles, awaits 1–31 ms of timers and burns a little CPU. The guard’s',
-    'default thresholds, dwell and hysteresis; `sampling.activeMs` 10 (five times the default rate, so more samples',
-    'per call); emergency cool-down 1 s instead of 30 s, so that one real overrun does not leave the tool disabled',
-    'for the rest of the run. A call is counted above warn when a `limit` event for it (or its tool) reaches',
-    'throttle, cleanup or emergency (the false-positive rate, as specified, is those calls over all calls). Each such',
-    'call is then checked against its true usage — its age on the client’s clock when the level was raised, the',
-    'files it held, what it kept alive plus all its garbage — and counted "really over" when that reached the',
-    'level’s threshold:',
-    'on a loaded machine a call planned at 30 ms can really take 300 (the next column leaves those out). "refused',
-    'or stopped" counts calls answered with an error; after a refusal with a retry-after the driver waits that',
-    'long before its next burst, as a client would. "peak share" is what the guard measured (its call records) over',
-    'the limit, p99 and max over calls.',
+    methodNote('falsePositiveRate'),
     '',
     ...entries.flatMap(([f, s]) => {
       const flagged = Array.isArray(s.flagged) ? (s.flagged as unknown[]).map(String) : [];
@@ -570,19 +521,7 @@ function cpuSection(files: readonly ResultsFile[]): string {
   return [
     '## CPU attribution',
     '',
-    'A fixed amount of work (xorshift steps, iteration counts calibrated once in the runner) burnt in segments',
-    'separated by `setImmediate` awaits, inside guarded calls (core API, default options). The truth per call is',
-    'process CPU time (`process.cpuUsage()`, all threads) read around each burn segment and summed; the guard’s figure',
-    'is `usage().cpuTimeMs`. Single: one call, 10 segments of ~5 ms; error = |guard − true| / true, median over 12',
-    'repetitions (signed: the median of guard − true). Concurrent: 8 calls in flight at once burning 1:2:…:8 (5',
-    'segments of i × ~2 ms), interleaved; the error of a call is the error in its share of the total,',
-    '|guard share − true share| / true share (relative, the headline) or in percentage points; the figure is the',
-    'largest over the 8 calls, median over 12 repetitions. "max abs" is the largest |guard − true| / true over the',
-    '8 calls. "vs wall" compares the guard with the wall time of the same segments: the guard times slices on the',
-    'wall clock and scales them by the thread’s share of CPU in its busy time (from /proc/thread-self/schedstat,',
-    'per slice of 4 ms or more, per sampling interval for shorter ones), which takes out the time the OS gave to',
-    'other processes in the middle of a slice; the difference between the two columns is that preemption, and "other load" is how busy',
-    'the machine was. Three children, one row each; the headline is the median of the three.',
+    methodNote('cpuAttribution'),
     '',
     table(
       [
@@ -613,20 +552,7 @@ function memoryAttributionSection(files: readonly ResultsFile[]): string {
   return [
     '## Memory attribution',
     '',
-    'What `usage().memoryMb` says against what each call holds. Guarded calls (core API, default options, 50 ms',
-    'sampling) allocate buffers of known size and keep them, and read their figure two samples after the last',
-    'allocation. Single: one call holding 32 MB, in 8 segments 60 ms apart; signed error (guard − true) / true.',
-    'Proportional: 4 calls at once holding 8, 16, 24 and 32 MB the same way, each buffer written through: the',
-    'largest error in a call’s share of the total, relative to its true share, and the error of the total.',
-    'Uncorrelated: 2 calls at once, one burning ~2 ms of CPU per segment and allocating nothing, the other',
-    'allocating 32 MB with next to no CPU (`Buffer.allocUnsafe`, never written): the share of the total charged to',
-    'the one that allocated nothing (the truth is 0 %). Interleaved: 4 calls at once taking turns in 400 short',
-    'steps each (`setImmediate` between steps), each step keeping a 4, 8, 12 or 16 KiB array (1.6 to 6.3 MB in',
-    'all): the largest share error, where the code that runs between two calls’ steps outside any call (the',
-    'event loop’s own) is counted with the call before it. The child settles the heap (`gc()`, array buffers',
-    'swept) before each repetition, so these are the method’s errors alone; in a server, garbage of ended calls',
-    'collected while others run is also taken from their figures (never below zero). Medians over 8 repetitions;',
-    'three children, one row each.',
+    methodNote('memoryAttribution'),
     '',
     table(
       [
@@ -649,13 +575,7 @@ function samplerSection(files: readonly ResultsFile[]): string {
   return [
     '## Cost of the sampler',
     '',
-    'Process CPU time (all threads) over a fixed wall-clock window, in % of one core, in a child with the guard',
-    '(core API, default options, 10 registered tools) minus a child without it, paired by round (3 rounds of 1.5 s',
-    'windows after 1 s of warm-up): idle (no call: the idle-rate sampling tick, the watchdog’s heartbeat and its',
-    'thread), and with 50 calls in flight each awaiting one shared timer (the sampler at the active rate walks them',
-    'every 50 ms). Repeated with `watchdog: false` to split the cost. For scale, the last column is what a bare',
-    'process spends on nothing but one `setInterval` of 50 ms (20 wake-ups a second) on the same machine: the',
-    'watchdog wakes the process 16 times a second (its heartbeat and its thread, every 125 ms each).',
+    methodNote('sampler'),
     '',
     table(
       [
@@ -698,14 +618,7 @@ function memorySection(files: readonly ResultsFile[]): string {
   return [
     '## Memory per call in flight',
     '',
-    'In a child run with `--expose-gc`: 10 000 calls admitted (core API) and kept in flight, each having run a small',
-    'piece of async work in `call.run()`; after 150 ms (the sampler has passed over them) and three `gc()`, the',
-    'growth of `heapUsed` over the baseline divided by 10 000. It includes the harness’s array of call references',
-    '(8 bytes a call). "after end" is the same once every call has ended (hash tables of per-call state keep their',
-    'capacity for a while). Median over three children per configuration. The added time per call with 1 and 1000',
-    'sessions is in the overhead table above (`scale.sessions1`, `scale.sessions1000`: one `McpServer` and SDK',
-    '`Client` per session over `InMemoryTransport`, the server side carrying the session id, calls cycling through',
-    'the sessions).',
+    methodNote('scale.bytesPerCall'),
     '',
     table(['Node', 'bytes per call, probes on', 'probes off', 'after end, on / off', 'calls', 'children'], rows),
   ].join('\n');
@@ -749,14 +662,7 @@ function floodSection(files: readonly ResultsFile[]): string {
   return [
     '## Flood isolation',
     '',
-    'One `McpServer` per session on the Streamable HTTP host of `examples/http-server`, in a child; the clients in',
-    'processes of their own. Four sessions call `lookup` (a 256-byte file read) one call at a time with a 10 ms',
-    'pause; one session floods `search` (holds a file 20 ms and burns 1 ms of CPU) with 32 calls in flight, retrying',
-    '5 ms after a refusal. Guarded: one guard for every session, `sessionLimits` and `toolLimits` of 8 and 12 file',
-    'handles, throttle queue 4 with a 100 ms wait, emergency cool-down 200 ms, refusals made at once held back for the',
-    'default 100 ms (`throttle.refusalDelayMs`); "refusals at once" is the same with `refusalDelayMs: 0`. The four sessions’ latency, on their',
-    'own clock, is taken for 4 s without the flood, then for 4 s under it (after 1 s of warm-up each); medians over',
-    `three children per variant. Throttle events of the guard that named one of the four sessions or their tool: ${throttled || '–'}.`,
+    `${methodNote('floodIsolation')} Throttle events of the guard that named one of the four sessions or their tool: ${throttled || '–'}.`,
     'Measured and reported, not a target: the machine is shared.',
     '',
     table(
@@ -806,22 +712,7 @@ function soakSection(files: readonly ResultsFile[]): string {
   return [
     '## Soak',
     '',
-    '`node --expose-gc bench/dist/soak.js` (`pnpm soak`; `node bench/dist/run.js --scenario soak` records it here):',
-    'one guard, one process; 16 calls in flight over 4 InMemoryTransport and 4 Streamable HTTP sessions, each session',
-    'closed after 50 to 400 calls and replaced; a seeded mix of trivial calls (45 %), the leak corpus’s leaky bodies',
-    'and their clean counterparts (18 % each), temp files (5 %), a tool that throws holding a file, one that rejects',
-    'with a string, one the client cancels, one stopped at its 30 ms time limit ignoring its signal. Warm-up: a tenth',
-    'of the run, then rounds of 2 000 calls until the heap stops growing; baseline after every session is closed and',
-    'idle connections have timed out; at the end the same (and quarter by quarter in the JSON). Checks: every call',
-    'answered as expected; descriptors, live handles and the program’s objects in the heap after `gc()` (from a heap',
-    'snapshot, V8’s compiled code and its metadata aside: `heapUsed`, shown too, keeps growing for a while as the JIT',
-    'optimises more paths) within 5 % of the baseline; no process a call started still alive, no temp dir left;',
-    'cleanup events, one for each call the tools say left something open ("left open") or only their temp dir',
-    '("temp"), each with its audit entry. "known issues": descriptors left on `/proc/<pid>/stat` of exited processes,',
-    'and temp dirs reported as survivors then removed (two bugs the soak found, fixed, still counted apart by',
-    '`--allow-known-issues`). Connections in undici’s pool beyond the baseline’s are shown apart and not failed: a',
-    'fetch its tool aborted leaves its connection in the pool, the server still on the request, until undici’s',
-    'keep-alive timeout (the process’s, not a call’s).',
+    methodNote('soak'),
     '',
     table(
       [
