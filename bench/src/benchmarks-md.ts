@@ -5,7 +5,7 @@ import { figureSections } from './figures-md.js';
 import { table } from './md-table.js';
 import { methodNote } from './method-notes.js';
 import type { ResultsFile } from './results.js';
-import { isNotMeasured, isOverhead, type NotMeasured, type OverheadResult, type ScenarioResult } from './scenario.js';
+import type { NotMeasured, OverheadResult } from './scenario.js';
 import type { Spread } from './stats.js';
 
 export const BEGIN_MARKER = '<!-- bench:generated:begin -->';
@@ -19,6 +19,16 @@ between the markers below is rewritten, from every \`bench/results/node<major>.j
 `;
 
 type Leaf = OverheadResult | NotMeasured;
+type ScenarioResult = unknown;
+
+const isOverhead = (result: unknown): result is OverheadResult =>
+  typeof result === 'object' && result !== null && typeof (result as OverheadResult).addedMicrosP50 === 'number';
+
+const isNotMeasured = (result: unknown): result is NotMeasured =>
+  typeof result === 'object' &&
+  result !== null &&
+  (result as NotMeasured).value === null &&
+  typeof (result as NotMeasured).reason === 'string';
 
 /** Flattens groups into dotted names: `scale` → `scale.tools1`, `scale.sessions`, ... */
 function leaves(name: string, result: ScenarioResult, out: [string, Leaf][] = []): [string, Leaf][] {

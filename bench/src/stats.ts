@@ -1,13 +1,16 @@
 /** Order statistics for benchmark samples: median, percentiles, and the spread we report. */
 
+import * as z from 'zod';
+
 /** The five-number summary of a sample. */
-export interface Spread {
-  readonly min: number;
-  readonly p25: number;
-  readonly p50: number;
-  readonly p75: number;
-  readonly max: number;
-}
+export const Spread = z.object({
+  min: z.number(),
+  p25: z.number(),
+  p50: z.number(),
+  p75: z.number(),
+  max: z.number(),
+});
+export type Spread = z.infer<typeof Spread>;
 
 function sorted(values: readonly number[]): number[] {
   if (values.length === 0) throw new RangeError('statistics of an empty sample');
