@@ -175,6 +175,52 @@ export function withTaskRun<T extends object>(run: TaskResult<T>): T & TaskRun {
   };
 }
 
+/**
+ * The shape of the result of a scenario measured in several children, one after the other: its headline figures
+ * (the medians over the children, see {@link runInChildren}), each child's figures with its run, the settings, and when.
+ *
+ * @param headlines - the headline figures, which each child also returns
+ * @param child - what a child returns
+ * @param settings - what the children were asked to do
+ * @returns the shape
+ */
+export function inChildren<H extends z.core.$ZodShape, C extends z.core.$ZodShape, S extends z.ZodType>(
+  headlines: z.ZodObject<H>,
+  child: z.ZodObject<C>,
+  settings: S,
+) {
+  return headlines.extend({ rounds: z.array(child.extend(ChildRun.shape)), settings, measuredAt: z.string() });
+}
+
+/**
+ * Runs a task in `rounds` fresh children, one after the other.
+ *
+ * @param ctx - the runner's context
+ * @param rounds - how many children
+ * @param request - the task
+ * @param output - the shape of what the task returns
+ * @param options - how each child is started
+ * @param describe - a child's progress line
+ * @returns each child's result with its run, in run order
+ */
+export async function runInChildren<T extends object>(
+  ctx: RunContext,
+  rounds: number,
+  request: TaskRequest,
+  output: z.ZodType<T>,
+  options: TaskOptions,
+  describe: (child: T & ChildRun) => string,
+): Promise<(T & ChildRun)[]> {
+  const children: (T & ChildRun)[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const { result, backgroundCores, seconds } = await ctx.runTask(request, output, options);
+    const child = { ...result, backgroundCores, seconds };
+    children.push(child);
+    ctx.log(`${request.scenario} round ${r + 1}/${rounds}: ${describe(child)}`);
+  }
+  return children;
+}
+
 /** How a task child is started. */
 export interface TaskOptions {
   /** Node options for this child, before the script (e.g. `--expose-gc`). */

@@ -133,3 +133,21 @@ export function shareErrors(
   }
   return { relative, points };
 }
+
+/**
+ * The median of each figure over samples, rounded.
+ *
+ * @param samples - the samples, each with every figure
+ * @param figures - which figures
+ * @param digits - significant digits kept
+ * @returns the medians, by figure
+ */
+export function mediansOf<K extends string>(
+  samples: readonly Readonly<Record<K, number>>[],
+  figures: readonly K[],
+  digits = 3,
+): Record<K, number> {
+  const medians = {} as Record<K, number>;
+  for (const figure of figures) medians[figure] = round(median(samples.map((s) => s[figure])), digits);
+  return medians;
+}

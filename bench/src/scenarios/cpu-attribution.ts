@@ -7,8 +7,8 @@
 
 import * as z from 'zod';
 import { loadCore } from '../core.js';
-import { ChildRun, type Scenario } from '../scenario.js';
-import { median, round, shareErrors } from '../stats.js';
+import { inChildren, runInChildren, type Scenario } from '../scenario.js';
+import { median, mediansOf, round, shareErrors } from '../stats.js';
 import { calibrateSpin, spin } from '../work.js';
 
 const NAME = 'cpuAttribution';
@@ -66,7 +66,16 @@ const CpuHeadlines = z.object({
   /** As `concurrentMaxErrorPct`, against the wall time of the burn segments. */
   concurrentMaxErrorVsWallPct: z.number(),
 });
-type CpuHeadlines = z.infer<typeof CpuHeadlines>;
+
+/** What each child was asked to do. */
+const CpuSettings = z.object({
+  segments: z.number(),
+  segmentIterations: z.number(),
+  concurrentSegments: z.number(),
+  unitIterations: z.number(),
+  repetitions: z.number(),
+  concurrent: z.number(),
+});
 
 /** What one child returns. */
 const CpuChild = CpuHeadlines.extend({
@@ -78,23 +87,8 @@ const CpuChild = CpuHeadlines.extend({
 });
 type CpuChild = z.infer<typeof CpuChild>;
 
-/** One child, as the results file records it. */
-export const CpuRound = CpuChild.extend(ChildRun.shape);
-export type CpuRound = z.infer<typeof CpuRound>;
-
 /** The headline figures are medians over the children. */
-export const CpuAttributionResult = CpuHeadlines.extend({
-  rounds: z.array(CpuRound),
-  settings: z.object({
-    segments: z.number(),
-    segmentIterations: z.number(),
-    concurrentSegments: z.number(),
-    unitIterations: z.number(),
-    repetitions: z.number(),
-    concurrent: z.number(),
-  }),
-  measuredAt: z.string(),
-});
+export const CpuAttributionResult = inChildren(CpuHeadlines, CpuChild, CpuSettings);
 export type CpuAttributionResult = z.infer<typeof CpuAttributionResult>;
 
 export const cpuAttribution: Scenario<CpuAttributionResult> = {
@@ -107,28 +101,18 @@ export const cpuAttribution: Scenario<CpuAttributionResult> = {
     const unitIterations = calibrateSpin(2);
     const rounds = ctx.quick ? 1 : 3;
     const repetitions = ctx.quick ? 3 : 12;
-    const perRound: CpuRound[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const { result, backgroundCores, seconds } = await ctx.runTask(
-        { scenario: NAME, task: 'attribution', params: { segmentIterations, unitIterations, repetitions } },
-        CpuChild,
-      );
-      perRound.push({ ...result, backgroundCores, seconds });
-      ctx.log(
-        `${NAME} round ${r + 1}/${rounds}: single ${result.singleErrorPct} %, concurrent max ${result.concurrentMaxErrorPct} %; other load ${backgroundCores} cores`,
-      );
-    }
-    const pick = (key: keyof CpuHeadlines): number => round(median(perRound.map((p) => p[key])), 3);
+    const children = await runInChildren(
+      ctx,
+      rounds,
+      { scenario: NAME, task: 'attribution', params: { segmentIterations, unitIterations, repetitions } },
+      CpuChild,
+      {},
+      (c) =>
+        `single ${c.singleErrorPct} %, concurrent max ${c.concurrentMaxErrorPct} %; other load ${c.backgroundCores} cores`,
+    );
     return {
-      singleErrorPct: pick('singleErrorPct'),
-      concurrentMaxErrorPct: pick('concurrentMaxErrorPct'),
-      concurrentMaxErrorPp: pick('concurrentMaxErrorPp'),
-      concurrentMaxAbsoluteErrorPct: pick('concurrentMaxAbsoluteErrorPct'),
-      singleSignedErrorPct: pick('singleSignedErrorPct'),
-      concurrentTotalErrorPct: pick('concurrentTotalErrorPct'),
-      singleErrorVsWallPct: pick('singleErrorVsWallPct'),
-      concurrentMaxErrorVsWallPct: pick('concurrentMaxErrorVsWallPct'),
-      rounds: perRound,
+      ...mediansOf(children, CpuHeadlines.keyof().options),
+      rounds: children,
       settings: {
         segments: SEGMENTS,
         segmentIterations,

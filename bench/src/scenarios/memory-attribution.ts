@@ -19,8 +19,8 @@
 
 import * as z from 'zod';
 import { loadCore } from '../core.js';
-import { ChildRun, type Scenario } from '../scenario.js';
-import { median, round, shareErrors } from '../stats.js';
+import { inChildren, runInChildren, type Scenario } from '../scenario.js';
+import { median, mediansOf, round, shareErrors } from '../stats.js';
 import { calibrateSpin, spin } from '../work.js';
 
 const NAME = 'memoryAttribution';
@@ -100,7 +100,20 @@ const MemoryHeadlines = z.object({
   /** 4 calls taking turns in short steps: the largest share error. */
   interleavedMaxShareErrorPct: z.number(),
 });
-type MemoryHeadlines = z.infer<typeof MemoryHeadlines>;
+
+/** What each child was asked to do. */
+const MemorySettings = z.object({
+  segments: z.number(),
+  segmentGapMs: z.number(),
+  holdMs: z.number(),
+  singleMb: z.number(),
+  proportionalMb: z.array(z.number()),
+  uncorrelatedMb: z.number(),
+  interleavedSteps: z.number(),
+  interleavedKib: z.array(z.number()),
+  burnIterations: z.number(),
+  repetitions: z.number(),
+});
 
 /** What one child returns. */
 const MemoryChild = MemoryHeadlines.extend({
@@ -118,27 +131,8 @@ const MemoryChild = MemoryHeadlines.extend({
 });
 type MemoryChild = z.infer<typeof MemoryChild>;
 
-/** One child, as the results file records it. */
-export const MemoryRound = MemoryChild.extend(ChildRun.shape);
-export type MemoryRound = z.infer<typeof MemoryRound>;
-
 /** The headline figures are medians over the children. */
-export const MemoryAttributionResult = MemoryHeadlines.extend({
-  rounds: z.array(MemoryRound),
-  settings: z.object({
-    segments: z.number(),
-    segmentGapMs: z.number(),
-    holdMs: z.number(),
-    singleMb: z.number(),
-    proportionalMb: z.array(z.number()),
-    uncorrelatedMb: z.number(),
-    interleavedSteps: z.number(),
-    interleavedKib: z.array(z.number()),
-    burnIterations: z.number(),
-    repetitions: z.number(),
-  }),
-  measuredAt: z.string(),
-});
+export const MemoryAttributionResult = inChildren(MemoryHeadlines, MemoryChild, MemorySettings);
 export type MemoryAttributionResult = z.infer<typeof MemoryAttributionResult>;
 
 export const memoryAttribution: Scenario<MemoryAttributionResult> = {
@@ -151,28 +145,20 @@ export const memoryAttribution: Scenario<MemoryAttributionResult> = {
     const burnIterations = calibrateSpin(2);
     const rounds = ctx.quick ? 1 : 3;
     const repetitions = ctx.quick ? 2 : 8;
-    const perRound: MemoryRound[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const { result, backgroundCores, seconds } = await ctx.runTask(
-        { scenario: NAME, task: 'attribution', params: { burnIterations, repetitions } },
-        MemoryChild,
-        { nodeOptions: ['--expose-gc'] },
-      );
-      perRound.push({ ...result, backgroundCores, seconds });
-      ctx.log(
-        `${NAME} round ${r + 1}/${rounds}: single ${result.singleSignedErrorPct} %, proportional max share ` +
-          `error ${result.proportionalMaxShareErrorPct} %, uncorrelated: ${result.uncorrelatedMisattributedPct} % ` +
-          `of the allocator's memory charged to the burner; other load ${backgroundCores} cores`,
-      );
-    }
-    const pick = (key: keyof MemoryHeadlines): number => round(median(perRound.map((p) => p[key])), 3);
+    const children = await runInChildren(
+      ctx,
+      rounds,
+      { scenario: NAME, task: 'attribution', params: { burnIterations, repetitions } },
+      MemoryChild,
+      { nodeOptions: ['--expose-gc'] },
+      (c) =>
+        `single ${c.singleSignedErrorPct} %, proportional max share error ${c.proportionalMaxShareErrorPct} %, ` +
+        `uncorrelated: ${c.uncorrelatedMisattributedPct} % of the allocator's memory charged to the burner; ` +
+        `other load ${c.backgroundCores} cores`,
+    );
     return {
-      singleSignedErrorPct: pick('singleSignedErrorPct'),
-      proportionalMaxShareErrorPct: pick('proportionalMaxShareErrorPct'),
-      proportionalTotalErrorPct: pick('proportionalTotalErrorPct'),
-      uncorrelatedMisattributedPct: pick('uncorrelatedMisattributedPct'),
-      interleavedMaxShareErrorPct: pick('interleavedMaxShareErrorPct'),
-      rounds: perRound,
+      ...mediansOf(children, MemoryHeadlines.keyof().options),
+      rounds: children,
       settings: {
         segments: SEGMENTS,
         segmentGapMs: SEGMENT_GAP_MS,
