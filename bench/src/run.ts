@@ -73,12 +73,8 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  const descriptions = new Map(
-    scenarios.flatMap((s) => [[s.name, s.description] as const, ...Object.entries(s.figures ?? {})]),
-  );
-  const allResults = async (): Promise<ResultsFile[]> => (await readAllResults(scenarios)).map((r) => r.file);
   if (values.render) {
-    await updateBenchmarksMd(BENCHMARKS_MD, await allResults(), descriptions);
+    await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(scenarios));
     console.error(`updated ${BENCHMARKS_MD}`);
     return 0;
   }
@@ -141,7 +137,7 @@ async function main(): Promise<number> {
   };
   await writeResults(path, file);
   log(`wrote ${path}`);
-  await updateBenchmarksMd(BENCHMARKS_MD, await allResults(), descriptions);
+  await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(scenarios));
   log(`updated ${BENCHMARKS_MD}`);
   return 0;
 }

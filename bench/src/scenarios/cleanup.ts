@@ -15,7 +15,7 @@ import * as z from 'zod';
 import { type CallContext, loadCore, type ResourceGuard } from '../core.js';
 import { readGroundTruth, settleTo } from '../ground-truth.js';
 import { type Peer, startPeer } from '../peer.js';
-import { type Figure, type Scenario, TaskRun, withTaskRun } from '../scenario.js';
+import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { percentile, round } from '../stats.js';
 
 const NAME = 'cleanup';
@@ -70,21 +70,14 @@ const CleanupSizes = z.object({
 export const CleanupResult = CleanupSizes.extend(TaskRun.shape);
 export type CleanupResult = z.infer<typeof CleanupResult>;
 
-/**
- * The sizes of call a result has figures for, in order.
- *
- * @param result - a cleanup result
- * @returns `[name, figures]` per size, e.g. `['handles50', ...]`
- */
-export function cleanupSizes(result: CleanupResult): readonly Figure<CleanupLatency | HandlesCleanup>[] {
-  return [
-    ['handles1', result.handles1],
-    ['handles10', result.handles10],
-    ['handles50', result.handles50],
-    ['handles200', result.handles200],
-    ['tempDir1000', result.tempDir1000],
-  ];
-}
+/** The sizes of call a result has figures for, in order. */
+export const CLEANUP_SIZES = [
+  'handles1',
+  'handles10',
+  'handles50',
+  'handles200',
+  'tempDir1000',
+] as const satisfies readonly (keyof CleanupResult)[];
 
 /** How many handles of each kind a call of `n` handles opens. */
 export function handleMix(n: number): HandleMix {
@@ -220,9 +213,7 @@ export const cleanup: Scenario<CleanupResult> = {
   },
   summarize(r) {
     return [
-      `${NAME}: ${cleanupSizes(r)
-        .map(([key, s]) => `${key} p50 ${s.p50Ms} / p99 ${s.p99Ms} ms`)
-        .join(', ')}`,
+      `${NAME}: ${CLEANUP_SIZES.map((size) => `${size} p50 ${r[size].p50Ms} / p99 ${r[size].p99Ms} ms`).join(', ')}`,
     ];
   },
   async task(request): Promise<z.infer<typeof CleanupSizes>> {
