@@ -2,16 +2,17 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type * as z from 'zod';
 import { machineBusyMicros } from './machine-load.js';
-import type {
-  ChildRequest,
-  ChildResult,
-  JsonObject,
-  TaskEnvelope,
-  TaskOptions,
-  TaskRequest,
-  TaskResult,
-  VariantSample,
+import {
+  type ChildRequest,
+  type ChildResult,
+  checked,
+  type TaskEnvelope,
+  type TaskOptions,
+  type TaskRequest,
+  type TaskResult,
+  type VariantSample,
 } from './scenario.js';
 
 /** The child entry point, next to this file in dist/. */
@@ -140,16 +141,10 @@ function parseEnvelope(request: TaskRequest, stdout: string): TaskEnvelope {
     throw new Error(`task ${request.scenario}/${request.task} printed no JSON on stdout: ${stdout.slice(0, 200)}`);
   }
   const e = parsed as Partial<TaskEnvelope>;
-  if (
-    typeof parsed !== 'object' ||
-    parsed === null ||
-    typeof e.result !== 'object' ||
-    e.result === null ||
-    typeof e.processCpuMicros !== 'number'
-  ) {
+  if (typeof parsed !== 'object' || parsed === null || !('result' in e) || typeof e.processCpuMicros !== 'number') {
     throw new Error(`task ${request.scenario}/${request.task} answered an unexpected shape: ${stdout.slice(0, 200)}`);
   }
-  return { result: e.result as JsonObject, processCpuMicros: e.processCpuMicros };
+  return { result: e.result, processCpuMicros: e.processCpuMicros };
 }
 
 /**
@@ -158,16 +153,18 @@ function parseEnvelope(request: TaskRequest, stdout: string): TaskEnvelope {
  * Also estimates how much other work the machine did meanwhile, as {@link runChildProcess} does.
  *
  * @param request - the scenario, task and parameters
+ * @param output - the shape of what the task returns
  * @param options - Node options and time limit
  * @param baseNodeOptions - Node options given to every child (from the command line)
  * @returns the task's result, the other load, and the child's wall time
  * @throws when the child fails, times out or answers something else
  */
-export async function runTaskProcess(
+export async function runTaskProcess<T>(
   request: TaskRequest,
+  output: z.ZodType<T>,
   options: TaskOptions = {},
   baseNodeOptions: readonly string[] = [],
-): Promise<TaskResult> {
+): Promise<TaskResult<T>> {
   const { nodeOptions = [], timeoutMs = 300_000 } = options;
   const busyBefore = machineBusyMicros();
   const started = performance.now();
@@ -178,5 +175,6 @@ export async function runTaskProcess(
   );
   const envelope = parseEnvelope(request, stdout);
   const { backgroundCores, wallMicros } = otherLoadSince(busyBefore, started, envelope.processCpuMicros);
-  return { result: envelope.result, backgroundCores, seconds: Math.round(wallMicros / 1e4) / 100 };
+  const result = checked(output, envelope.result, `the result of task ${request.scenario}/${request.task}`);
+  return { result, backgroundCores, seconds: Math.round(wallMicros / 1e4) / 100 };
 }

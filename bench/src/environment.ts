@@ -2,26 +2,28 @@
 
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import * as z from 'zod';
 
 /** Recorded in every results file. */
-export interface Environment {
+export const Environment = z.object({
   /** `process.version`, e.g. `v20.20.2`. */
-  readonly node: string;
-  readonly v8: string;
-  readonly platform: string;
-  readonly arch: string;
-  readonly cpuModel: string;
-  readonly cpus: number;
-  readonly totalMemoryMb: number;
+  node: z.string(),
+  v8: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  cpuModel: z.string(),
+  cpus: z.number(),
+  totalMemoryMb: z.number(),
   /** 1, 5 and 15 minute load averages when the run started: how busy the shared machine was. */
-  readonly loadAverage: readonly number[];
+  loadAverage: z.array(z.number()),
   /** ISO date and time the run started. */
-  readonly date: string;
+  date: z.string(),
   /** `git rev-parse HEAD`, or null outside a git checkout. */
-  readonly commit: string | null;
+  commit: z.string().nullable(),
   /** Whether the work tree had uncommitted changes (outside bench/results and BENCHMARKS.md). */
-  readonly dirty: boolean | null;
-}
+  dirty: z.boolean().nullable(),
+});
+export type Environment = z.infer<typeof Environment>;
 
 function git(repoRoot: string, args: readonly string[]): string | null {
   try {

@@ -8,7 +8,14 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { compareBareGuarded } from './compare.js';
 import { callTool, type ServerFactory, serverFactory } from './mcp-fixtures.js';
 import { measureCalls } from './measure.js';
-import type { LoopSettings, Scenario, Variant, VariantSample } from './scenario.js';
+import {
+  type ChildRequest,
+  type LoopSettings,
+  OverheadResult,
+  type Scenario,
+  type Variant,
+  type VariantSample,
+} from './scenario.js';
 
 /** The guard's probe switches, as the middleware options take them. */
 type ProbeOptions = NonNullable<ResourceMiddlewareOptions['probes']>;
@@ -32,10 +39,11 @@ export function realisticScenario(
   description: string,
   loops: { readonly full: LoopSettings; readonly quick: LoopSettings },
   drive: RealisticDriver,
-): Scenario {
+): Scenario<OverheadResult> {
   return {
     name,
     description,
+    result: OverheadResult,
     run: (ctx) =>
       compareBareGuarded(ctx, {
         scenario: name,
@@ -44,23 +52,34 @@ export function realisticScenario(
         loop: ctx.quick ? loops.quick : loops.full,
         rounds: ctx.quick ? 2 : 12,
       }),
-    async measure(request) {
-      const spinIterations = Number(request.params.spinIterations);
-      const file = await createTempFile();
-      // `params.probes`, when given, chooses the guard's probes (the per-probe cost scenario).
-      const probes = request.params.probes as ProbeOptions | undefined;
-      const factory = await serverFactory(
-        request.variant,
-        (server) => registerRealisticTool(server, { spinIterations, file: file.path }),
-        probes === undefined ? {} : { probes },
-      );
-      try {
-        return await drive(factory, request.variant, request.loop);
-      } finally {
-        await factory.close();
-        await file.remove();
-      }
-    },
+    overheads: (result) => [[name, result]],
+    measure: realisticMeasure(drive),
+  };
+}
+
+/**
+ * What a child of a realistic-tool scenario does: builds the server (bare or guarded) and measures with `drive`.
+ *
+ * @param drive - connects to servers from the factory and measures
+ * @returns the scenario's `measure`
+ */
+export function realisticMeasure(drive: RealisticDriver): (request: ChildRequest) => Promise<VariantSample> {
+  return async (request) => {
+    const spinIterations = Number(request.params.spinIterations);
+    const file = await createTempFile();
+    // `params.probes`, when given, chooses the guard's probes (the per-probe cost scenario).
+    const probes = request.params.probes as ProbeOptions | undefined;
+    const factory = await serverFactory(
+      request.variant,
+      (server) => registerRealisticTool(server, { spinIterations, file: file.path }),
+      probes === undefined ? {} : { probes },
+    );
+    try {
+      return await drive(factory, request.variant, request.loop);
+    } finally {
+      await factory.close();
+      await file.remove();
+    }
   };
 }
 

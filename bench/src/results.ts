@@ -1,10 +1,14 @@
-/** The results files (bench/results/node<major>.json): where they live, writing one, reading them all. */
+/**
+ * The results files (bench/results/node<major>.json): where they live, writing one, reading one back as written,
+ * and reading them all with every scenario's result checked against its type.
+ */
 
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Environment } from './environment.js';
-import type { ScenarioResult } from './scenario.js';
+import * as z from 'zod';
+import { Environment } from './environment.js';
+import { checked, type Scenario } from './scenario.js';
 
 /** bench/ (this file is in bench/dist/). */
 export const BENCH_DIR: string = fileURLToPath(new URL('..', import.meta.url));
@@ -12,17 +16,32 @@ export const REPO_ROOT: string = join(BENCH_DIR, '..');
 export const RESULTS_DIR: string = join(BENCH_DIR, 'results');
 export const BENCHMARKS_MD: string = join(REPO_ROOT, 'BENCHMARKS.md');
 
-/** One Node version's results. */
-export interface ResultsFile {
-  readonly schema: 1;
+/** One Node version's results, as written. */
+export const ResultsFile = z.object({
+  schema: z.literal(1),
   /** Of the latest run that wrote this file. */
-  readonly environment: Environment;
+  environment: Environment,
   /** Wall-clock seconds of the latest run of the whole suite, child start-up included. */
-  readonly suiteSeconds: number | null;
+  suiteSeconds: z.number().nullable(),
   /** The latest run: which scenarios it ran (all of them, or those named with --scenario) and how long it took. */
-  readonly lastRun: { readonly scenarios: readonly string[]; readonly seconds: number };
-  /** By scenario name, in the registry's order. */
-  readonly scenarios: { readonly [name: string]: ScenarioResult };
+  lastRun: z.object({ scenarios: z.array(z.string()), seconds: z.number() }),
+  /** By scenario name, in the registry's order: each a result of that scenario's type. */
+  scenarios: z.record(z.string(), z.unknown()),
+});
+export type ResultsFile = z.infer<typeof ResultsFile>;
+
+/** One Node version's results, read back: the file, and each scenario's result, checked against its type. */
+export interface NodeResults {
+  /** The Node major version, e.g. 20. */
+  readonly node: number;
+  readonly file: ResultsFile;
+  /**
+   * A scenario's result on this Node.
+   *
+   * @param scenario - the scenario
+   * @returns its result, or undefined when it was not measured on this Node
+   */
+  resultOf<R>(scenario: Scenario<R>): R | undefined;
 }
 
 /**
@@ -35,21 +54,8 @@ export function resultsPath(major: number): string {
   return join(RESULTS_DIR, `node${major}.json`);
 }
 
-function isResultsFile(value: unknown): value is ResultsFile {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Partial<Record<keyof ResultsFile, unknown>>;
-  return (
-    v.schema === 1 &&
-    typeof v.environment === 'object' &&
-    v.environment !== null &&
-    typeof (v.environment as { node?: unknown }).node === 'string' &&
-    typeof v.scenarios === 'object' &&
-    v.scenarios !== null
-  );
-}
-
 /**
- * Reads a results file.
+ * Reads a results file as it was written; the scenarios' results are not checked (see {@link readAllResults}).
  *
  * @param path - the file
  * @returns its content, or undefined if it is missing
@@ -63,9 +69,7 @@ export async function readResults(path: string): Promise<ResultsFile | undefined
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed: unknown = JSON.parse(text);
-  if (!isResultsFile(parsed)) throw new Error(`${path} is not a results file (schema 1)`);
-  return parsed;
+  return checked(ResultsFile, JSON.parse(text), `${path} (a results file, schema 1)`);
 }
 
 /**
@@ -80,11 +84,47 @@ export async function writeResults(path: string, results: ResultsFile): Promise<
 }
 
 /**
- * Every results file in bench/results, oldest Node first.
+ * A results file read back, each scenario's result checked against the type of the scenario of that name.
  *
- * @returns the files' contents
+ * @param path - the file, bench/results/node<major>.json
+ * @param file - its content
+ * @param scenarios - every scenario
+ * @returns the results
+ * @throws when the file holds a result of no scenario, a result not of its scenario's type, or the results of
+ *   another Node than its name says; the error lists every such place
  */
-export async function readAllResults(): Promise<ResultsFile[]> {
+export function checkResults(path: string, file: ResultsFile, scenarios: readonly Scenario<unknown>[]): NodeResults {
+  const problems: string[] = [];
+  const node = Number(/^v(\d+)\./.exec(file.environment.node)?.[1]);
+  if (!path.endsWith(`node${node}.json`)) problems.push(`it holds the results of Node ${file.environment.node}`);
+  for (const [name, result] of Object.entries(file.scenarios)) {
+    const scenario = scenarios.find((s) => s.name === name);
+    if (scenario === undefined) {
+      problems.push(`"${name}" is no scenario's name (a scenario renamed or removed?)`);
+      continue;
+    }
+    const parsed = scenario.result.safeParse(result);
+    if (!parsed.success) problems.push(`"${name}" is not of its type:\n${z.prettifyError(parsed.error)}`);
+  }
+  if (problems.length > 0) throw new Error(`${path}:\n${problems.join('\n')}`);
+  return {
+    node,
+    file,
+    resultOf<R>(scenario: Scenario<R>): R | undefined {
+      const result = file.scenarios[scenario.name];
+      return result === undefined ? undefined : scenario.result.parse(result);
+    },
+  };
+}
+
+/**
+ * Every results file in bench/results, oldest Node first, each scenario's result checked against its type.
+ *
+ * @param scenarios - every scenario
+ * @returns the files' contents
+ * @throws as {@link checkResults} does
+ */
+export async function readAllResults(scenarios: readonly Scenario<unknown>[]): Promise<NodeResults[]> {
   let names: string[];
   try {
     names = await readdir(RESULTS_DIR);
@@ -96,10 +136,11 @@ export async function readAllResults(): Promise<ResultsFile[]> {
     .filter((m): m is string => m !== undefined)
     .map(Number)
     .sort((a, b) => a - b);
-  const files: ResultsFile[] = [];
+  const files: NodeResults[] = [];
   for (const major of majors) {
-    const results = await readResults(resultsPath(major));
-    if (results !== undefined) files.push(results);
+    const path = resultsPath(major);
+    const file = await readResults(path);
+    if (file !== undefined) files.push(checkResults(path, file, scenarios));
   }
   return files;
 }

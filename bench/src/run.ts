@@ -23,7 +23,7 @@ import {
   resultsPath,
   writeResults,
 } from './results.js';
-import { isNotMeasured, isOverhead, type RunContext, type ScenarioResult } from './scenario.js';
+import type { OverheadResult, RunContext, Scenario } from './scenario.js';
 import { findScenario, scenarios } from './scenarios/index.js';
 
 const USAGE = `usage: node bench/dist/run.js [options]
@@ -34,20 +34,21 @@ const USAGE = `usage: node bench/dist/run.js [options]
   --render                  only regenerate BENCHMARKS.md from the results files present
   --help                    this text`;
 
-function summaryLines(name: string, result: ScenarioResult): string[] {
-  if (isOverhead(result)) {
-    const r = result;
-    const added = r.spread.addedMicros;
-    return [
-      `${name}: bare ${Math.round(r.bareCallsPerSec)} calls/s, guarded ${Math.round(r.guardedCallsPerSec)} calls/s, ` +
-        `ratio ${r.ratio.toFixed(3)}, added ${r.addedMicrosP50.toFixed(1)} µs/call ` +
-        `(p25 ${added.p25.toFixed(1)}, p75 ${added.p75.toFixed(1)}), added CPU ${r.addedCpuMicrosP50.toFixed(1)} µs/call`,
-    ];
-  }
-  if (isNotMeasured(result)) return [`${name}: null (${result.reason})`];
-  const value = (result as { value?: unknown }).value;
-  if (typeof value === 'number') return [`${name}: ${value}`];
-  return Object.entries(result).flatMap(([part, sub]) => summaryLines(`${name}.${part}`, sub));
+function overheadLine(name: string, r: OverheadResult): string {
+  const added = r.spread.addedMicros;
+  return (
+    `${name}: bare ${Math.round(r.bareCallsPerSec)} calls/s, guarded ${Math.round(r.guardedCallsPerSec)} calls/s, ` +
+    `ratio ${r.ratio.toFixed(3)}, added ${r.addedMicrosP50.toFixed(1)} µs/call ` +
+    `(p25 ${added.p25.toFixed(1)}, p75 ${added.p75.toFixed(1)}), added CPU ${r.addedCpuMicrosP50.toFixed(1)} µs/call`
+  );
+}
+
+function summaryLines<R>(scenario: Scenario<R>, result: R): string[] {
+  return [
+    ...(scenario.overheads?.(result) ?? []).map(([name, r]) => overheadLine(name, r)),
+    ...(scenario.notMeasured?.(result) ?? []).map(([name, r]) => `${name}: null (${r.reason})`),
+    ...(scenario.summarize?.(result) ?? []),
+  ];
 }
 
 async function main(): Promise<number> {
@@ -72,11 +73,8 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  const descriptions = new Map(
-    scenarios.flatMap((s) => [[s.name, s.description] as const, ...Object.entries(s.figures ?? {})]),
-  );
   if (values.render) {
-    await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(), descriptions);
+    await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(scenarios));
     console.error(`updated ${BENCHMARKS_MD}`);
     return 0;
   }
@@ -97,20 +95,22 @@ async function main(): Promise<number> {
     quick,
     log,
     runChild: (request) => runChildProcess(request, { nodeOptions }),
-    runTask: (request, options) => runTaskProcess(request, options, nodeOptions),
+    runTask: (request, output, options) => runTaskProcess(request, output, options, nodeOptions),
   };
 
   const started = performance.now();
-  const results: Record<string, ScenarioResult> = {};
+  const results: Record<string, unknown> = {};
+  const summary: string[] = [];
   for (const scenario of selected) {
     log(`${scenario.name}: ${scenario.description}`);
-    results[scenario.name] = await scenario.run(ctx);
+    const result = await scenario.run(ctx);
+    results[scenario.name] = result;
+    summary.push(...summaryLines(scenario, result));
   }
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   log(`done in ${seconds} s`);
 
-  for (const [name, result] of Object.entries(results))
-    for (const line of findScenario(name)?.summarize?.(result) ?? summaryLines(name, result)) console.log(line);
+  for (const line of summary) console.log(line);
   if (quick) {
     log('--quick: nothing written');
     return 0;
@@ -126,8 +126,8 @@ async function main(): Promise<number> {
     ([name]) => !full || findScenario(name)?.onRequest === true,
   );
   const merged = { ...Object.fromEntries(kept), ...results };
-  const ordered: Record<string, ScenarioResult> = {};
-  for (const s of scenarios) if (merged[s.name] !== undefined) ordered[s.name] = merged[s.name]!;
+  const ordered: Record<string, unknown> = {};
+  for (const s of scenarios) if (merged[s.name] !== undefined) ordered[s.name] = merged[s.name];
   const file: ResultsFile = {
     schema: 1,
     environment,
@@ -137,7 +137,7 @@ async function main(): Promise<number> {
   };
   await writeResults(path, file);
   log(`wrote ${path}`);
-  await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(), descriptions);
+  await updateBenchmarksMd(BENCHMARKS_MD, await readAllResults(scenarios));
   log(`updated ${BENCHMARKS_MD}`);
   return 0;
 }

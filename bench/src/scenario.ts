@@ -1,22 +1,32 @@
-/** The contract between the runner, the scenarios and the child processes that measure them. */
+/**
+ * The contract between the runner, the scenarios and the child processes that measure them, and the shapes of
+ * what crosses the process boundary and lands in the results files (zod schemas, each with its type of the same
+ * name: the results files are checked against them when read back).
+ */
 
-import type { Spread } from './stats.js';
+import * as z from 'zod';
+import { Spread } from './stats.js';
 
 /** A JSON value, as it crosses the process boundary and lands in the results files. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+export const Json: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(Json), z.record(z.string(), Json)]),
+);
 /** A JSON object. */
 export type JsonObject = { readonly [key: string]: Json };
+export const JsonObject: z.ZodType<JsonObject> = z.record(z.string(), Json);
 
 /** The two configurations every overhead scenario compares. */
 export type Variant = 'bare' | 'guarded';
 
 /** How a child drives calls: warm-up, then timed batches, with `concurrency` calls in flight. */
-export interface LoopSettings {
-  readonly warmupMs: number;
-  readonly batchMs: number;
-  readonly batches: number;
-  readonly concurrency: number;
-}
+export const LoopSettings = z.object({
+  warmupMs: z.number(),
+  batchMs: z.number(),
+  batches: z.number(),
+  concurrency: z.number(),
+});
+export type LoopSettings = z.infer<typeof LoopSettings>;
 
 /** What the parent asks a child to measure (passed as JSON in argv). */
 export interface ChildRequest {
@@ -59,10 +69,8 @@ export interface ChildResult extends VariantSample {
 }
 
 /** A figure the product cannot produce yet: `value` is null and `reason` says what it waits for. */
-export interface NotMeasured {
-  readonly value: null;
-  readonly reason: string;
-}
+export const NotMeasured = z.object({ value: z.null(), reason: z.string() });
+export type NotMeasured = z.infer<typeof NotMeasured>;
 
 /**
  * The entry for a figure that needs a feature the product does not have yet.
@@ -75,82 +83,47 @@ export function notImplemented(feature: string): NotMeasured {
 }
 
 /** Bare vs guarded, from alternated child processes. Microseconds are wall clock per completed call. */
-export interface OverheadResult {
+export const OverheadResult = z.object({
   /** 1e6 / median over rounds of bare µs per call. */
-  readonly bareCallsPerSec: number;
-  readonly guardedCallsPerSec: number;
+  bareCallsPerSec: z.number(),
+  guardedCallsPerSec: z.number(),
   /** Guarded throughput / bare throughput: the median over rounds of bare µs / guarded µs. */
-  readonly ratio: number;
+  ratio: z.number(),
   /** Median over rounds of (guarded µs per call − bare µs per call), each round's two children paired. */
-  readonly addedMicrosP50: number;
-  readonly bareMicrosPerCall: number;
-  readonly guardedMicrosPerCall: number;
+  addedMicrosP50: z.number(),
+  bareMicrosPerCall: z.number(),
+  guardedMicrosPerCall: z.number(),
   /** Median over rounds of (guarded − bare) process CPU µs per call: the guard's cost, less exposed to other load. */
-  readonly addedCpuMicrosP50: number;
-  readonly bareCpuMicrosPerCall: number;
-  readonly guardedCpuMicrosPerCall: number;
+  addedCpuMicrosP50: z.number(),
+  bareCpuMicrosPerCall: z.number(),
+  guardedCpuMicrosPerCall: z.number(),
   /** Spread over rounds (each round's value is the median of that child's timed batches). */
-  readonly spread: {
-    readonly bareCallsPerSec: Spread;
-    readonly guardedCallsPerSec: Spread;
-    readonly ratio: Spread;
-    readonly addedMicros: Spread;
-    readonly addedCpuMicros: Spread;
-  };
+  spread: z.object({
+    bareCallsPerSec: Spread,
+    guardedCallsPerSec: Spread,
+    ratio: Spread,
+    addedMicros: Spread,
+    addedCpuMicros: Spread,
+  }),
   /** CPU cores other processes kept busy while the children ran (over all children); null off Linux. */
-  readonly backgroundCores: Spread | null;
-  readonly rounds: number;
+  backgroundCores: Spread.nullable(),
+  rounds: z.number(),
   /** Per round, in run order. */
-  readonly samples: {
-    readonly bareMicrosPerCall: readonly number[];
-    readonly guardedMicrosPerCall: readonly number[];
-    readonly bareCpuMicrosPerCall: readonly number[];
-    readonly guardedCpuMicrosPerCall: readonly number[];
-  };
-  readonly settings: { readonly loop: LoopSettings; readonly params: JsonObject };
-  readonly measuredAt: string;
+  samples: z.object({
+    bareMicrosPerCall: z.array(z.number()),
+    guardedMicrosPerCall: z.array(z.number()),
+    bareCpuMicrosPerCall: z.array(z.number()),
+    guardedCpuMicrosPerCall: z.array(z.number()),
+  }),
+  settings: z.object({ loop: LoopSettings, params: JsonObject }),
+  measuredAt: z.string(),
   /** Wall-clock seconds the comparison took, child start-up included. */
-  readonly seconds: number;
-}
+  seconds: z.number(),
+});
+export type OverheadResult = z.infer<typeof OverheadResult>;
 
-/** Named sub-results (e.g. `scale.tools1`, `scale.sessions`). */
-export interface ResultGroup {
-  readonly [part: string]: ScenarioResult;
-}
-
-/**
- * Figures of a scenario that is not a bare-vs-guarded comparison (cleanup latency, rates, ...): plain
- * JSON, with {@link NotMeasured} entries for figures that cannot be produced.
- */
-export type FigureResult = JsonObject;
-
-/** What a scenario contributes to the results file under its name. */
-export type ScenarioResult = OverheadResult | NotMeasured | ResultGroup | FigureResult;
-
-/**
- * Whether a result is a bare-vs-guarded comparison.
- *
- * @param result - a scenario result (or part of one), as read from JSON
- * @returns true for an {@link OverheadResult}
- */
-export function isOverhead(result: unknown): result is OverheadResult {
-  return typeof result === 'object' && result !== null && typeof (result as OverheadResult).addedMicrosP50 === 'number';
-}
-
-/**
- * Whether a result stands for a figure the product cannot produce yet.
- *
- * @param result - a scenario result (or part of one), as read from JSON
- * @returns true for a {@link NotMeasured}
- */
-export function isNotMeasured(result: unknown): result is NotMeasured {
-  return (
-    typeof result === 'object' &&
-    result !== null &&
-    (result as NotMeasured).value === null &&
-    typeof (result as NotMeasured).reason === 'string'
-  );
-}
+/** A figure of a scenario's result under its dotted name (e.g. `scale.tools1`). */
+export type Figure<T> = readonly [name: string, value: T];
 
 /**
  * A measurement that is not a bare-vs-guarded timing loop (cleanup latency, leak corpus, CPU
@@ -165,18 +138,87 @@ export interface TaskRequest {
 
 /** What a child running a task prints on stdout: one JSON object. */
 export interface TaskEnvelope {
-  readonly result: JsonObject;
+  /** What the scenario's `task` returned. */
+  readonly result: unknown;
   /** CPU time of the whole child process when the task ended, start-up included. */
   readonly processCpuMicros: number;
 }
 
-/** A task's result, with what the runner saw of the machine while the child ran. */
-export interface TaskResult {
-  readonly result: JsonObject;
+/** A task child as the runner saw it, recorded beside its result. */
+export const ChildRun = z.object({
   /** CPU cores other processes kept busy, on average, while the child ran (as for {@link ChildResult}). */
-  readonly backgroundCores: number | null;
+  backgroundCores: z.number().nullable(),
   /** Wall-clock seconds of the child, start-up included. */
-  readonly seconds: number;
+  seconds: z.number(),
+});
+export type ChildRun = z.infer<typeof ChildRun>;
+
+/** A task's result, checked against the shape the runner expects, with the child's run. */
+export type TaskResult<T> = ChildRun & { readonly result: T };
+
+/** What a scenario that runs one task records beside the task's result: the child's run, and when. */
+export const TaskRun = ChildRun.extend({ measuredAt: z.string() });
+export type TaskRun = z.infer<typeof TaskRun>;
+
+/**
+ * A task's result with the run recorded beside it, as a scenario that runs one task returns it.
+ *
+ * @param run - what {@link RunContext.runTask} returned
+ * @returns the task's result, the other load, the child's wall time and the time now
+ */
+export function withTaskRun<T extends object>(run: TaskResult<T>): T & TaskRun {
+  return {
+    ...run.result,
+    backgroundCores: run.backgroundCores,
+    seconds: run.seconds,
+    measuredAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * The shape of the result of a scenario measured in several children, one after the other: its headline figures
+ * (the medians over the children, see {@link runInChildren}), each child's figures with its run, the settings, and when.
+ *
+ * @param headlines - the headline figures, which each child also returns
+ * @param child - what a child returns
+ * @param settings - what the children were asked to do
+ * @returns the shape
+ */
+export function inChildren<H extends z.core.$ZodShape, C extends z.core.$ZodShape, S extends z.ZodType>(
+  headlines: z.ZodObject<H>,
+  child: z.ZodObject<C>,
+  settings: S,
+) {
+  return headlines.extend({ rounds: z.array(child.extend(ChildRun.shape)), settings, measuredAt: z.string() });
+}
+
+/**
+ * Runs a task in `rounds` fresh children, one after the other.
+ *
+ * @param ctx - the runner's context
+ * @param rounds - how many children
+ * @param request - the task
+ * @param output - the shape of what the task returns
+ * @param options - how each child is started
+ * @param describe - a child's progress line
+ * @returns each child's result with its run, in run order
+ */
+export async function runInChildren<T extends object>(
+  ctx: RunContext,
+  rounds: number,
+  request: TaskRequest,
+  output: z.ZodType<T>,
+  options: TaskOptions,
+  describe: (child: T & ChildRun) => string,
+): Promise<(T & ChildRun)[]> {
+  const children: (T & ChildRun)[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const { result, backgroundCores, seconds } = await ctx.runTask(request, output, options);
+    const child = { ...result, backgroundCores, seconds };
+    children.push(child);
+    ctx.log(`${request.scenario} round ${r + 1}/${rounds}: ${describe(child)}`);
+  }
+  return children;
 }
 
 /** How a task child is started. */
@@ -195,15 +237,19 @@ export interface RunContext {
   log(message: string): void;
   /** Runs one variant in a fresh child process and returns its sample. */
   runChild(request: ChildRequest): Promise<ChildResult>;
-  /** Runs one task of a scenario in a fresh child process and returns what it printed. */
-  runTask(request: TaskRequest, options?: TaskOptions): Promise<TaskResult>;
+  /**
+   * Runs one task of a scenario in a fresh child process and returns what it printed, checked against `output`
+   * (the shape of what the task returns).
+   */
+  runTask<T>(request: TaskRequest, output: z.ZodType<T>, options?: TaskOptions): Promise<TaskResult<T>>;
 }
 
 /**
- * One benchmark scenario, in one file under `scenarios/`. `run` executes in the runner and spawns
- * children; `measure` executes in a child (one process per variant and round).
+ * One benchmark scenario, in one file under `scenarios/`, whose result (what `run` returns and the results file
+ * holds under its name) is an `R`. `run` executes in the runner and spawns children; `measure` and `task` execute
+ * in a child (one process per variant and round, or per task).
  */
-export interface Scenario {
+export interface Scenario<R> {
   readonly name: string;
   /** One line for BENCHMARKS.md. */
   readonly description: string;
@@ -211,10 +257,31 @@ export interface Scenario {
   readonly figures?: Readonly<Record<string, string>>;
   /** Runs only when named with `--scenario` (a long run); a full run keeps its previous result. */
   readonly onRequest?: boolean;
-  run(ctx: RunContext): Promise<ScenarioResult>;
+  /** The shape of a result: what the results file is checked against when it is read back. */
+  readonly result: z.ZodType<R>;
+  run(ctx: RunContext): Promise<R>;
+  /** The bare-vs-guarded comparisons in a result, by figure name: the overhead tables and the summary show them. */
+  overheads?(result: R): readonly Figure<OverheadResult>[];
+  /** The figures in a result that the product cannot produce yet. */
+  notMeasured?(result: R): readonly Figure<NotMeasured>[];
   measure?(request: ChildRequest): Promise<VariantSample>;
   /** Executes in a child started by {@link RunContext.runTask}; returns what the runner gets back. */
-  task?(request: TaskRequest): Promise<JsonObject>;
-  /** Headline lines for the terminal summary (default: bare-vs-guarded lines, or nothing). */
-  summarize?(result: ScenarioResult): string[];
+  task?(request: TaskRequest): Promise<unknown>;
+  /** Headline lines for the terminal summary, after a line per comparison and per figure not measured. */
+  summarize?(result: R): string[];
+}
+
+/**
+ * A value read from a child or a results file, checked against its shape.
+ *
+ * @param shape - what it should be
+ * @param value - what was read
+ * @param what - names it in the error (e.g. `task cleanup/latency`)
+ * @returns the value, typed
+ * @throws when it is not of that shape, with every place where it is not
+ */
+export function checked<T>(shape: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = shape.safeParse(value);
+  if (!parsed.success) throw new Error(`${what} is not of the expected shape:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }

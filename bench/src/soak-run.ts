@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { getHeapCodeStatistics } from 'node:v8';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import * as z from 'zod';
 import { CallLedger, CallMark, type Mismatch } from './call-ledger.js';
 import { loadCore } from './core.js';
 import {
@@ -30,7 +31,6 @@ import {
 import { heapObjectBytes } from './heap-objects.js';
 import { availableLeakCases, createCorpusEnv } from './leak-corpus.js';
 import { prng } from './prng.js';
-import type { JsonObject } from './scenario.js';
 import { describeLabel, HANG_LIMIT_MS, HANG_TOOL, registerSoakTools, type SoakCall, soakCallDraw } from './soak-mix.js';
 import { SessionPool, type SoakSession } from './soak-sessions.js';
 import { round } from './stats.js';
@@ -56,8 +56,82 @@ export interface SoakOptions {
   readonly log?: (message: string) => void;
 }
 
+/** Descriptors, live handles and the heap (MB) at one reading. */
+const SoakReading = z.object({
+  /** Open descriptors, those on `/proc/<pid>/stat` included. */
+  fds: z.number(),
+  handles: z.number(),
+  /** The program's objects in the heap after `gc()`, V8's code and its metadata aside. */
+  heapObjectsMb: z.number(),
+  heapUsedMb: z.number(),
+  codeMb: z.number(),
+});
+
+/** A count at the baseline and at the end. */
+const BaselineAndEnd = z.object({ baseline: z.number(), end: z.number() });
+
 /** The soak's verdict and figures. */
-export type SoakSummary = JsonObject & { readonly ok: boolean; readonly failures: readonly string[] };
+export const SoakSummary = z.object({
+  /** No failure (known issues apart when they are allowed). */
+  ok: z.boolean(),
+  failures: z.array(z.string()),
+  /** What is reported without failing the run (known issues when allowed, connections in undici's pool). */
+  warnings: z.array(z.string()),
+  node: z.string(),
+  calls: z.object({
+    target: z.number(),
+    issued: z.number(),
+    answered: z.number(),
+    /** Answers by what was expected of the call (`ok`, `error`, `cancel`). */
+    byExpectation: z.record(z.string(), z.number()),
+    unexpected: z.number(),
+    examples: z.array(z.string()),
+  }),
+  warmup: z.object({ rounds: z.number(), calls: z.number() }),
+  stoppedBy: z.enum(['calls', 'time']),
+  seconds: z.number(),
+  callsPerSec: z.number(),
+  concurrency: z.number(),
+  sessions: z.object({ opened: z.number(), closed: z.number() }),
+  resources: z.object({
+    baseline: SoakReading,
+    end: SoakReading,
+    heapObjectsMbAfterEachQuarter: z.array(z.number()),
+    processes: BaselineAndEnd.extend({ startedByTheRun: z.number() }),
+    handlesByType: z.object({
+      baseline: z.record(z.string(), z.number()),
+      end: z.record(z.string(), z.number()),
+    }),
+    /** The first ten descriptors open at the end and not at the baseline (stat fds aside). */
+    descriptorsAdded: z.array(z.string()),
+    /** The peer process's servers (null: no TLS server on this machine). */
+    peerPorts: z.object({ http: z.number(), tcp: z.number(), tls: z.number().nullable() }),
+    undiciPoolConnections: BaselineAndEnd,
+  }),
+  cleanup: z.object({
+    events: z.number(),
+    byReason: z.record(z.string(), z.number()),
+    /** Calls the tools say left something open, and calls that left only their temp dir. */
+    callsLeftOpen: z.number(),
+    callsTempOnly: z.number(),
+    callsCleaned: z.number(),
+    auditEntries: z.number(),
+    leakEvents: z.number(),
+    /** Calls that left something open without a cleanup, and cleanups of calls that left nothing. */
+    missing: z.number(),
+    unexplained: z.number(),
+    handlesReportedSurviving: z.number(),
+  }),
+  /** What two bugs the soak found (fixed) would leave behind, counted apart. */
+  knownIssues: z.object({ procStatFdsOfExitedProcesses: z.number(), survivorsRemovedAfterwards: z.number() }),
+  guard: z.object({
+    internalErrors: z.number(),
+    sessionsTracked: z.number(),
+    outcomesByTool: z.record(z.string(), z.record(z.string(), z.number())),
+  }),
+  leakCases: z.number(),
+});
+export type SoakSummary = z.infer<typeof SoakSummary>;
 
 /** How far the process may be above its baseline at the end. */
 const TOLERANCE = 0.05;

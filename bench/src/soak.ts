@@ -54,7 +54,7 @@ async function main(): Promise<number> {
   }
   const summary = await runSoak(options);
   console.log(JSON.stringify(summary));
-  for (const warning of summary.warnings as readonly string[]) console.error(`soak warning: ${warning}`);
+  for (const warning of summary.warnings) console.error(`soak warning: ${warning}`);
   for (const failure of summary.failures) console.error(`SOAK FAILED: ${failure}`);
   return summary.ok ? 0 : 1;
 }

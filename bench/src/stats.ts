@@ -1,13 +1,16 @@
 /** Order statistics for benchmark samples: median, percentiles, and the spread we report. */
 
+import * as z from 'zod';
+
 /** The five-number summary of a sample. */
-export interface Spread {
-  readonly min: number;
-  readonly p25: number;
-  readonly p50: number;
-  readonly p75: number;
-  readonly max: number;
-}
+export const Spread = z.object({
+  min: z.number(),
+  p25: z.number(),
+  p50: z.number(),
+  p75: z.number(),
+  max: z.number(),
+});
+export type Spread = z.infer<typeof Spread>;
 
 function sorted(values: readonly number[]): number[] {
   if (values.length === 0) throw new RangeError('statistics of an empty sample');
@@ -129,4 +132,22 @@ export function shareErrors(
     points = Math.max(points, Math.abs(shareMeasured - shareTrue) * 100);
   }
   return { relative, points };
+}
+
+/**
+ * The median of each figure over samples, rounded.
+ *
+ * @param samples - the samples, each with every figure
+ * @param figures - which figures
+ * @param digits - significant digits kept
+ * @returns the medians, by figure
+ */
+export function mediansOf<K extends string>(
+  samples: readonly Readonly<Record<K, number>>[],
+  figures: readonly K[],
+  digits = 3,
+): Record<K, number> {
+  const medians = {} as Record<K, number>;
+  for (const figure of figures) medians[figure] = round(median(samples.map((s) => s[figure])), digits);
+  return medians;
 }

@@ -11,10 +11,11 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as z from 'zod';
 import { type CallContext, type Core, loadCore, type ResourceGuard } from '../core.js';
 import { readGroundTruth, settleTo } from '../ground-truth.js';
 import { type Peer, startPeer } from '../peer.js';
-import type { JsonObject, Scenario } from '../scenario.js';
+import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { percentile, round } from '../stats.js';
 
 const NAME = 'cleanup';
@@ -22,8 +23,64 @@ const SIZES = [1, 10, 50, 200] as const;
 const FULL_SAMPLES: Record<string, number> = { 1: 100, 10: 60, 50: 100, 200: 30, tempDir: 12 };
 const QUICK_SAMPLES: Record<string, number> = { 1: 5, 10: 5, 50: 5, 200: 3, tempDir: 2 };
 
+/** How many handles of each kind a call opens. */
+const HandleMix = z.object({ child: z.number(), files: z.number(), sockets: z.number(), timers: z.number() });
+type HandleMix = z.infer<typeof HandleMix>;
+
+/** Latency figures over the samples of one size, in ms. */
+const Latency = z.object({
+  p50Ms: z.number(),
+  p99Ms: z.number(),
+  maxMs: z.number(),
+  meanMs: z.number(),
+  samples: z.number(),
+});
+
+/** The cleanups of one size of call. */
+const CleanupLatency = Latency.extend({
+  /** Handles the guard's report says it attempted to close. */
+  handles: z.number(),
+  /** The cleanup report's own `durationMs`. */
+  report: Latency,
+  /** By cleanup step (`files`, `network`, `cpu`, `temp`, ...). */
+  stepP50Ms: z.record(z.string(), z.number()),
+  stepP99Ms: z.record(z.string(), z.number()),
+  /** Handles the guard reported as not closed, over all samples. */
+  survived: z.number(),
+  /** Samples after which ground truth did not return to its baseline within 3 s. */
+  groundTruthResidue: z.number(),
+  /** Descriptors on `/proc/<pid>/stat` left open by the guard's child sampler, over all samples. */
+  samplerCacheFds: z.number(),
+});
+type CleanupLatency = z.infer<typeof CleanupLatency>;
+
+/** The cleanups of calls holding a mix of handles. */
+const HandlesCleanup = CleanupLatency.extend({ mix: HandleMix });
+type HandlesCleanup = z.infer<typeof HandlesCleanup>;
+
+/** What the task returns: by number of handles, and for a temp dir of 1000 files. */
+const CleanupSizes = z.object({
+  handles1: HandlesCleanup,
+  handles10: HandlesCleanup,
+  handles50: HandlesCleanup,
+  handles200: HandlesCleanup,
+  tempDir1000: CleanupLatency,
+});
+
+export const CleanupResult = CleanupSizes.extend(TaskRun.shape);
+export type CleanupResult = z.infer<typeof CleanupResult>;
+
+/** The sizes of call a result has figures for, in order. */
+export const CLEANUP_SIZES = [
+  'handles1',
+  'handles10',
+  'handles50',
+  'handles200',
+  'tempDir1000',
+] as const satisfies readonly (keyof CleanupResult)[];
+
 /** How many handles of each kind a call of `n` handles opens. */
-export function handleMix(n: number): { child: number; files: number; sockets: number; timers: number } {
+export function handleMix(n: number): HandleMix {
   if (n === 1) return { child: 0, files: 1, sockets: 0, timers: 0 };
   const child = 1;
   const files = Math.round(n * 0.4);
@@ -66,7 +123,7 @@ async function writeFiles(ctx: CallContext, count: number): Promise<void> {
   }
 }
 
-function stats(values: readonly number[]): JsonObject {
+function stats(values: readonly number[]): z.infer<typeof Latency> {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return {
     p50Ms: round(percentile(values, 50), 3),
@@ -83,7 +140,7 @@ async function measure(
   samples: number,
   body: (ctx: CallContext) => Promise<void>,
   groundTruth: { dir: string; processMarker: string },
-): Promise<JsonObject> {
+): Promise<CleanupLatency> {
   const measured: number[] = [];
   const reported: number[] = [];
   const steps: Record<string, number[]> = {};
@@ -138,7 +195,7 @@ async function measure(
   };
 }
 
-export const cleanup: Scenario = {
+export const cleanup: Scenario<CleanupResult> = {
   name: NAME,
   description:
     'Cleanup latency, `call.end()` to `await call.settled` (and the report’s `durationMs`), for calls holding 1, 10, 50, 200 mixed handles opened in `call.run()` (FileHandles, TCP sockets to a server in another process, timers/intervals, one `sleep` child from 10 up), and a temp dir of 1000 files; default cleanup options (graceMs 200).',
@@ -146,24 +203,21 @@ export const cleanup: Scenario = {
     'cleanup.handles50':
       'Cleanup latency of a call holding 50 mixed handles (target p99 ≤ 5 ms; specification: average < 50 ms).',
   },
+  result: CleanupResult,
   async run(ctx) {
-    const { result, backgroundCores, seconds } = await ctx.runTask({
-      scenario: NAME,
-      task: 'latency',
-      params: { samples: ctx.quick ? QUICK_SAMPLES : FULL_SAMPLES },
-    });
-    ctx.log(`${NAME}: done in ${seconds} s`);
-    return { ...result, backgroundCores, seconds, measuredAt: new Date().toISOString() };
+    const run = await ctx.runTask(
+      { scenario: NAME, task: 'latency', params: { samples: ctx.quick ? QUICK_SAMPLES : FULL_SAMPLES } },
+      CleanupSizes,
+    );
+    ctx.log(`${NAME}: done in ${run.seconds} s`);
+    return withTaskRun(run);
   },
-  summarize(result) {
-    const r = result as Record<string, JsonObject>;
-    const parts = [...SIZES.map((n) => `handles${n}`), 'tempDir1000'].map((key) => {
-      const s = r[key];
-      return s === undefined ? `${key} ?` : `${key} p50 ${String(s.p50Ms)} / p99 ${String(s.p99Ms)} ms`;
-    });
-    return [`${NAME}: ${parts.join(', ')}`];
+  summarize(r) {
+    return [
+      `${NAME}: ${CLEANUP_SIZES.map((size) => `${size} p50 ${r[size].p50Ms} / p99 ${r[size].p99Ms} ms`).join(', ')}`,
+    ];
   },
-  async task(request) {
+  async task(request): Promise<z.infer<typeof CleanupSizes>> {
     const samples = request.params.samples as Record<string, number>;
     const core = await loadCore();
     const dir = await fsp.mkdtemp(join(tmpdir(), 'mcp-resource-guard-cleanup-'));
@@ -174,22 +228,30 @@ export const cleanup: Scenario = {
     const env: Env = { file, peer, marker: `29.0${process.pid}3` };
     const guard = core.createResourceGuard({ tempRoot });
     const groundTruth = { dir: tempRoot, processMarker: env.marker };
-    const out: Record<string, JsonObject> = {};
+    const logged = <T>(key: string, figures: T): T => {
+      console.error(`[${NAME}] ${key}: ${JSON.stringify(figures)}`);
+      return figures;
+    };
+    const handles = async (n: (typeof SIZES)[number]): Promise<HandlesCleanup> =>
+      logged(`handles${n}`, {
+        mix: handleMix(n),
+        ...(await measure(core, guard, samples[n] ?? 10, () => openMix(env, n), groundTruth)),
+      });
     try {
-      for (const n of SIZES) {
-        out[`handles${n}`] = {
-          mix: handleMix(n),
-          ...(await measure(core, guard, samples[n] ?? 10, () => openMix(env, n), groundTruth)),
-        };
-        console.error(`[${NAME}] handles${n}: ${JSON.stringify(out[`handles${n}`])}`);
-      }
-      out.tempDir1000 = await measure(core, guard, samples.tempDir ?? 10, (ctx) => writeFiles(ctx, 1000), groundTruth);
-      console.error(`[${NAME}] tempDir1000: ${JSON.stringify(out.tempDir1000)}`);
+      return {
+        handles1: await handles(1),
+        handles10: await handles(10),
+        handles50: await handles(50),
+        handles200: await handles(200),
+        tempDir1000: logged(
+          'tempDir1000',
+          await measure(core, guard, samples.tempDir ?? 10, (ctx) => writeFiles(ctx, 1000), groundTruth),
+        ),
+      };
     } finally {
       await guard.close();
       await peer.close();
       await fsp.rm(dir, { recursive: true, force: true });
     }
-    return out;
   },
 };

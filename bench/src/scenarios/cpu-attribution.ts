@@ -5,9 +5,10 @@
  * One call alone, then 8 concurrent calls burning in the ratios 1:2:…:8, interleaved by awaits.
  */
 
+import * as z from 'zod';
 import { loadCore } from '../core.js';
-import type { JsonObject, Scenario } from '../scenario.js';
-import { median, round, shareErrors } from '../stats.js';
+import { inChildren, runInChildren, type Scenario } from '../scenario.js';
+import { median, mediansOf, round, shareErrors } from '../stats.js';
 import { calibrateSpin, spin } from '../work.js';
 
 const NAME = 'cpuAttribution';
@@ -46,49 +47,72 @@ async function burn(segments: number, iterations: number): Promise<Burned> {
   return { cpuMs: cpuMicros / 1000, wallMs };
 }
 
-interface RoundFigures {
-  readonly singleErrorPct: number;
-  readonly singleErrorVsWallPct: number;
-  readonly concurrentMaxErrorVsWallPct: number;
-  readonly concurrentMaxErrorPct: number;
-  readonly concurrentMaxErrorPp: number;
-  readonly concurrentMaxAbsoluteErrorPct: number;
-  readonly singleSignedErrorPct: number;
-  readonly concurrentTotalErrorPct: number;
-}
+/** The headline figures, in %: a child's medians over its repetitions, and the medians over children. */
+const CpuHeadlines = z.object({
+  /** |guard − true| / true of one call alone. */
+  singleErrorPct: z.number(),
+  /** 8 calls at once: the largest error in a call's share of the total, relative to its true share. */
+  concurrentMaxErrorPct: z.number(),
+  /** The same in percentage points. */
+  concurrentMaxErrorPp: z.number(),
+  /** 8 calls at once: the largest |guard − true| / true. */
+  concurrentMaxAbsoluteErrorPct: z.number(),
+  /** (guard − true) / true of one call alone. */
+  singleSignedErrorPct: z.number(),
+  /** 8 calls at once: (guard − true) / true of their total. */
+  concurrentTotalErrorPct: z.number(),
+  /** As `singleErrorPct`, against the wall time of the burn segments. */
+  singleErrorVsWallPct: z.number(),
+  /** As `concurrentMaxErrorPct`, against the wall time of the burn segments. */
+  concurrentMaxErrorVsWallPct: z.number(),
+});
 
-export const cpuAttribution: Scenario = {
+/** What each child was asked to do. */
+const CpuSettings = z.object({
+  segments: z.number(),
+  segmentIterations: z.number(),
+  concurrentSegments: z.number(),
+  unitIterations: z.number(),
+  repetitions: z.number(),
+  concurrent: z.number(),
+});
+
+/** What one child returns. */
+const CpuChild = CpuHeadlines.extend({
+  /** Per repetition: `singleErrorPct`, `concurrentMaxErrorPct`. */
+  singleSamples: z.array(z.number()),
+  concurrentSamples: z.array(z.number()),
+  /** Keeps the burns from being optimised away. */
+  sink: z.number(),
+});
+type CpuChild = z.infer<typeof CpuChild>;
+
+/** The headline figures are medians over the children. */
+export const CpuAttributionResult = inChildren(CpuHeadlines, CpuChild, CpuSettings);
+export type CpuAttributionResult = z.infer<typeof CpuAttributionResult>;
+
+export const cpuAttribution: Scenario<CpuAttributionResult> = {
   name: NAME,
   description:
     'Known CPU burns (xorshift work calibrated once in the runner) in guarded calls: one call alone (10 segments of ~5 ms), and 8 concurrent calls burning 1:2:…:8 (5 segments of 2 ms × i), interleaved by setImmediate awaits; true CPU = process CPU time around each burn segment, summed per call; guard = `usage().cpuTimeMs`.',
+  result: CpuAttributionResult,
   async run(ctx) {
     const segmentIterations = calibrateSpin(5);
     const unitIterations = calibrateSpin(2);
     const rounds = ctx.quick ? 1 : 3;
     const repetitions = ctx.quick ? 3 : 12;
-    const perRound: JsonObject[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const { result, backgroundCores, seconds } = await ctx.runTask({
-        scenario: NAME,
-        task: 'attribution',
-        params: { segmentIterations, unitIterations, repetitions },
-      });
-      perRound.push({ ...result, backgroundCores, seconds });
-      ctx.log(
-        `${NAME} round ${r + 1}/${rounds}: single ${String(result.singleErrorPct)} %, concurrent max ${String(result.concurrentMaxErrorPct)} %; other load ${String(backgroundCores)} cores`,
-      );
-    }
-    const pick = (key: keyof RoundFigures): number => round(median(perRound.map((p) => Number(p[key]))), 3);
+    const children = await runInChildren(
+      ctx,
+      rounds,
+      { scenario: NAME, task: 'attribution', params: { segmentIterations, unitIterations, repetitions } },
+      CpuChild,
+      {},
+      (c) =>
+        `single ${c.singleErrorPct} %, concurrent max ${c.concurrentMaxErrorPct} %; other load ${c.backgroundCores} cores`,
+    );
     return {
-      singleErrorPct: pick('singleErrorPct'),
-      concurrentMaxErrorPct: pick('concurrentMaxErrorPct'),
-      concurrentMaxErrorPp: pick('concurrentMaxErrorPp'),
-      concurrentMaxAbsoluteErrorPct: pick('concurrentMaxAbsoluteErrorPct'),
-      singleSignedErrorPct: pick('singleSignedErrorPct'),
-      concurrentTotalErrorPct: pick('concurrentTotalErrorPct'),
-      singleErrorVsWallPct: pick('singleErrorVsWallPct'),
-      concurrentMaxErrorVsWallPct: pick('concurrentMaxErrorVsWallPct'),
-      rounds: perRound,
+      ...mediansOf(children, CpuHeadlines.keyof().options),
+      rounds: children,
       settings: {
         segments: SEGMENTS,
         segmentIterations,
@@ -100,15 +124,14 @@ export const cpuAttribution: Scenario = {
       measuredAt: new Date().toISOString(),
     };
   },
-  summarize(result) {
-    const r = result as JsonObject;
+  summarize(r) {
     return [
-      `${NAME}: single ${String(r.singleErrorPct)} % (signed ${String(r.singleSignedErrorPct)} %; vs wall time ${String(r.singleErrorVsWallPct)} %), ` +
-        `concurrent max share error ${String(r.concurrentMaxErrorPct)} % relative / ${String(r.concurrentMaxErrorPp)} pp ` +
-        `(vs wall ${String(r.concurrentMaxErrorVsWallPct)} %), max absolute ${String(r.concurrentMaxAbsoluteErrorPct)} %`,
+      `${NAME}: single ${r.singleErrorPct} % (signed ${r.singleSignedErrorPct} %; vs wall time ${r.singleErrorVsWallPct} %), ` +
+        `concurrent max share error ${r.concurrentMaxErrorPct} % relative / ${r.concurrentMaxErrorPp} pp ` +
+        `(vs wall ${r.concurrentMaxErrorVsWallPct} %), max absolute ${r.concurrentMaxAbsoluteErrorPct} %`,
     ];
   },
-  async task(request) {
+  async task(request): Promise<CpuChild> {
     const segmentIterations = Number(request.params.segmentIterations);
     const unitIterations = Number(request.params.unitIterations);
     const repetitions = Number(request.params.repetitions);

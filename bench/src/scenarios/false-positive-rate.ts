@@ -14,7 +14,7 @@ import * as z from 'zod';
 import type { LimitEvent } from '../core.js';
 import { connectInMemory } from '../mcp-fixtures.js';
 import { prng } from '../prng.js';
-import type { Json, JsonObject, Scenario } from '../scenario.js';
+import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { percentile, round } from '../stats.js';
 import { spin } from '../work.js';
 
@@ -45,6 +45,55 @@ interface Plan {
   readonly sentAt: number;
 }
 
+/** Over all calls, the guard's peak of a call against its limit (1 = at the limit). */
+const ShareOfLimit = z.object({ p50: z.number(), p99: z.number(), max: z.number() });
+
+/** What the task returns. */
+const FalsePositives = z.object({
+  /** Calls above warn over all calls. */
+  falsePositiveRate: z.number(),
+  calls: z.number(),
+  /** Calls for which (or for whose tool) a `limit` event reached throttle, cleanup or emergency. */
+  aboveWarn: z.number(),
+  /** Calls that reached warn and no higher. */
+  warns: z.number(),
+  /** Of `aboveWarn`, those whose true usage reached the level's threshold. */
+  aboveWarnReallyOver: z.number(),
+  falsePositiveRateExcludingTrueOverruns: z.number(),
+  /** The first ten calls above warn, described. */
+  flagged: z.array(z.string()),
+  /** Calls answered with an error. */
+  refusedOrStopped: z.number(),
+  /** By `<limit>:<level>`. */
+  aboveWarnByLimit: z.record(z.string(), z.number()),
+  toolScopeEventsAboveWarn: z.number(),
+  errors: z.number(),
+  errorExamples: z.array(z.string()),
+  emergencies: z.number(),
+  refusedByCode: z.record(z.string(), z.number()),
+  /** The guard's first 40 state changes and recoveries. */
+  stateChanges: z.array(z.string()),
+  orphanedHandlersAtEnd: z.number(),
+  /** Time the driver waited on retry-afters. */
+  retryAfterWaitedMs: z.number(),
+  guardRecordedCalls: z.number(),
+  maxInFlight: z.number(),
+  limits: z.object({ maxExecutionTimeMs: z.number(), maxFileHandles: z.number(), maxMemoryMb: z.number() }),
+  /** The most of each limit a call is designed to use. */
+  designedShare: z.number(),
+  measuredPeakShareOfLimit: z.object({
+    executionTimeMs: ShareOfLimit,
+    fileHandles: ShareOfLimit,
+    memoryMbAsEstimatedByGuard: ShareOfLimit,
+  }),
+  /** Wall-clock seconds of the calls. */
+  callSeconds: z.number(),
+});
+type FalsePositives = z.infer<typeof FalsePositives>;
+
+export const FalsePositiveRateResult = FalsePositives.extend(TaskRun.shape);
+export type FalsePositiveRateResult = z.infer<typeof FalsePositiveRateResult>;
+
 const sink = { value: 0 };
 
 function textOfResult(result: unknown): string {
@@ -73,28 +122,24 @@ async function benign(plan: Plan, file: string): Promise<number> {
   return retained.length + garbage;
 }
 
-export const falsePositiveRate: Scenario = {
+export const falsePositiveRate: Scenario<FalsePositiveRateResult> = {
   name: NAME,
   description:
     '10 000 benign calls through the middleware and SDK with per-call limits maxExecutionTimeMs 200, maxFileHandles 10, maxMemoryMb 4; each call keeps at most 70 % of the memory limit alive, holds at most 7 files and waits 1–31 ms, plus noise: up to 0.5 MB of garbage, a little CPU, bursts of 1–16 calls in flight; the guard’s default levels, dwell and hysteresis; sampling.activeMs 10, emergency cool-down 1 s (default 30 s).',
+  result: FalsePositiveRateResult,
   async run(ctx) {
     const calls = ctx.quick ? QUICK_CALLS : FULL_CALLS;
-    const { result, backgroundCores, seconds } = await ctx.runTask({
-      scenario: NAME,
-      task: 'calls',
-      params: { calls },
-    });
-    ctx.log(`${NAME}: ${String(result.aboveWarn)} of ${String(result.calls)} calls above warn (${seconds} s)`);
-    return { ...result, backgroundCores, seconds, measuredAt: new Date().toISOString() };
+    const run = await ctx.runTask({ scenario: NAME, task: 'calls', params: { calls } }, FalsePositives);
+    ctx.log(`${NAME}: ${run.result.aboveWarn} of ${run.result.calls} calls above warn (${run.seconds} s)`);
+    return withTaskRun(run);
   },
-  summarize(result) {
-    const r = result as JsonObject;
+  summarize(r) {
     return [
-      `${NAME}: ${String(r.falsePositiveRate)} (${String(r.aboveWarn)} of ${String(r.calls)} calls above warn, ${String(r.aboveWarnReallyOver)} of them really over; ` +
-        `${String(r.warns)} warned; by limit ${JSON.stringify(r.aboveWarnByLimit)}; ${String(r.refusedOrStopped)} calls refused or stopped)`,
+      `${NAME}: ${r.falsePositiveRate} (${r.aboveWarn} of ${r.calls} calls above warn, ${r.aboveWarnReallyOver} of them really over; ` +
+        `${r.warns} warned; by limit ${JSON.stringify(r.aboveWarnByLimit)}; ${r.refusedOrStopped} calls refused or stopped)`,
     ];
   },
-  async task(request) {
+  async task(request): Promise<FalsePositives> {
     const total = Number(request.params.calls);
     const { resourceMiddleware, withMiddleware } = await import('@mcp-resource-guard/sdk-middleware');
     const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
@@ -273,7 +318,7 @@ export const falsePositiveRate: Scenario = {
         );
       }
     }
-    const ratio = (values: number[], limit: number): Json => ({
+    const ratio = (values: number[], limit: number): z.infer<typeof ShareOfLimit> => ({
       p50: round(percentile(values, 50) / limit, 3),
       p99: round(percentile(values, 99) / limit, 3),
       max: round(Math.max(...values) / limit, 3),

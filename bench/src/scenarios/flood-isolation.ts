@@ -11,9 +11,10 @@ import fsp from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import * as z from 'zod';
 import type { FloodClientCommand, FloodClientMessage } from '../flood-client-process.js';
 import { serverFactory } from '../mcp-fixtures.js';
-import type { Json, JsonObject, Scenario, Variant } from '../scenario.js';
+import { JsonObject, type Scenario, type Variant } from '../scenario.js';
 import { median, percentile, round } from '../stats.js';
 
 const NAME = 'floodIsolation';
@@ -28,6 +29,7 @@ const RUNS = [
   { name: 'guarded', variant: 'guarded', refusalDelayMs: undefined },
   { name: 'guardedRefusalsAtOnce', variant: 'guarded', refusalDelayMs: 0 },
 ] as const satisfies readonly { name: string; variant: Variant; refusalDelayMs: number | undefined }[];
+type RunName = (typeof RUNS)[number]['name'];
 const OTHER_SESSIONS = 4;
 const FLOOD_CONCURRENCY = 32;
 const PAUSE_MS = 10;
@@ -41,6 +43,60 @@ const GUARD_OPTIONS = {
   emergency: { coolDownMs: 200 },
   sampling: { activeMs: 10 },
 };
+
+/** The other sessions' calls in one phase (no flood, or under it), on their own clock. Null without calls. */
+const PhaseLatency = z.object({
+  p50Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  maxMs: z.number().nullable(),
+  calls: z.number(),
+  errors: z.number(),
+});
+export type PhaseLatency = z.infer<typeof PhaseLatency>;
+
+/** What one server child returns. */
+const FloodServe = z.object({
+  quiet: PhaseLatency.extend({ examples: z.array(z.string()) }),
+  flood: PhaseLatency.extend({ examples: z.array(z.string()) }),
+  /** The flooder's calls by outcome (`ok` or the guard's error code). */
+  flooder: z.record(z.string(), z.number()),
+  /** Throttle events of the guard that named one of the other sessions or their tool. */
+  throttleEventsNamingOthers: z.number(),
+  throttleEventsNamingFlooder: z.number(),
+});
+type FloodServe = z.infer<typeof FloodServe>;
+
+/** One variant over its children: medians of the latencies, sums of the counts. */
+const FloodVariant = z.object({
+  quiet: PhaseLatency,
+  flood: PhaseLatency,
+  flooder: z.record(z.string(), z.number()),
+  rounds: z.number(),
+});
+type FloodVariant = z.infer<typeof FloodVariant>;
+
+export const FloodIsolationResult = z.object({
+  bare: FloodVariant,
+  guarded: FloodVariant,
+  /** Absent from results files from before the variant existed. */
+  guardedRefusalsAtOnce: FloodVariant.optional(),
+  /** Throttle events that named one of the other sessions or their tool, over every child. */
+  othersThrottled: z.number(),
+  /** Median over the children; null off Linux. */
+  backgroundCores: z.number().nullable(),
+  settings: z.object({
+    phaseMs: z.number(),
+    otherSessions: z.number(),
+    pauseMs: z.number(),
+    floodConcurrency: z.number(),
+    searchHoldMs: z.number(),
+    searchCpuMs: z.number(),
+    guard: JsonObject,
+  }),
+  rounds: z.number(),
+  measuredAt: z.string(),
+});
+export type FloodIsolationResult = z.infer<typeof FloodIsolationResult>;
 
 function registerTools(server: McpServer): void {
   // What the other sessions call: a small read.
@@ -96,7 +152,7 @@ function startClients(command: FloodClientCommand): {
   return { child, next };
 }
 
-function latencyFigures(done: Extract<FloodClientMessage, { type: 'normal-done' }>): JsonObject {
+function latencyFigures(done: Extract<FloodClientMessage, { type: 'normal-done' }>): FloodServe['quiet'] {
   const l = done.latenciesMs;
   return {
     calls: l.length,
@@ -108,70 +164,75 @@ function latencyFigures(done: Extract<FloodClientMessage, { type: 'normal-done' 
   };
 }
 
+/** A variant's children combined. */
+function combineVariant(children: readonly FloodServe[]): FloodVariant {
+  const flooder: Record<string, number> = {};
+  for (const child of children) {
+    for (const [outcome, n] of Object.entries(child.flooder)) flooder[outcome] = (flooder[outcome] ?? 0) + n;
+  }
+  return {
+    quiet: combine(children.map((c) => c.quiet)),
+    flood: combine(children.map((c) => c.flood)),
+    flooder,
+    rounds: children.length,
+  };
+}
+
 /** Medians over rounds of each latency figure, sums of the counts. */
-function combine(rounds: readonly JsonObject[]): JsonObject {
-  const values = (key: string): number[] => rounds.map((r) => r[key]).filter((v): v is number => typeof v === 'number');
-  const med = (key: string): number | null => (values(key).length === 0 ? null : round(median(values(key)), 4));
+function combine(rounds: readonly PhaseLatency[]): PhaseLatency {
+  const med = (key: 'p50Ms' | 'p99Ms' | 'maxMs'): number | null => {
+    const values = rounds.map((r) => r[key]).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : round(median(values), 4);
+  };
   return {
     p50Ms: med('p50Ms'),
     p99Ms: med('p99Ms'),
     maxMs: med('maxMs'),
-    calls: values('calls').reduce((a, b) => a + b, 0),
-    errors: values('errors').reduce((a, b) => a + b, 0),
+    calls: rounds.reduce((sum, r) => sum + r.calls, 0),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
   };
 }
 
-export const floodIsolation: Scenario = {
+export const floodIsolation: Scenario<FloodIsolationResult> = {
   name: NAME,
   description:
     'One session floods a tool over Streamable HTTP (32 calls in flight) while 4 other sessions call another tool, bare and guarded (per-session and per-tool file-handle limits): the others’ latency p50 / p99 / max without and under the flood, their errors and throttles (must be 0), how the flooder’s calls ended.',
+  result: FloodIsolationResult,
   async run(ctx) {
     const rounds = ctx.quick ? 1 : 3;
     const phaseMs = ctx.quick ? 1000 : 4000;
-    const perVariant: Record<string, { quiet: JsonObject[]; flood: JsonObject[]; flooder: Record<string, number> }> =
-      {};
+    const children: Record<RunName, FloodServe[]> = { bare: [], guarded: [], guardedRefusalsAtOnce: [] };
     const loads: number[] = [];
-    let othersThrottled = 0;
-    for (const run of RUNS) perVariant[run.name] = { quiet: [], flood: [], flooder: {} };
     for (let r = 0; r < rounds; r++) {
       for (const run of RUNS) {
-        const { result, backgroundCores } = await ctx.runTask({
-          scenario: NAME,
-          task: 'serve',
-          params: {
-            variant: run.variant,
-            phaseMs,
-            ...(run.refusalDelayMs === undefined ? {} : { refusalDelayMs: run.refusalDelayMs }),
+        const { result, backgroundCores } = await ctx.runTask(
+          {
+            scenario: NAME,
+            task: 'serve',
+            params: {
+              variant: run.variant,
+              phaseMs,
+              ...(run.refusalDelayMs === undefined ? {} : { refusalDelayMs: run.refusalDelayMs }),
+            },
           },
-        });
-        const entry = perVariant[run.name]!;
-        entry.quiet.push(result.quiet as JsonObject);
-        entry.flood.push(result.flood as JsonObject);
-        for (const [k, n] of Object.entries(result.flooder as Record<string, number>)) {
-          entry.flooder[k] = (entry.flooder[k] ?? 0) + n;
-        }
-        othersThrottled += Number(result.throttleEventsNamingOthers ?? 0);
+          FloodServe,
+        );
+        children[run.name].push(result);
         if (backgroundCores !== null) loads.push(backgroundCores);
-        const q = result.quiet as JsonObject;
-        const f = result.flood as JsonObject;
+        const { quiet: q, flood: f } = result;
         ctx.log(
-          `${NAME} round ${r + 1}/${rounds} ${run.name}: others p50/p99 ${String(q.p50Ms)}/${String(q.p99Ms)} ms quiet, ` +
-            `${String(f.p50Ms)}/${String(f.p99Ms)} ms under the flood; flooder ${JSON.stringify(result.flooder)}`,
+          `${NAME} round ${r + 1}/${rounds} ${run.name}: others p50/p99 ${q.p50Ms}/${q.p99Ms} ms quiet, ` +
+            `${f.p50Ms}/${f.p99Ms} ms under the flood; flooder ${JSON.stringify(result.flooder)}`,
         );
       }
     }
-    const variants: Record<string, Json> = {};
-    for (const [variant, e] of Object.entries(perVariant)) {
-      variants[variant] = {
-        quiet: combine(e.quiet),
-        flood: combine(e.flood),
-        flooder: e.flooder,
-        rounds: e.quiet.length,
-      };
-    }
     return {
-      ...variants,
-      othersThrottled,
+      bare: combineVariant(children.bare),
+      guarded: combineVariant(children.guarded),
+      guardedRefusalsAtOnce: combineVariant(children.guardedRefusalsAtOnce),
+      othersThrottled: Object.values(children)
+        .flat()
+        .reduce((sum, c) => sum + c.throttleEventsNamingOthers, 0),
       backgroundCores: loads.length === 0 ? null : round(median(loads), 3),
       settings: {
         phaseMs,
@@ -186,18 +247,17 @@ export const floodIsolation: Scenario = {
       measuredAt: new Date().toISOString(),
     };
   },
-  summarize(result) {
-    const r = result as Record<string, Record<string, Record<string, unknown>>>;
-    return RUNS.map(({ name: v }) => {
-      const q = r[v]?.quiet ?? {};
-      const f = r[v]?.flood ?? {};
+  summarize(r) {
+    return RUNS.map(({ name }) => {
+      const v = r[name];
+      if (v === undefined) return `${NAME}.${name}: not measured`;
       return (
-        `${NAME}.${v}: others p50 ${String(q.p50Ms)} → ${String(f.p50Ms)} ms, p99 ${String(q.p99Ms)} → ` +
-        `${String(f.p99Ms)} ms under the flood; errors ${String(f.errors)}; flooder ${JSON.stringify(r[v]?.flooder)}`
+        `${NAME}.${name}: others p50 ${v.quiet.p50Ms} → ${v.flood.p50Ms} ms, p99 ${v.quiet.p99Ms} → ` +
+        `${v.flood.p99Ms} ms under the flood; errors ${v.flood.errors}; flooder ${JSON.stringify(v.flooder)}`
       );
     });
   },
-  async task(request) {
+  async task(request): Promise<FloodServe> {
     const variant = String(request.params.variant) as Variant;
     const phaseMs = Number(request.params.phaseMs);
     const refusalDelayMs = request.params.refusalDelayMs;

@@ -19,7 +19,8 @@ import { sampler } from './sampler.js';
 import { scale } from './scale.js';
 import { soak } from './soak.js';
 
-export const scenarios: readonly Scenario[] = [
+/** Each scenario's result type is its own: only its own methods are handed its results. */
+export const scenarios: readonly Scenario<unknown>[] = [
   overheadTrivial,
   overheadRealistic,
   overheadHttp,
@@ -45,6 +46,6 @@ export const scenarios: readonly Scenario[] = [
  * @param name - e.g. `overhead.trivial`
  * @returns the scenario, or undefined
  */
-export function findScenario(name: string): Scenario | undefined {
+export function findScenario(name: string): Scenario<unknown> | undefined {
   return scenarios.find((s) => s.name === name);
 }

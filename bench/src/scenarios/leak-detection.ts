@@ -1,14 +1,51 @@
 /** leakDetection: does the guard emit a `leak` event for exactly the calls that leak? Precision and recall. */
 
+import * as z from 'zod';
 import { loadCore } from '../core.js';
 import { createCorpusRunner } from '../corpus-run.js';
 import { availableLeakCases, CLEAN_ONLY_CASES, closeSharedLeftovers } from '../leak-corpus.js';
-import type { Json, JsonObject, Scenario } from '../scenario.js';
+import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { round } from '../stats.js';
 
 const NAME = 'leakDetection';
 const REPETITIONS = 5;
 const QUICK_REPETITIONS = 1;
+
+/** One corpus scenario: its calls, and those the guard emitted a `leak` event for. */
+const Classified = z.discriminatedUnion('leaky', [
+  z.object({ leaky: z.literal(true), detected: z.number(), calls: z.number(), errors: z.array(z.string()) }),
+  z.object({
+    leaky: z.literal(false),
+    detected: z.number(),
+    calls: z.number(),
+    /** Handles of the leak events, by kind, over its calls. */
+    kinds: z.record(z.string(), z.number()),
+    errors: z.array(z.string()),
+  }),
+]);
+
+/** What the task returns. Counts are of calls; a call whose body threw is not classified. */
+const Detection = z.object({
+  /** Null when no call was flagged. */
+  precision: z.number().nullable(),
+  /** Null when no leaky call was classified. */
+  recall: z.number().nullable(),
+  truePositives: z.number(),
+  falsePositives: z.number(),
+  falseNegatives: z.number(),
+  trueNegatives: z.number(),
+  leakyScenarios: z.number(),
+  cleanScenarios: z.number(),
+  repetitions: z.number(),
+  bodyErrors: z.number(),
+  /** The scenarios with a call classified wrongly, described. */
+  misclassified: z.array(z.string()),
+  byScenario: z.record(z.string(), Classified),
+});
+type Detection = z.infer<typeof Detection>;
+
+export const LeakDetectionResult = Detection.extend(TaskRun.shape);
+export type LeakDetectionResult = z.infer<typeof LeakDetectionResult>;
 
 interface Tally {
   truePositives: number;
@@ -17,36 +54,31 @@ interface Tally {
   trueNegatives: number;
 }
 
-export const leakDetection: Scenario = {
+export const leakDetection: Scenario<LeakDetectionResult> = {
   name: NAME,
   description:
     'Every leak-corpus scenario (leaky) and the same operations done properly plus clean patterns (keep-alive pools, unref’d timers, runShared, detach, share) (clean), each repeated in fresh calls on one guard; a call counts as detected when the guard emits a `leak` event for it.',
+  result: LeakDetectionResult,
   async run(ctx) {
     const repetitions = ctx.quick ? QUICK_REPETITIONS : REPETITIONS;
-    const { result, backgroundCores, seconds } = await ctx.runTask({
-      scenario: NAME,
-      task: 'classify',
-      params: { repetitions },
-    });
-    ctx.log(`${NAME}: precision ${String(result.precision)}, recall ${String(result.recall)} (${seconds} s)`);
-    return { ...result, backgroundCores, seconds, measuredAt: new Date().toISOString() };
+    const run = await ctx.runTask({ scenario: NAME, task: 'classify', params: { repetitions } }, Detection);
+    ctx.log(`${NAME}: precision ${run.result.precision}, recall ${run.result.recall} (${run.seconds} s)`);
+    return withTaskRun(run);
   },
-  summarize(result) {
-    const r = result as JsonObject;
-    const wrong = (r.misclassified as readonly Json[] | undefined) ?? [];
+  summarize(r) {
     return [
-      `${NAME}: precision ${String(r.precision)}, recall ${String(r.recall)} (TP ${String(r.truePositives)}, FP ${String(r.falsePositives)}, ` +
-        `FN ${String(r.falseNegatives)}, TN ${String(r.trueNegatives)}); misclassified: ${wrong.length === 0 ? 'none' : wrong.join('; ')}`,
+      `${NAME}: precision ${r.precision}, recall ${r.recall} (TP ${r.truePositives}, FP ${r.falsePositives}, ` +
+        `FN ${r.falseNegatives}, TN ${r.trueNegatives}); misclassified: ${r.misclassified.length === 0 ? 'none' : r.misclassified.join('; ')}`,
     ];
   },
-  async task(request) {
+  async task(request): Promise<Detection> {
     const repetitions = Number(request.params.repetitions);
     const core = await loadCore();
     const runner = await createCorpusRunner(core);
     const tally: Tally = { truePositives: 0, falsePositives: 0, falseNegatives: 0, trueNegatives: 0 };
     const misclassified: string[] = [];
     let bodyErrors = 0;
-    const byScenario: Record<string, Json> = {};
+    const byScenario: Detection['byScenario'] = {};
     const leaky = availableLeakCases(runner.env);
     const clean = [
       ...leaky.map((c) => ({ name: `${c.name} — done properly`, run: c.clean })),

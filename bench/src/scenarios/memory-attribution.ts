@@ -17,9 +17,10 @@
  * run, and takes from their figures (never below zero).
  */
 
+import * as z from 'zod';
 import { loadCore } from '../core.js';
-import type { JsonObject, Scenario } from '../scenario.js';
-import { median, round, shareErrors } from '../stats.js';
+import { inChildren, runInChildren, type Scenario } from '../scenario.js';
+import { median, mediansOf, round, shareErrors } from '../stats.js';
 import { calibrateSpin, spin } from '../work.js';
 
 const NAME = 'memoryAttribution';
@@ -86,36 +87,78 @@ async function interleave(kib: number): Promise<Uint8Array[]> {
   return kept;
 }
 
-export const memoryAttribution: Scenario = {
+/** The headline figures, in %: a child's medians over its repetitions, and the medians over children. */
+const MemoryHeadlines = z.object({
+  /** One call holding 32 MB: (guard − true) / true. */
+  singleSignedErrorPct: z.number(),
+  /** 4 calls holding 8 to 32 MB: the largest error in a call's share of the total, relative to its true share. */
+  proportionalMaxShareErrorPct: z.number(),
+  /** The same calls: (guard − true) / true of their total. */
+  proportionalTotalErrorPct: z.number(),
+  /** The share of the total charged to the call that allocated nothing (the truth is 0). */
+  uncorrelatedMisattributedPct: z.number(),
+  /** 4 calls taking turns in short steps: the largest share error. */
+  interleavedMaxShareErrorPct: z.number(),
+});
+
+/** What each child was asked to do. */
+const MemorySettings = z.object({
+  segments: z.number(),
+  segmentGapMs: z.number(),
+  holdMs: z.number(),
+  singleMb: z.number(),
+  proportionalMb: z.array(z.number()),
+  uncorrelatedMb: z.number(),
+  interleavedSteps: z.number(),
+  interleavedKib: z.array(z.number()),
+  burnIterations: z.number(),
+  repetitions: z.number(),
+});
+
+/** What one child returns. */
+const MemoryChild = MemoryHeadlines.extend({
+  /** Per repetition, the guard's figures in MB. */
+  samples: z.array(
+    z.object({
+      interleaved: z.array(z.number()),
+      single: z.number(),
+      proportional: z.array(z.number()),
+      uncorrelated: z.array(z.number()),
+    }),
+  ),
+  /** Keeps the burns from being optimised away. */
+  sink: z.number(),
+});
+type MemoryChild = z.infer<typeof MemoryChild>;
+
+/** The headline figures are medians over the children. */
+export const MemoryAttributionResult = inChildren(MemoryHeadlines, MemoryChild, MemorySettings);
+export type MemoryAttributionResult = z.infer<typeof MemoryAttributionResult>;
+
+export const memoryAttribution: Scenario<MemoryAttributionResult> = {
   name: NAME,
   description:
     'Guarded calls (core API, default sampling) hold buffers of known size, allocated in 8 segments 60 ms apart, and read `usage().memoryMb` two sampling intervals after the last: one call holding 32 MB; 4 calls at once holding 8/16/24/32 MB with CPU in proportion (buffers written through); 2 calls at once, one burning CPU and allocating nothing, the other allocating 32 MB with next to no CPU; 4 calls taking turns in 400 short steps keeping 4/8/12/16 KiB each. Truth: the bytes each call holds.',
+  result: MemoryAttributionResult,
   async run(ctx) {
     // ~2 ms of CPU per segment for the call that burns without allocating.
     const burnIterations = calibrateSpin(2);
     const rounds = ctx.quick ? 1 : 3;
     const repetitions = ctx.quick ? 2 : 8;
-    const perRound: JsonObject[] = [];
-    for (let r = 0; r < rounds; r++) {
-      const { result, backgroundCores, seconds } = await ctx.runTask(
-        { scenario: NAME, task: 'attribution', params: { burnIterations, repetitions } },
-        { nodeOptions: ['--expose-gc'] },
-      );
-      perRound.push({ ...result, backgroundCores, seconds });
-      ctx.log(
-        `${NAME} round ${r + 1}/${rounds}: single ${String(result.singleSignedErrorPct)} %, proportional max share ` +
-          `error ${String(result.proportionalMaxShareErrorPct)} %, uncorrelated: ${String(result.uncorrelatedMisattributedPct)} % ` +
-          `of the allocator's memory charged to the burner; other load ${String(backgroundCores)} cores`,
-      );
-    }
-    const pick = (key: string): number => round(median(perRound.map((p) => Number(p[key]))), 3);
+    const children = await runInChildren(
+      ctx,
+      rounds,
+      { scenario: NAME, task: 'attribution', params: { burnIterations, repetitions } },
+      MemoryChild,
+      { nodeOptions: ['--expose-gc'] },
+      (c) =>
+        `single ${c.singleSignedErrorPct} %, proportional max share error ${c.proportionalMaxShareErrorPct} %, ` +
+        `uncorrelated: ${c.uncorrelatedMisattributedPct} % of the allocator's memory charged to the burner; ` +
+        `other load ${c.backgroundCores} cores`,
+    );
     return {
-      singleSignedErrorPct: pick('singleSignedErrorPct'),
-      proportionalMaxShareErrorPct: pick('proportionalMaxShareErrorPct'),
-      proportionalTotalErrorPct: pick('proportionalTotalErrorPct'),
-      uncorrelatedMisattributedPct: pick('uncorrelatedMisattributedPct'),
-      interleavedMaxShareErrorPct: pick('interleavedMaxShareErrorPct'),
-      rounds: perRound,
+      ...mediansOf(children, MemoryHeadlines.keyof().options),
+      rounds: children,
       settings: {
         segments: SEGMENTS,
         segmentGapMs: SEGMENT_GAP_MS,
@@ -131,16 +174,15 @@ export const memoryAttribution: Scenario = {
       measuredAt: new Date().toISOString(),
     };
   },
-  summarize(result) {
-    const r = result as JsonObject;
+  summarize(r) {
     return [
-      `${NAME}: single ${String(r.singleSignedErrorPct)} % (signed), proportional max share error ` +
-        `${String(r.proportionalMaxShareErrorPct)} % (total ${String(r.proportionalTotalErrorPct)} %), uncorrelated ` +
-        `${String(r.uncorrelatedMisattributedPct)} % of the allocator's memory charged to the CPU burner, interleaved ` +
-        `max share error ${String(r.interleavedMaxShareErrorPct)} %`,
+      `${NAME}: single ${r.singleSignedErrorPct} % (signed), proportional max share error ` +
+        `${r.proportionalMaxShareErrorPct} % (total ${r.proportionalTotalErrorPct} %), uncorrelated ` +
+        `${r.uncorrelatedMisattributedPct} % of the allocator's memory charged to the CPU burner, interleaved ` +
+        `max share error ${r.interleavedMaxShareErrorPct} %`,
     ];
   },
-  async task(request) {
+  async task(request): Promise<MemoryChild> {
     const burnIterations = Number(request.params.burnIterations);
     const repetitions = Number(request.params.repetitions);
     const core = await loadCore();
@@ -167,7 +209,7 @@ export const memoryAttribution: Scenario = {
     const proportionalTotal: number[] = [];
     const misattributed: number[] = [];
     const interleavedShare: number[] = [];
-    const samples: JsonObject[] = [];
+    const samples: MemoryChild['samples'] = [];
     for (let r = 0; r < repetitions; r++) {
       const one = await measure([holding(SINGLE_MB, 0, true)]);
       single.push(signedPct(one.guardMb[0]!, one.trueMb[0]!));

@@ -3,9 +3,10 @@
  * bare against guarded with no probe, with one probe alone, and with all of them.
  */
 
+import * as z from 'zod';
 import { compareBareGuarded } from '../compare.js';
-import { realisticScenario } from '../realistic-scenario.js';
-import type { JsonObject, LoopSettings, OverheadResult, Scenario } from '../scenario.js';
+import { realisticMeasure } from '../realistic-scenario.js';
+import { type JsonObject, type LoopSettings, OverheadResult, type Scenario } from '../scenario.js';
 import { spinIterationsPerMs } from '../work.js';
 import { driveInMemory } from './overhead-realistic.js';
 
@@ -22,13 +23,18 @@ const CONFIGS: readonly (readonly [string, JsonObject])[] = [
   ['all', Object.fromEntries(PROBES.map((p) => [p, true]))],
 ];
 
-export const overheadProbes: Scenario = {
-  ...realisticScenario(NAME, '', { full: FULL, quick: QUICK }, driveInMemory),
+/** A comparison per configuration, by its label (`none`, `files`, ..., `all`), in run order. */
+export const ProbesResult = z.record(z.string(), OverheadResult);
+export type ProbesResult = z.infer<typeof ProbesResult>;
+
+export const overheadProbes: Scenario<ProbesResult> = {
+  name: NAME,
   description:
     'What each probe costs: the realistic tool over InMemoryTransport, 8 calls in flight, bare against guarded with no probe (`none`: the guard, ALS and the sampler only), each probe alone, and all of them.',
+  result: ProbesResult,
   async run(ctx) {
     const spinIterations = spinIterationsPerMs();
-    const out: Record<string, OverheadResult> = {};
+    const out: ProbesResult = {};
     for (const [label, probes] of CONFIGS) {
       out[label] = await compareBareGuarded(ctx, {
         scenario: NAME,
@@ -40,4 +46,6 @@ export const overheadProbes: Scenario = {
     }
     return out;
   },
+  overheads: (result) => Object.entries(result).map(([label, r]) => [`${NAME}.${label}`, r]),
+  measure: realisticMeasure(driveInMemory),
 };

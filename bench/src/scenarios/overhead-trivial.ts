@@ -2,15 +2,16 @@
 
 import { compareBareGuarded } from '../compare.js';
 import { measureNoopCalls } from '../noop-tools.js';
-import type { LoopSettings, Scenario } from '../scenario.js';
+import { type LoopSettings, OverheadResult, type Scenario } from '../scenario.js';
 
 const NAME = 'overhead.trivial';
 const FULL: LoopSettings = { warmupMs: 500, batchMs: 150, batches: 10, concurrency: 1 };
 const QUICK: LoopSettings = { warmupMs: 200, batchMs: 100, batches: 3, concurrency: 1 };
 
-export const overheadTrivial: Scenario = {
+export const overheadTrivial: Scenario<OverheadResult> = {
   name: NAME,
   description: 'No-op tool on an McpServer over InMemoryTransport, real SDK Client, sequential calls.',
+  result: OverheadResult,
   run: (ctx) =>
     compareBareGuarded(ctx, {
       scenario: NAME,
@@ -19,5 +20,6 @@ export const overheadTrivial: Scenario = {
       loop: ctx.quick ? QUICK : FULL,
       rounds: ctx.quick ? 2 : 6,
     }),
+  overheads: (result) => [[NAME, result]],
   measure: (request) => measureNoopCalls(request, 1),
 };

@@ -3,8 +3,7 @@
  * needs exists; then it moves to a file of its own, like overhead-trivial.ts. None is waiting now.
  */
 
-import type { Scenario } from '../scenario.js';
-import { notImplemented } from '../scenario.js';
+import { NotMeasured, notImplemented, type Scenario } from '../scenario.js';
 
 /**
  * A scenario that reports `{ value: null, reason }`.
@@ -14,9 +13,9 @@ import { notImplemented } from '../scenario.js';
  * @param needs - the feature it waits for
  * @returns the scenario
  */
-export function pending(name: string, description: string, needs: string): Scenario {
+export function pending(name: string, description: string, needs: string): Scenario<NotMeasured> {
   const result = notImplemented(needs);
-  return { name, description, run: async () => result };
+  return { name, description, result: NotMeasured, run: async () => result, notMeasured: (r) => [[name, r]] };
 }
 
-export const pendingScenarios: readonly Scenario[] = [];
+export const pendingScenarios: readonly Scenario<NotMeasured>[] = [];

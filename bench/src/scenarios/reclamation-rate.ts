@@ -1,14 +1,74 @@
 /** reclamationRate: of what leaky calls really left open (ground truth), the share the guard's cleanup gave back. */
 
+import * as z from 'zod';
 import { loadCore } from '../core.js';
 import { createCorpusRunner } from '../corpus-run.js';
 import { availableLeakCases, closeSharedLeftovers, LEAK_CASES, OUTSIDE_COVERAGE_CASES } from '../leak-corpus.js';
-import type { Json, JsonObject, Scenario } from '../scenario.js';
+import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { round } from '../stats.js';
 
 const NAME = 'reclamationRate';
 const REPETITIONS = 20;
 const QUICK_REPETITIONS = 2;
+
+/**
+ * One corpus scenario over its repetitions. Units are ground truth above the baseline: a descriptor, live handle,
+ * marked process or temp-root entry each.
+ */
+const CaseReclamation = z.object({
+  /** Units right after the body returned. */
+  leaked: z.number(),
+  /** Of those, units gone after the cleanup. */
+  reclaimed: z.number(),
+  /** Null when nothing leaked. */
+  rate: z.number().nullable(),
+  /** Handles in the guard's `leak` events. */
+  guardLeaked: z.number(),
+  /** Handles the body opened. */
+  expectedHandles: z.number(),
+  /** Handles the guard's cleanup reports counted as survivors. */
+  guardSurvivors: z.number(),
+  /** What was left after the cleanup, by item (`fds`, `procStatFds`, handle types, ...). */
+  residue: z.record(z.string(), z.number()),
+  /** What its bodies threw. */
+  errors: z.array(z.string()),
+});
+
+/** A kind of leak the probes do not cover, measured the same way. */
+const OutsideCoverage = z.object({
+  leaked: z.number(),
+  reclaimed: z.number(),
+  /** Calls the guard emitted a `leak` event for. */
+  leakEvents: z.number(),
+  calls: z.number(),
+});
+
+/** What the task returns. */
+const Reclamation = z.object({
+  /** Reclaimed over leaked units; null when nothing leaked. */
+  reclamationRate: z.number().nullable(),
+  /** The same without descriptors on `/proc/<pid>/stat` (the guard's child sampler's cache). */
+  reclamationRateExcludingSamplerCache: z.number().nullable(),
+  leakedExcludingSamplerCache: z.number(),
+  /** Corpus scenarios run (those this machine can run). */
+  scenarios: z.number(),
+  repetitions: z.number(),
+  leaked: z.number(),
+  reclaimed: z.number(),
+  guardLeaked: z.number(),
+  /** Handles the guard's cleanups closed. */
+  guardClosed: z.number(),
+  expectedHandles: z.number(),
+  bodyErrors: z.number(),
+  /** Corpus scenarios this machine cannot run. */
+  skipped: z.array(z.string()),
+  byScenario: z.record(z.string(), CaseReclamation),
+  outsideCoverage: z.record(z.string(), OutsideCoverage),
+});
+type Reclamation = z.infer<typeof Reclamation>;
+
+export const ReclamationRateResult = Reclamation.extend(TaskRun.shape);
+export type ReclamationRateResult = z.infer<typeof ReclamationRateResult>;
 
 interface CaseTotals {
   leaked: number;
@@ -25,36 +85,30 @@ function sumKinds(kinds: Readonly<Record<string, number>>): number {
   return Object.values(kinds).reduce((a, b) => a + b, 0);
 }
 
-export const reclamationRate: Scenario = {
+export const reclamationRate: Scenario<ReclamationRateResult> = {
   name: NAME,
   description:
     'Leak corpus (every kind the probes cover, and mixes), each scenario repeated in fresh calls on one guard; ground truth (open fds, live handles by type, marked processes, temp-root entries) before the call, at its end and after its cleanup.',
+  result: ReclamationRateResult,
   async run(ctx) {
     const repetitions = ctx.quick ? QUICK_REPETITIONS : REPETITIONS;
-    const { result, backgroundCores, seconds } = await ctx.runTask({
-      scenario: NAME,
-      task: 'corpus',
-      params: { repetitions },
-    });
-    ctx.log(
-      `${NAME}: rate ${String(result.reclamationRate)} over ${String(result.leaked)} leaked units (${seconds} s)`,
-    );
-    return { ...result, backgroundCores, seconds, measuredAt: new Date().toISOString() };
+    const run = await ctx.runTask({ scenario: NAME, task: 'corpus', params: { repetitions } }, Reclamation);
+    ctx.log(`${NAME}: rate ${run.result.reclamationRate} over ${run.result.leaked} leaked units (${run.seconds} s)`);
+    return withTaskRun(run);
   },
-  summarize(result) {
-    const r = result as JsonObject;
+  summarize(r) {
     return [
-      `${NAME}: ${String(r.reclamationRate)} (${String(r.reclaimed)} of ${String(r.leaked)} ground-truth units, ` +
-        `${String(r.scenarios)} scenarios × ${String(r.repetitions)}; guard reported ${String(r.guardLeaked)} handles)`,
+      `${NAME}: ${r.reclamationRate} (${r.reclaimed} of ${r.leaked} ground-truth units, ` +
+        `${r.scenarios} scenarios × ${r.repetitions}; guard reported ${r.guardLeaked} handles)`,
     ];
   },
-  async task(request) {
+  async task(request): Promise<Reclamation> {
     const repetitions = Number(request.params.repetitions);
     const core = await loadCore();
     const runner = await createCorpusRunner(core);
     const cases = availableLeakCases(runner.env);
-    const byScenario: Record<string, Json> = {};
-    const outsideCoverage: Record<string, Json> = {};
+    const byScenario: Reclamation['byScenario'] = {};
+    const outsideCoverage: Reclamation['outsideCoverage'] = {};
     let leaked = 0;
     let reclaimed = 0;
     let guardLeaked = 0;

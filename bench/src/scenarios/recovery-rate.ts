@@ -20,7 +20,7 @@ import * as z from 'zod';
 import { type Core, loadCore } from '../core.js';
 import { type GroundTruth, type GroundTruthOptions, settleTo, sleep, steadyReading } from '../ground-truth.js';
 import { availableLeakCases, type CorpusEnv, createCorpusEnv, type LeakCase } from '../leak-corpus.js';
-import type { Json, JsonObject, Scenario } from '../scenario.js';
+import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { round } from '../stats.js';
 import { calibrateSpin, spin } from '../work.js';
 
@@ -151,6 +151,58 @@ function textOf(result: unknown): string {
   return content.map((c) => c.text ?? '').join(' ');
 }
 
+/** One kind of fault over its occurrences. */
+const FaultRecovery = z.object({
+  faults: z.number(),
+  /** Faults after which the next call succeeded, ground truth was back and the guard had nothing in flight. */
+  recovered: z.number(),
+  nextCallFailed: z.number(),
+  /** Faults after which ground truth did not return to its baseline within 3 s. */
+  residue: z.number(),
+  /** Faults after which the guard still had a call in flight or an orphaned handler. */
+  notSettled: z.number(),
+  /** Mean wait for the fault to play out (an ignored signal, an emergency cool-down). */
+  meanWaitMs: z.number(),
+  /** The guard's own `recovery` events meanwhile. */
+  guardRecoveryAttempts: z.number(),
+  guardRecoverySuccesses: z.number(),
+  /** The first three failures, described. */
+  examples: z.array(z.string()),
+});
+
+/** The guard's own figures for a tool at the end of the run (`snapshot().tools[*]`). */
+const GuardToolRecovery = z.object({
+  attempts: z.number(),
+  successes: z.number(),
+  /** Null before any attempt. */
+  rate: z.number().nullable(),
+  leakCalls: z.number(),
+  cleanups: z.number(),
+  handlesClosed: z.number(),
+  handlesSurvived: z.number(),
+  levelEntries: z.record(z.string(), z.number()),
+});
+type GuardToolRecovery = z.infer<typeof GuardToolRecovery>;
+
+/** What the task returns. */
+const Recovery = z.object({
+  /** Recovered over faults; null when no fault was injected. */
+  recoveryRate: z.number().nullable(),
+  faults: z.number(),
+  recovered: z.number(),
+  faultKinds: z.number(),
+  /** By fault: the faulty tool's by mode (`throw`, `hang`, ...), the leaky tool's as `leak: <corpus scenario>`. */
+  byFault: z.record(z.string(), FaultRecovery),
+  /** By tool. */
+  guardRecovery: z.record(z.string(), GuardToolRecovery),
+  /** Wall-clock seconds of the faults. */
+  faultSeconds: z.number(),
+});
+type Recovery = z.infer<typeof Recovery>;
+
+export const RecoveryRateResult = Recovery.extend(TaskRun.shape);
+export type RecoveryRateResult = z.infer<typeof RecoveryRateResult>;
+
 interface FaultTally {
   /** The guard's own `recovery` events while this fault and its next call played out. */
   guardAttempts: number;
@@ -164,27 +216,26 @@ interface FaultTally {
   examples: string[];
 }
 
-export const recoveryRate: Scenario = {
+export const recoveryRate: Scenario<RecoveryRateResult> = {
   name: NAME,
   description:
     'Faults through the real middleware and SDK (McpServer + InMemoryTransport + SDK Client): throw, isError, hang past maxExecutionTimeMs 50 ignoring the signal (idle to 65 ms; working ~0.5 ms every 4 ms to 120 ms), 5 and 7 files against maxFileHandles 4 (7: emergency), client cancel, transport drop (new client and server on the same guard), and every leak-corpus kind (returning or throwing); sampling.activeMs 10, emergency cool-down 100 ms; the next call is made as soon as the fault is answered (after an emergency, once the tool is enabled again).',
+  result: RecoveryRateResult,
   async run(ctx) {
     const faults = ctx.quick ? QUICK_FAULTS : FULL_FAULTS;
-    const { result, backgroundCores, seconds } = await ctx.runTask({
-      scenario: NAME,
-      task: 'faults',
-      params: { faults, busyIterations: calibrateSpin(0.5) },
-    });
-    ctx.log(`${NAME}: ${String(result.recovered)}/${String(result.faults)} recovered (${seconds} s)`);
-    return { ...result, backgroundCores, seconds, measuredAt: new Date().toISOString() };
+    const run = await ctx.runTask(
+      { scenario: NAME, task: 'faults', params: { faults, busyIterations: calibrateSpin(0.5) } },
+      Recovery,
+    );
+    ctx.log(`${NAME}: ${run.result.recovered}/${run.result.faults} recovered (${run.seconds} s)`);
+    return withTaskRun(run);
   },
-  summarize(result) {
-    const r = result as JsonObject;
+  summarize(r) {
     return [
-      `${NAME}: ${String(r.recoveryRate)} (${String(r.recovered)} of ${String(r.faults)} faults); guard's own: ${JSON.stringify(r.guardRecovery)}`,
+      `${NAME}: ${r.recoveryRate} (${r.recovered} of ${r.faults} faults); guard's own: ${JSON.stringify(r.guardRecovery)}`,
     ];
   },
-  async task(request) {
+  async task(request): Promise<Recovery> {
     const target = Number(request.params.faults);
     busyIterations = Number(request.params.busyIterations ?? busyIterations);
     const core = await loadCore();
@@ -331,7 +382,7 @@ export const recoveryRate: Scenario = {
     }
     let total = 0;
     let recovered = 0;
-    const table: Record<string, Json> = {};
+    const table: Recovery['byFault'] = {};
     for (const [key, t] of Object.entries(byFault)) {
       total += t.faults;
       recovered += t.recovered;
@@ -359,4 +410,4 @@ export const recoveryRate: Scenario = {
   },
 };
 
-let guardRecoveryOf: Record<string, Json> = {};
+let guardRecoveryOf: Record<string, GuardToolRecovery> = {};

@@ -5,7 +5,8 @@
  * bare and guarded children alternate.
  */
 
-import type { JsonObject, Scenario } from '../scenario.js';
+import * as z from 'zod';
+import type { Scenario } from '../scenario.js';
 import { median, round, spread } from '../stats.js';
 
 const NAME = 'sampler';
@@ -13,6 +14,38 @@ const TOOLS = 10;
 const CALLS = 50;
 const VARIANTS = ['bare', 'guarded', 'guarded-no-watchdog'] as const;
 type SamplerVariant = (typeof VARIANTS)[number];
+
+/** What one child measures, in % of one core. */
+const SamplerWindow = z.object({
+  /** No call in flight. */
+  idleCpuPct: z.number(),
+  /** 50 calls in flight. */
+  activeCpuPct: z.number(),
+  /** A bare child only: one 50 ms interval and nothing else; null in the others. */
+  referenceIntervalCpuPct: z.number().nullable(),
+});
+type SamplerWindow = z.infer<typeof SamplerWindow>;
+
+/** Each child's idle and active figures, by variant, in run order. */
+const SamplerSamples = z.object({ idle: z.array(z.number()), active: z.array(z.number()) });
+
+/** Added CPU in % of one core: medians over rounds of the guarded child minus the bare child before it. */
+export const SamplerResult = z.object({
+  idleCpuPct: z.number(),
+  activeCpuPct: z.number(),
+  idleCpuPctNoWatchdog: z.number(),
+  activeCpuPctNoWatchdog: z.number(),
+  /** What one 50 ms interval costs a bare process (median over the bare children). */
+  referenceIntervalCpuPct: z.number().nullable(),
+  raw: z.object({ bare: SamplerSamples, guarded: SamplerSamples, 'guarded-no-watchdog': SamplerSamples }),
+  /** Other load while the children ran: median and max over them; null off Linux. */
+  backgroundCores: z.number().nullable(),
+  backgroundCoresMax: z.number().nullable(),
+  rounds: z.number(),
+  settings: z.object({ windowMs: z.number(), warmupMs: z.number(), tools: z.number(), calls: z.number() }),
+  measuredAt: z.string(),
+});
+export type SamplerResult = z.infer<typeof SamplerResult>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -25,10 +58,11 @@ async function cpuOver(ms: number, during: Promise<unknown> | undefined = undefi
   return ((spent.user + spent.system) / 1000 / (performance.now() - started)) * 100;
 }
 
-export const sampler: Scenario = {
+export const sampler: Scenario<SamplerResult> = {
   name: NAME,
   description:
     'Process CPU over a fixed window (% of one core) in a child with the guard (default options, 10 registered tools) minus a child without it: idle (no call), and with 50 calls in flight awaiting one shared timer; also with the watchdog off, to split the cost.',
+  result: SamplerResult,
   async run(ctx) {
     const rounds = ctx.quick ? 1 : 3;
     const windowMs = ctx.quick ? 500 : 1500;
@@ -41,14 +75,13 @@ export const sampler: Scenario = {
     const reference: number[] = [];
     for (let r = 0; r < rounds; r++) {
       for (const variant of VARIANTS) {
-        const { result, backgroundCores } = await ctx.runTask({
-          scenario: NAME,
-          task: 'window',
-          params: { variant, windowMs, warmupMs: 1000 },
-        });
-        samples[variant].idle.push(Number(result.idleCpuPct));
-        samples[variant].active.push(Number(result.activeCpuPct));
-        if (typeof result.referenceIntervalCpuPct === 'number') reference.push(result.referenceIntervalCpuPct);
+        const { result, backgroundCores } = await ctx.runTask(
+          { scenario: NAME, task: 'window', params: { variant, windowMs, warmupMs: 1000 } },
+          SamplerWindow,
+        );
+        samples[variant].idle.push(result.idleCpuPct);
+        samples[variant].active.push(result.activeCpuPct);
+        if (result.referenceIntervalCpuPct !== null) reference.push(result.referenceIntervalCpuPct);
         if (backgroundCores !== null) loads.push(backgroundCores);
       }
       ctx.log(
@@ -60,15 +93,18 @@ export const sampler: Scenario = {
     const added = (variant: SamplerVariant, phase: 'idle' | 'active'): number[] =>
       samples[variant][phase].map((v, i) => v - (samples.bare[phase][i] ?? 0));
     const r3 = (v: number): number => round(v, 3);
+    const rounded = (v: { idle: number[]; active: number[] }) => ({ idle: v.idle.map(r3), active: v.active.map(r3) });
     return {
       idleCpuPct: r3(median(added('guarded', 'idle'))),
       activeCpuPct: r3(median(added('guarded', 'active'))),
       idleCpuPctNoWatchdog: r3(median(added('guarded-no-watchdog', 'idle'))),
       activeCpuPctNoWatchdog: r3(median(added('guarded-no-watchdog', 'active'))),
       referenceIntervalCpuPct: reference.length === 0 ? null : r3(median(reference)),
-      raw: Object.fromEntries(
-        VARIANTS.map((v) => [v, { idle: samples[v].idle.map(r3), active: samples[v].active.map(r3) }]),
-      ),
+      raw: {
+        bare: rounded(samples.bare),
+        guarded: rounded(samples.guarded),
+        'guarded-no-watchdog': rounded(samples['guarded-no-watchdog']),
+      },
       backgroundCores: loads.length === 0 ? null : spread(loads).p50,
       backgroundCoresMax: loads.length === 0 ? null : Math.max(...loads),
       rounds,
@@ -76,14 +112,13 @@ export const sampler: Scenario = {
       measuredAt: new Date().toISOString(),
     };
   },
-  summarize(result) {
-    const r = result as JsonObject;
+  summarize(r) {
     return [
-      `${NAME}: idle ${String(r.idleCpuPct)} % of a core, ${CALLS} calls in flight ${String(r.activeCpuPct)} % ` +
-        `(watchdog off: ${String(r.idleCpuPctNoWatchdog)} / ${String(r.activeCpuPctNoWatchdog)} %)`,
+      `${NAME}: idle ${r.idleCpuPct} % of a core, ${CALLS} calls in flight ${r.activeCpuPct} % ` +
+        `(watchdog off: ${r.idleCpuPctNoWatchdog} / ${r.activeCpuPctNoWatchdog} %)`,
     ];
   },
-  async task(request) {
+  async task(request): Promise<SamplerWindow> {
     const variant = String(request.params.variant) as SamplerVariant;
     const windowMs = Number(request.params.windowMs);
     const warmupMs = Number(request.params.warmupMs);

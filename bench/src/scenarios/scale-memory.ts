@@ -5,7 +5,8 @@
  * `probes: false`. The harness's own array of call references (8 bytes a call) is included.
  */
 
-import type { JsonObject, RunContext, TaskRequest } from '../scenario.js';
+import * as z from 'zod';
+import type { RunContext, TaskRequest } from '../scenario.js';
 import { median, round } from '../stats.js';
 
 const CALLS = 10_000;
@@ -21,13 +22,47 @@ function collect(): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What one child measures. */
+const BytesPerCallSample = z.object({
+  /** Growth of `heapUsed` per call in flight. */
+  bytesPerCall: z.number(),
+  /** The same once every call has ended. */
+  retainedAfterEndBytesPerCall: z.number(),
+  /** Calls in flight by the guard's count (a check). */
+  inFlight: z.number(),
+  calls: z.number(),
+});
+type BytesPerCallSample = z.infer<typeof BytesPerCallSample>;
+
+/** One configuration (probes on or off): medians over its children. */
+const BytesPerCallMedians = z.object({
+  bytesPerCall: z.number(),
+  retainedAfterEndBytesPerCall: z.number(),
+  /** Each child's `bytesPerCall`. */
+  samples: z.array(z.number()),
+});
+type BytesPerCallMedians = z.infer<typeof BytesPerCallMedians>;
+
+/** `scale.bytesPerCall`: heap per call in flight with all probes on and with `probes: false`. */
+export const BytesPerCall = z.object({
+  /** The headline: `probesOn.bytesPerCall`. */
+  value: z.number(),
+  probesOn: BytesPerCallMedians,
+  probesOff: BytesPerCallMedians,
+  calls: z.number(),
+  /** Children per configuration. */
+  rounds: z.number(),
+  measuredAt: z.string(),
+});
+export type BytesPerCall = z.infer<typeof BytesPerCall>;
+
 /**
  * In a child: the heap growth per call in flight.
  *
  * @param request - `probes` (boolean) and `calls`
  * @returns bytes per call in flight, and per call after they all ended
  */
-export async function bytesPerCallTask(request: TaskRequest): Promise<JsonObject> {
+export async function bytesPerCallTask(request: TaskRequest): Promise<BytesPerCallSample> {
   const probes = request.params.probes === true;
   const calls = Number(request.params.calls);
   const { loadCore } = await import('../core.js');
@@ -75,30 +110,30 @@ export async function bytesPerCallTask(request: TaskRequest): Promise<JsonObject
  * @param ctx - the runner's context
  * @returns the figures
  */
-export async function measureBytesPerCall(ctx: RunContext): Promise<JsonObject> {
+export async function measureBytesPerCall(ctx: RunContext): Promise<BytesPerCall> {
   const calls = ctx.quick ? QUICK_CALLS : CALLS;
   const rounds = ctx.quick ? 1 : 3;
-  const out: Record<string, JsonObject> = {};
-  for (const probes of [true, false]) {
-    const runs: JsonObject[] = [];
+  const measureWith = async (probes: boolean): Promise<BytesPerCallMedians> => {
+    const runs: BytesPerCallSample[] = [];
     for (let r = 0; r < rounds; r++) {
       const { result } = await ctx.runTask(
         { scenario: 'scale', task: 'bytesPerCall', params: { probes, calls } },
+        BytesPerCallSample,
         { nodeOptions: ['--expose-gc'] },
       );
       if (result.inFlight !== calls)
-        throw new Error(`bytesPerCall: ${String(result.inFlight)} calls in flight, expected ${calls}`);
+        throw new Error(`bytesPerCall: ${result.inFlight} calls in flight, expected ${calls}`);
       runs.push(result);
     }
-    const pick = (key: string): number => round(median(runs.map((r) => Number(r[key]))), 4);
-    out[probes ? 'probesOn' : 'probesOff'] = {
-      bytesPerCall: pick('bytesPerCall'),
-      retainedAfterEndBytesPerCall: pick('retainedAfterEndBytesPerCall'),
-      samples: runs.map((r) => Number(r.bytesPerCall)),
+    const medians = {
+      bytesPerCall: round(median(runs.map((r) => r.bytesPerCall)), 4),
+      retainedAfterEndBytesPerCall: round(median(runs.map((r) => r.retainedAfterEndBytesPerCall)), 4),
+      samples: runs.map((r) => r.bytesPerCall),
     };
-    ctx.log(
-      `scale.bytesPerCall (probes ${probes ? 'on' : 'off'}): ${String(out[probes ? 'probesOn' : 'probesOff']?.bytesPerCall)} B per call in flight`,
-    );
-  }
-  return { value: out.probesOn?.bytesPerCall ?? null, ...out, calls, rounds, measuredAt: new Date().toISOString() };
+    ctx.log(`scale.bytesPerCall (probes ${probes ? 'on' : 'off'}): ${medians.bytesPerCall} B per call in flight`);
+    return medians;
+  };
+  const probesOn = await measureWith(true);
+  const probesOff = await measureWith(false);
+  return { value: probesOn.bytesPerCall, probesOn, probesOff, calls, rounds, measuredAt: new Date().toISOString() };
 }
