@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { isProcStatFd, openFdList, sleep, until } from '@mcp-resource-guard/test-support';
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 
@@ -31,8 +32,6 @@ describe('CPU and memory', () => {
     burn(ms);
     return threadCpuMs() - before;
   }
-
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   /** Collects garbage and waits until array buffers are swept (on another thread) and out of the heap's figures. */
   async function settleHeap(): Promise<void> {
@@ -209,15 +208,10 @@ describe('CPU and memory', () => {
 
 describe('child processes', () => {
   const statFdsOfExited = (): string[] =>
-    readdirSync('/proc/self/fd')
-      .map((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      })
-      .filter((target) => /^\/proc\/\d+\/stat$/.test(target) && !existsSync(target));
+    (openFdList() ?? [])
+      .filter(isProcStatFd)
+      .map((fd) => fd.target)
+      .filter((target) => !existsSync(target));
 
   it('measures children without holding a descriptor on one that exited while it was sampled', async () => {
     const guard = createResourceGuard({ sampling: { activeMs: 1 }, cleanup: { graceMs: 20 } });
@@ -225,7 +219,11 @@ describe('child processes', () => {
     const first = await guard.admit({ toolName: 'spawner' });
     await first.run(async () => {
       spawn('sleep', ['30']);
-      while (first.usage().memoryMb === 0) await new Promise((r) => setTimeout(r, 5));
+      await until(() => first.usage().memoryMb > 0, {
+        what: "the child's memory in the call's usage",
+        timeoutMs: 20_000,
+        intervalMs: 5,
+      });
     });
     first.end('ok');
     await first.settled;
