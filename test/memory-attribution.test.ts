@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { CallRecord } from '@mcp-resource-guard/core';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { sleep } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -12,7 +13,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const MB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
 const closers: (() => Promise<unknown>)[] = [];
