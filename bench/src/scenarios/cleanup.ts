@@ -11,8 +11,8 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readGroundTruth, settleTo } from '@mcp-resource-guard/test-support';
 import { type CallContext, loadCore, type ResourceGuard } from '../core.js';
-import { readGroundTruth, settleTo } from '../ground-truth.js';
 import { type Peer, startPeer } from '../peer.js';
 import type { JsonObject, Scenario } from '../scenario.js';
 import { percentile, round } from '../stats.js';
@@ -81,7 +81,7 @@ async function measure(
   guard: ResourceGuard,
   samples: number,
   body: (ctx: CallContext) => Promise<void>,
-  groundTruth: { dir: string; processMarker: string },
+  groundTruth: { requests: false; dir: string; processMarker: string },
 ): Promise<JsonObject> {
   const measured: number[] = [];
   const reported: number[] = [];
@@ -99,7 +99,7 @@ async function measure(
     call.end('ok');
     const report = await call.settled;
     const elapsed = performance.now() - started;
-    const left = await settleTo(baseline, groundTruth, 3000);
+    const left = await settleTo(baseline, { ...groundTruth, timeoutMs: 3000, stepMs: 5, repeats: 1 });
     if (i < 0) continue;
     if (report === undefined) throw new Error('no cleanup report: the call held nothing');
     measured.push(elapsed);
@@ -172,7 +172,7 @@ export const cleanup: Scenario = {
     const peer = await startPeer();
     const env: Env = { file, peer, marker: `29.0${process.pid}3` };
     const guard = core.createResourceGuard({ tempRoot });
-    const groundTruth = { dir: tempRoot, processMarker: env.marker };
+    const groundTruth = { requests: false, dir: tempRoot, processMarker: env.marker } as const;
     const out: Record<string, JsonObject> = {};
     try {
       for (const n of SIZES) {

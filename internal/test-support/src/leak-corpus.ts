@@ -190,10 +190,10 @@ export const LEAKS = {
   fetchBodyUnread: (env: LeakEnv) => fetch(`http://${HOST}:${need(env.httpPort, 'httpPort')}/slow`),
 
   /** A `fetch` of `/hang?<n>`, sent, awaiting a response that never comes (its failure is caught). */
-  async fetchAwaitingResponse(env: LeakEnv) {
+  async fetchAwaitingResponse(env: LeakEnv, _ctx?: LeakContext, { signal }: SignalOption = {}) {
     const url = `http://${HOST}:${need(env.httpPort, 'httpPort')}/hang?${hangRequests++}`;
     const sent = headersSent(url);
-    const response = fetch(url).catch(() => undefined);
+    const response = fetch(url, signal === undefined ? {} : { signal }).catch(() => undefined);
     await sent;
     return { response };
   },
