@@ -3,6 +3,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const hasProc = existsSync('/proc/self/stat');
 
+/** The pids /proc lists (none where it is unavailable). */
+function procPids(): string[] {
+  try {
+    return readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+}
+
 /** The fields of `/proc/<pid>/stat` after the command name: state first, then the parent's pid. */
 function statFields(pid: number | string): string[] | undefined {
   try {
@@ -55,14 +64,8 @@ export interface MarkedProcess {
  */
 export function markedProcessList(marker: string, where: 'cmdline' | 'environ' = 'cmdline'): MarkedProcess[] {
   const found: MarkedProcess[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+  for (const name of procPids()) {
+    if (Number(name) === process.pid) continue;
     try {
       if (!readFileSync(`/proc/${name}/${where}`, 'latin1').includes(marker)) continue;
       const fields = statFields(name);
@@ -85,14 +88,7 @@ export function markedProcessList(marker: string, where: 'cmdline' | 'environ' =
  */
 export function descendantsOf(pid: number): number[] {
   const children = new Map<number, number[]>();
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const name of procPids()) {
     const fields = statFields(name);
     if (fields === undefined || fields[0] === 'Z') continue;
     const parent = Number(fields[1]);
