@@ -20,6 +20,8 @@ export { type LeakScratch, leakScratch } from './leak-scratch.js';
 export { isProcStatFd, type OpenFd, openFdList } from './open-fds.js';
 /** Processes seen in /proc: state, liveness, those carrying a marker, descendants. */
 export { descendantsOf, isRunning, type MarkedProcess, markedProcessList, processState } from './processes.js';
+/** Collecting garbage until the heap's figures show it freed. */
+export { settleHeap } from './settle-heap.js';
 /** Waiting for the process to be steady (a baseline), or back to a baseline (after a cleanup). */
 export { type SettleOptions, type SteadyOptions, settleTo, steadyReading } from './settling.js';
 /** A promise resolved after a delay. */

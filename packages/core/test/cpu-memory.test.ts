@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { isProcStatFd, openFdList, sleep, until } from '@mcp-resource-guard/test-support';
+import { isProcStatFd, openFdList, settleHeap, sleep, until } from '@mcp-resource-guard/test-support';
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 
@@ -31,16 +29,6 @@ describe('CPU and memory', () => {
     const before = threadCpuMs();
     burn(ms);
     return threadCpuMs() - before;
-  }
-
-  /** Collects garbage and waits until array buffers are swept (on another thread) and out of the heap's figures. */
-  async function settleHeap(): Promise<void> {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    for (let i = 0; i < 2; i++) {
-      gc();
-      await sleep(50);
-    }
   }
 
   it('measures the CPU time of a call across awaits', async () => {
