@@ -23,6 +23,7 @@ export default defineConfig({
       { extends: true, test: { name: 'sdk-middleware', include: ['packages/sdk-middleware/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'otel-exporter', include: ['packages/otel-exporter/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'test-support', include: ['internal/test-support/test/**/*.test.ts'] } },
     ],
   },
 });
