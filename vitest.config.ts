@@ -24,6 +24,7 @@ export default defineConfig({
       { extends: true, test: { name: 'otel-exporter', include: ['packages/otel-exporter/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'bench', include: ['bench/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'test-support', include: ['internal/test-support/test/**/*.test.ts'] } },
     ],
   },
 });

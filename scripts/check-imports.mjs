@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * Checks the module graph of every package's src/: no import cycles (type-only imports included), and
- * no import that reaches into another package (a relative path out of the package, or a deep import
- * of a workspace package instead of its barrel or another entry point it declares in `exports`). Prints each problem and exits 1 if there is any.
+ * Checks the module graph of every package's src/ (packages/* and the private internal/*): no import cycles
+ * (type-only imports included), no import that reaches into another package (a relative path out of the package,
+ * or a deep import of a workspace package instead of its barrel or another entry point it declares in `exports`),
+ * and no published package (packages/*) that imports or depends on a private one (internal/*: only their tests
+ * may). Prints each problem and exits 1 if there is any.
  *
  * Usage: node scripts/check-imports.mjs
  */
@@ -12,7 +14,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packagesDir = join(root, 'packages');
+// The published packages and the private ones the tests and benchmarks share.
+const packageDirs = ['packages', 'internal'].flatMap((dir) =>
+  readdirSync(join(root, dir)).map((name) => join(root, dir, name)),
+);
 const IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
 
 function sourceFiles(dir) {
@@ -28,17 +33,30 @@ function sourceFiles(dir) {
 // The entry points the workspace packages declare in `exports` (such as `@mcp-resource-guard/core/internal`, for the
 // sibling packages): importing one is not reaching into the package.
 const declaredEntries = new Set();
-for (const pkg of readdirSync(packagesDir)) {
-  const manifest = JSON.parse(readFileSync(join(packagesDir, pkg, 'package.json'), 'utf8'));
+const privateNames = new Set();
+for (const pkg of packageDirs) {
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  if (manifest.private === true) privateNames.add(manifest.name);
   for (const key of Object.keys(manifest.exports ?? {})) {
     if (key !== '.' && !key.endsWith('.json')) declaredEntries.add(`${manifest.name}${key.slice(1)}`);
   }
 }
 
 const problems = [];
+const published = packageDirs.filter((pkg) => relative(root, pkg).startsWith(`packages${sep}`));
+for (const pkg of published) {
+  const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
+    for (const name of Object.keys(manifest[field] ?? {})) {
+      if (privateNames.has(name)) problems.push(`${relative(root, pkg)}/package.json: ${field} has ${name}, private`);
+    }
+  }
+}
+const packageOf = (spec) => spec.split('/').slice(0, 2).join('/');
 const graph = new Map();
-for (const pkg of readdirSync(packagesDir)) {
-  const src = join(packagesDir, pkg, 'src');
+for (const pkg of packageDirs) {
+  const src = join(pkg, 'src');
+  const isPublished = published.includes(pkg);
   for (const file of sourceFiles(src)) {
     const deps = [];
     for (const [, spec] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
@@ -47,6 +65,8 @@ for (const pkg of readdirSync(packagesDir)) {
         if (!target.startsWith(src + sep))
           problems.push(`${relative(root, file)}: imports ${spec}, outside its package`);
         else deps.push(target);
+      } else if (isPublished && privateNames.has(packageOf(spec))) {
+        problems.push(`${relative(root, file)}: imports ${spec}, a private package`);
       } else if (/^@mcp-resource-guard\/[^/]+\/./.test(spec) && !declaredEntries.has(spec)) {
         problems.push(`${relative(root, file)}: deep import ${spec}; import the package's barrel`);
       }

@@ -81,7 +81,12 @@ describe.each(['v1', 'v2'] as const)('SDK %s: values middlewares pass to the too
     const other = contextKey<User>('user'); // same name, another key
     const client = await serve(
       variant,
-      [async (ctx, next) => (ctx.set(other, { name: 'x', scopes: [] }), next())],
+      [
+        async (ctx, next) => {
+          ctx.set(other, { name: 'x', scopes: [] });
+          return next();
+        },
+      ],
       async (extra) => text(`${contextValue(extra, USER)?.name ?? 'none'} ${contextValue(extra, other)?.name}`),
     );
     expect(firstText(await client.callTool({ name: 'whoami' }))).toBe('none x');

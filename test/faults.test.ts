@@ -2,15 +2,11 @@
 // the server keeps serving, the client got a well-formed answer (or the SDK's documented cancel behaviour), and
 // the process holds no more descriptors or handles than before the fault.
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { createReadStream, existsSync, mkdtempSync, openSync, watch } from 'node:fs';
-import { open, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server as HttpServer, get as httpGet } from 'node:http';
-import { createServer, type Server as NetServer, Socket } from 'node:net';
+import { existsSync, mkdtempSync, openSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
 import { type CleanupReport, getCallContext, type LeakEvent } from '@mcp-resource-guard/core';
 import { type HttpHost, startHttpHost } from '@mcp-resource-guard/example-http-server';
 import {
@@ -19,43 +15,55 @@ import {
   resourceMiddleware,
   withMiddleware,
 } from '@mcp-resource-guard/sdk-middleware';
+import {
+  type GroundTruth,
+  isRunning,
+  LEAKS,
+  type LeakEnv,
+  leakScratch,
+  readGroundTruth,
+  settleTo,
+  sleep,
+  until,
+} from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { excessAfterSettling, type ProcessResources, readProcessResources } from './support/process-resources.js';
 
-const FILE = fileURLToPath(import.meta.url);
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 const firstText = (r: unknown) => ((r as { content: { text: string }[] }).content[0] as { text: string }).text;
 const never = () => new Promise<never>(() => {});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Polls `test` every 10 ms; throws if it is still false after `ms` (a wait never ends silently). */
-async function until(test: () => boolean, ms = 5000): Promise<void> {
-  for (let waited = 0; !test(); waited += 10) {
-    if (waited >= ms) throw new Error(`still false after ${ms} ms: ${test.toString()}`);
-    await sleep(10);
-  }
-}
 
+// The files the tools open (and the one inotify descriptor libuv keeps per loop once fs.watch is first used) come
+// before any baseline.
+const scratch = leakScratch('faults-');
 // Peers outside any call (so part of the baseline): a TCP server and an HTTP server that never answers.
 let tcpPeer: NetServer;
 let httpPeer: HttpServer;
 const portOf = (s: NetServer | HttpServer) => (s.address() as { port: number }).port;
+/** What the tools' leaks open things on: the scratch files and the peers. */
+let env: LeakEnv;
 beforeAll(async () => {
-  // libuv opens one inotify descriptor per loop at the first fs.watch and may keep it: open it before any baseline.
-  watch(dirname(FILE)).close();
   tcpPeer = createServer((s) => s.on('error', () => {}));
   httpPeer = createHttpServer(() => {}); // never answers
   await new Promise<void>((r) => tcpPeer.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => httpPeer.listen(0, '127.0.0.1', r));
+  env = { ...scratch, tcpPort: portOf(tcpPeer), httpPort: portOf(httpPeer) };
 });
 afterAll(async () => {
   httpPeer.closeAllConnections();
   await new Promise((r) => httpPeer.close(r));
   await new Promise((r) => tcpPeer.close(r));
+  scratch.remove();
 });
+
+/**
+ * What the process holds, as the faults compare it: descriptors and live handles by type (requests in flight left
+ * out: they come and go with the transports' I/O).
+ */
+const reading = { requests: false } as const;
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -68,7 +76,7 @@ interface Harness {
   readonly cleanups: CleanupReport[];
   readonly leaks: LeakEvent[];
   /** The process after setup and one warm-up call: what it must come back to. */
-  readonly baseline: ProcessResources;
+  readonly baseline: GroundTruth;
 }
 
 const GUARD_OPTIONS: ResourceMiddlewareOptions = { sampling: { activeMs: 10, idleMs: 50 }, watchdog: false };
@@ -90,10 +98,10 @@ function newServer(guard: ResourceMiddleware, register: (server: McpServer) => v
   return server;
 }
 
-async function baselineAfterWarmUp(client: Client): Promise<ProcessResources> {
+async function baselineAfterWarmUp(client: Client): Promise<GroundTruth> {
   expect(await client.callTool({ name: 'ping' })).toEqual(text('pong'));
   await sleep(100);
-  return readProcessResources();
+  return readGroundTruth(reading);
 }
 
 /** One server and client over InMemoryTransport. */
@@ -145,14 +153,17 @@ async function overHttp(
 
 async function expectServingAndNothingLeft(h: Harness, client: Client = h.client): Promise<void> {
   expect(await client.callTool({ name: 'ping' })).toEqual(text('pong'));
-  expect(await excessAfterSettling(h.baseline)).toEqual({});
+  // Pipes of a killed child, a terminated worker's descriptors and a destroyed socket close a little after the
+  // guard's cleanup resolves, and the connection of an aborted `fetch` stays in undici's pool (not the call's) for
+  // its keep-alive timeout, 4 s.
+  expect((await settleTo(h.baseline, { ...reading, timeoutMs: 10_000 })).items).toEqual({});
 }
 
 describe('a handler that fails', () => {
   it('throws synchronously, holding a file: an isError result with its message, the file closed', async () => {
     const h = await inMemory((s) =>
       s.registerTool('sync_throw', {}, () => {
-        openSync(FILE, 'r');
+        openSync(env.file, 'r');
         throw new Error('sync failure');
       }),
     );
@@ -172,8 +183,7 @@ describe('a handler that fails', () => {
   ])('rejects with %s, holding a socket: an isError result, the socket closed', async (_label, reason) => {
     const h = await inMemory((s) =>
       s.registerTool('odd_reject', {}, async () => {
-        const socket = new Socket();
-        await new Promise<void>((r) => socket.connect(portOf(tcpPeer), '127.0.0.1', r));
+        await LEAKS.tcpSocket(env);
         return Promise.reject(reason);
       }),
     );
@@ -188,8 +198,8 @@ describe('a handler that fails', () => {
     const h = await inMemory(
       (s) =>
         s.registerTool('hang', {}, async () => {
-          await open(FILE, 'r');
-          setInterval(() => {}, 1000);
+          await LEAKS.fileHandle(env);
+          await LEAKS.interval();
           return never();
         }),
       { limits: { perCall: { maxExecutionTimeMs: 150 } } },
@@ -198,7 +208,7 @@ describe('a handler that fails', () => {
     expect(result.isError).toBe(true);
     expect(result._meta?.['mcp-resource-guard/error']).toMatchObject({ resource: 'executionTimeMs', limit: 150 });
     // A stopped call is answered at once; its cleanup follows.
-    await until(() => h.cleanups.length > 0);
+    await until(() => h.cleanups.length > 0, { what: 'the cleanup of the stopped call' });
     expect(h.cleanups).toMatchObject([{ reason: 'timeout', survived: 0, closed: { file: 1, interval: 1 } }]);
     await expectServingAndNothingLeft(h);
   });
@@ -209,27 +219,20 @@ describe('a handler that leaks', () => {
     let childPid = 0;
     const h = await overHttp((s) =>
       s.registerTool('leak_everything', {}, async () => {
-        await open(FILE, 'r');
-        openSync(FILE, 'r');
-        createReadStream(FILE).on('error', () => {});
-        watch(dirname(FILE));
-        const socket = new Socket();
-        await new Promise<void>((r) => socket.connect(portOf(tcpPeer), '127.0.0.1', r));
-        socket.on('error', () => {});
-        const listening = createServer();
-        await new Promise<void>((r) => listening.listen(0, '127.0.0.1', r));
-        httpGet(`http://127.0.0.1:${portOf(httpPeer)}/never`).on('error', () => {});
-        void fetch(`http://127.0.0.1:${portOf(httpPeer)}/never`).catch(() => {});
-        const udp = createSocket('udp4');
-        await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
-        setTimeout(() => {}, 60_000);
-        setInterval(() => {}, 1000);
-        const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-        childPid = child.pid ?? 0;
-        const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
-        await new Promise((r) => worker.once('online', r));
-        await writeFile(join(getCallContext().tempDir(), 'data'), 'x'.repeat(1024));
-        await sleep(50); // the HTTP request and fetch reach the peer
+        await LEAKS.fileHandle(env);
+        await LEAKS.fdSync(env);
+        await LEAKS.readStream(env);
+        await LEAKS.watcher(env);
+        (await LEAKS.tcpSocket(env)).on('error', () => {});
+        await LEAKS.netServer();
+        await LEAKS.httpAwaitingResponse(env);
+        await LEAKS.fetchAwaitingResponse(env);
+        await LEAKS.udpSocket();
+        await LEAKS.timeout();
+        await LEAKS.interval();
+        childPid = (await LEAKS.spawnStdioIgnored(env)).pid ?? 0;
+        await LEAKS.worker();
+        await LEAKS.tempFile(env, getCallContext());
         return text('leaked');
       }),
     );
@@ -239,7 +242,7 @@ describe('a handler that leaks', () => {
       { file: 3, watcher: 1, socket: 3, server: 1, udp: 1, timer: 1, interval: 1, child_process: 1, worker: 1 },
     ]);
     expect(h.cleanups.find((r) => r.toolName === 'leak_everything')).toMatchObject({ survived: 0 });
-    expect(isAlive(childPid)).toBe(false);
+    expect(isRunning(childPid)).toBe(false);
     await expectServingAndNothingLeft(h);
   });
 });
@@ -249,7 +252,7 @@ describe('cleanup that fails', () => {
     const h = await inMemory((s) =>
       s.registerTool('bad_dispose', {}, async () => {
         const ctx = getCallContext();
-        await open(FILE, 'r');
+        await LEAKS.fileHandle(env);
         ctx.track(
           {
             close: () => {
@@ -260,7 +263,7 @@ describe('cleanup that fails', () => {
         );
         ctx.track({ [Symbol.asyncDispose]: () => Promise.reject(new Error('async dispose exploded')) });
         ctx.track({ destroy: () => Promise.reject('not an Error') });
-        setInterval(() => {}, 1000);
+        await LEAKS.interval();
         return text('done');
       }),
     );
@@ -280,19 +283,14 @@ describe('cleanup that fails', () => {
     const h = await inMemory(
       (s) =>
         s.registerTool('stubborn_child', {}, async () => {
-          const child = spawn(process.execPath, [
-            '-e',
-            "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')",
-          ]);
-          pid = child.pid ?? 0;
-          await new Promise((r) => child.stdout.once('data', r)); // its SIGTERM handler is in place
+          pid = (await LEAKS.sigtermIgnoringChild(env)).pid ?? 0;
           return text('spawned');
         }),
       { cleanup: { graceMs: 100 } },
     );
     expect(await h.client.callTool({ name: 'stubborn_child' })).toEqual(text('spawned'));
     expect(h.cleanups).toMatchObject([{ closed: { child_process: 1 }, survived: 0 }]);
-    expect(isAlive(pid)).toBe(false);
+    expect(isRunning(pid)).toBe(false);
     await expectServingAndNothingLeft(h);
   });
 
@@ -332,19 +330,19 @@ describe('the call’s connection or server goes away mid-call', () => {
     let started = false;
     const h = await overHttp((s) =>
       s.registerTool('slow', {}, async () => {
-        await open(FILE, 'r');
-        setInterval(() => {}, 1000);
+        await LEAKS.fileHandle(env);
+        await LEAKS.interval();
         started = true;
         return never();
       }),
     );
     const controller = new AbortController();
     const pending = h.client.callTool({ name: 'slow' }, undefined, { signal: controller.signal });
-    await until(() => started);
+    await until(() => started, { what: 'the call to start' });
     controller.abort('user cancelled');
     // The SDK's documented behaviour: the request rejects with the abort reason; the server sends no response.
     await expect(pending).rejects.toThrow();
-    await until(() => h.cleanups.length === 1);
+    await until(() => h.cleanups.length === 1, { what: 'the cleanup of the call' });
     expect(h.cleanups).toMatchObject([{ reason: 'cancelled', closed: { file: 1, interval: 1 }, survived: 0 }]);
     expect(h.guard.snapshot().tools.slow?.outcomes.cancelled).toBe(1);
     await expectServingAndNothingLeft(h);
@@ -355,7 +353,7 @@ describe('the call’s connection or server goes away mid-call', () => {
     const h = await overHttp(
       (s) =>
         s.registerTool('slow', {}, async () => {
-          await open(FILE, 'r');
+          await LEAKS.fileHandle(env);
           started = true;
           return never();
         }),
@@ -366,11 +364,11 @@ describe('the call’s connection or server goes away mid-call', () => {
       fetch(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, killer.signal]) : killer.signal }),
     );
     const pending = dying.callTool({ name: 'slow' }, undefined, { timeout: 1000 });
-    await until(() => started);
+    await until(() => started, { what: 'the call to start' });
     killer.abort(); // the POST's connection and its SSE stream are gone (the session is not: v1 keeps the call running)
     // The SDK's documented behaviour: no answer can arrive, so the request ends at the client's request timeout.
     await expect(pending).rejects.toThrow(/timed out/);
-    await until(() => h.cleanups.length === 1);
+    await until(() => h.cleanups.length === 1, { what: 'the cleanup of the call' });
     expect(h.cleanups).toMatchObject([{ reason: 'timeout', closed: { file: 1 }, survived: 0 }]);
     await expectServingAndNothingLeft(h);
   });
@@ -379,16 +377,16 @@ describe('the call’s connection or server goes away mid-call', () => {
     let started = 0;
     const h = await inMemory((s) =>
       s.registerTool('slow', {}, async () => {
-        await open(FILE, 'r');
+        await LEAKS.fileHandle(env);
         started++;
         return never();
       }),
     );
     const pending = [1, 2, 3].map(() => h.client.callTool({ name: 'slow' }));
-    await until(() => started === 3);
+    await until(() => started === 3, { what: 'the three calls to start' });
     await h.server.close();
     for (const call of pending) await expect(call).rejects.toThrow(/Connection closed/);
-    await until(() => h.cleanups.length === 3);
+    await until(() => h.cleanups.length === 3, { what: 'the cleanups of the three calls' });
     expect(h.cleanups.map((r) => r.reason)).toEqual(['cancelled', 'cancelled', 'cancelled']);
     expect(h.cleanups.every((r) => r.survived === 0 && r.closed.file === 1)).toBe(true);
     // The same server, connected again.
@@ -400,8 +398,3 @@ describe('the call’s connection or server goes away mid-call', () => {
     await expectServingAndNothingLeft(h, again);
   });
 });
-
-function isAlive(pid: number): boolean {
-  const result = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
-  return result.status === 0 && !result.stdout.trim().startsWith('Z');
-}

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getCallContext, type LeakEvent } from '@mcp-resource-guard/core';
+import { sleep } from '@mcp-resource-guard/test-support';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 const handlesNow = () => getCallContext().usage().fileHandles;
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { ThrottleEvent } from '@mcp-resource-guard/core';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { sleep } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -13,7 +14,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const FILE = fileURLToPath(import.meta.url);
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

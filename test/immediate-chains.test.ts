@@ -3,10 +3,10 @@
 // immediates awaited as promises are left alone.
 import { setImmediate as immediatePromise } from 'node:timers/promises';
 import { type LeakEvent, runShared } from '@mcp-resource-guard/core';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardedInMemory } from './support/guarded-in-memory.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -74,7 +74,7 @@ describe('self-rescheduling setImmediate chains', () => {
     expect(ticks.shared).toBeGreaterThan(seen.shared);
     expect(ticks.awaited).toBe(50);
     // A loop stopped after its call ended is reported as a late leak, after the cleanup grace (200 ms).
-    for (let i = 0; i < 200 && leaks.length < 2; i++) await sleep(10);
+    await until(() => leaks.length >= 2, { what: 'two late leaks' });
     expect(leaks.map((e) => [e.tool, e.handles])).toEqual([
       ['own', { immediate: 1 }],
       ['closures', { immediate: 1 }],

@@ -3,10 +3,10 @@
 // `report`; every other tool's leaks are still closed; a stopped call is cleaned up whatever the policy.
 import type { CleanupReport } from '@mcp-resource-guard/core';
 import type { ResourceMiddlewareOptions } from '@mcp-resource-guard/sdk-middleware';
+import { sleep } from '@mcp-resource-guard/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardedInMemory } from './support/guarded-in-memory.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
 const closers: (() => Promise<unknown>)[] = [];

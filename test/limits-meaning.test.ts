@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CleanupReport, LimitEvent } from '@mcp-resource-guard/core';
 import type { ResourceMiddlewareOptions } from '@mcp-resource-guard/sdk-middleware';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -166,7 +166,7 @@ describe('execution time', () => {
     const exited = once(writer, 'exit');
     writer.kill('SIGKILL'); // the writer goes: the read returns (end of file) and the close completes
     await exited;
-    for (let i = 0; i < 200 && cleanups.length === 0; i++) await sleep(10);
+    await until(() => cleanups.length > 0, { what: 'the cleanup of tail' });
     expect(cleanups).toMatchObject([{ toolName: 'tail', reason: 'timeout', survived: 0 }]);
   });
 
@@ -219,7 +219,8 @@ describe('execution time', () => {
     // The guard's own lateness never escalates: held at exactly the deadline.
     expect(stop?.usage).toBeLessThanOrEqual(100);
     expect(limits.filter((e) => e.level === 'emergency')).toEqual([]);
-    for (let i = 0; i < 100 && cleanups.length === 0; i++) await sleep(10); // a stopped call's cleanup follows its answer
+    // A stopped call's cleanup follows its answer.
+    await until(() => cleanups.length > 0, { what: 'the cleanup of the stopped call' });
     expect(cleanups).toEqual(['timeout']);
     expect(guard.snapshot().tools.late?.state).not.toBe('deactivated');
   });

@@ -1,10 +1,9 @@
 // Memory per call through the real SDK: two tools called at once from an SDK client, one holding memory with
 // next to no CPU, the other burning CPU and allocating nothing. Each call's memory figure (its peak, in the
 // guard's `call` event) is the memory its own code made the heap grow by, not a share of the CPU.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { CallRecord } from '@mcp-resource-guard/core';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { settleHeap, sleep } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -12,23 +11,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const MB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close().catch(() => {});
 });
-
-/** Collects garbage and waits until array buffers are swept (on another thread) and out of the heap's figures. */
-async function settleHeap(): Promise<void> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  for (let i = 0; i < 2; i++) {
-    gc();
-    await sleep(50);
-  }
-}
 
 describe('memory per call through the SDK', () => {
   it('charges a call the memory its own code holds, not a share of a CPU-bound neighbour’s', async () => {

@@ -8,6 +8,7 @@ import {
   resourceMiddleware,
   withMiddleware,
 } from '@mcp-resource-guard/sdk-middleware';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { Client as ClientV2, InMemoryTransport as InMemoryV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport as InMemoryV1 } from '@modelcontextprotocol/sdk/inMemory.js';
@@ -33,14 +34,6 @@ afterEach(async () => {
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
 const never = () => new Promise<never>(() => {});
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Polls `test` every 10 ms; throws if it is still false after `ms` (a wait never ends silently). */
-async function until(test: () => boolean, ms = 3000): Promise<void> {
-  for (let waited = 0; !test(); waited += 10) {
-    if (waited >= ms) throw new Error(`still false after ${ms} ms: ${test.toString()}`);
-    await sleep(10);
-  }
-}
 
 interface Harness {
   server: McpServerV1;
@@ -95,8 +88,8 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
     const snap = h.guard.snapshot();
     expect(snap.tools.hang?.outcomes.timeout).toBe(1);
     expect(snap.orphanedHandlers).toBe(1);
-    await until(() => finishedLate);
-    await until(() => h.guard.snapshot().orphanedHandlers === 0);
+    await until(() => finishedLate, { what: 'the stopped handler to finish' });
+    await until(() => h.guard.snapshot().orphanedHandlers === 0, { what: 'no orphaned handler' });
     expect(h.guard.snapshot().orphanedHandlers).toBe(0);
   });
 
@@ -134,10 +127,10 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
     );
     const controller = new AbortController();
     const pending = h.client.callTool({ name: 'stubborn' }, undefined, { signal: controller.signal });
-    await until(() => opened);
+    await until(() => opened, { what: 'the tool to open its file' });
     controller.abort('user cancelled');
     await expect(pending).rejects.toThrow();
-    await until(() => h.guard.snapshot().tools.stubborn?.cleanups.count === 1);
+    await until(() => h.guard.snapshot().tools.stubborn?.cleanups.count === 1, { what: 'the cleanup of stubborn' });
     expect(h.guard.snapshot().tools.stubborn).toMatchObject({
       outcomes: { cancelled: 1 },
       cleanups: { count: 1, handlesClosed: 1, handlesSurvived: 0 },
@@ -154,9 +147,9 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
       }),
     );
     void h.client.callTool({ name: 'stubborn' }).catch(() => {});
-    await until(() => opened);
+    await until(() => opened, { what: 'the tool to open its file' });
     await h.client.close();
-    await until(() => h.guard.snapshot().tools.stubborn?.cleanups.count === 1);
+    await until(() => h.guard.snapshot().tools.stubborn?.cleanups.count === 1, { what: 'the cleanup of stubborn' });
     expect(h.guard.snapshot().tools.stubborn).toMatchObject({
       outcomes: { cancelled: 1 },
       cleanups: { handlesClosed: 1 },
@@ -174,12 +167,12 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
       });
     });
     const pending = h.client.callTool({ name: 't' });
-    await until(() => started);
+    await until(() => started, { what: 'the call of t to start' });
     tool.disable();
     const stopped = await pending;
     expect(stopped.isError).toBe(true);
     expect(h.guard.guard.toolState('t')).toBe('deactivated');
-    await until(() => h.guard.snapshot().tools.t?.cleanups.count === 1);
+    await until(() => h.guard.snapshot().tools.t?.cleanups.count === 1, { what: 'the cleanup of t' });
     expect(h.guard.snapshot().tools.t?.cleanups.handlesClosed).toBe(1);
     // The SDK refuses a disabled tool itself, as it would without the guard.
     const refused = await h.client.callTool({ name: 't' });
@@ -206,7 +199,7 @@ describe('the call path (SDK v1 over InMemoryTransport)', () => {
         }),
     );
     const first = h.client.callTool({ name: 'hog' });
-    await until(() => h.guard.snapshot().tools.hog?.throttled === true);
+    await until(() => h.guard.snapshot().tools.hog?.throttled === true, { what: 'hog to be throttled' });
     const refused = await h.client.callTool({ name: 'hog' });
     expect(refused.isError).toBe(true);
     expect(refused._meta?.['mcp-resource-guard/error']).toMatchObject({
@@ -265,14 +258,17 @@ describe.each(['v1', 'v2'] as const)('emergency deactivation, SDK %s', (variant)
       code: 'LIMIT_EXCEEDED',
       resource: 'fileHandles',
     });
-    await until(() => listChanged >= 1);
+    await until(() => listChanged >= 1, { what: 'a list_changed notification' });
     expect(listChanged).toBeGreaterThanOrEqual(1);
     const listed = await client.listTools();
     expect(listed.tools.map((t) => t.name)).toEqual(['other']);
     expect(await client.callTool({ name: 'other' })).toEqual(text('fine'));
 
-    await until(() => guard.guard.toolState('greedy') !== 'deactivated', 2000);
-    await until(() => listChanged >= 2);
+    await until(() => guard.guard.toolState('greedy') !== 'deactivated', {
+      what: 'greedy to be enabled again after its cool-down',
+      timeoutMs: 2000,
+    });
+    await until(() => listChanged >= 2, { what: 'a second list_changed notification' });
     expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['greedy', 'other']);
     const snap = guard.snapshot().tools.greedy;
     expect(snap?.levelEntries.emergency).toBe(1);

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { resourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { pino } from 'pino';
@@ -12,7 +13,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guardedInMemory } from './support/guarded-in-memory.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/lifetime-server.mjs', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The JSON lines of a stream's text (anything else, such as the fixture's `exit 0`, left out). */
 function jsonLines(text: string): Record<string, unknown>[] {
@@ -111,7 +111,8 @@ describe('a pino logger given as the logger option', () => {
     closers.push(() => h.close());
     const answer = await h.client.callTool({ name: 'slow' });
     expect(answer.isError).toBe(true);
-    for (let i = 0; i < 100 && written.length < 2; i++) await sleep(10); // the cleanup follows the answer
+    // The cleanup follows the answer.
+    await until(() => written.length >= 2, { what: 'two log lines' });
     expect(written).toEqual([
       expect.objectContaining({
         level: 40,

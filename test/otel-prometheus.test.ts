@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { instrumentGuard } from '@mcp-resource-guard/otel-exporter';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,21 +62,24 @@ beforeAll(async () => {
   mcp = await startOtelMcpServer();
   instrumentGuard(mcp.guard, { meterProvider });
   prom = await startPrometheus({ target: `127.0.0.1:${port}`, ruleFiles: [ALERTS] });
-  const up = await prom.waitFor('up{job="mcp"}', (s) => s[0]?.value === 1);
-  if (up[0]?.value !== 1) throw new Error(`the exporter was never scraped:\n${prom.log()}`);
+  await prom.waitFor('up{job="mcp"}', (s) => s[0]?.value === 1, 'a scrape of the exporter');
 
   // Two batches with a scrape between them, so that rates over the window are positive.
   await driveScenario(mcp);
-  await prom.waitFor('mcp_server_operation_duration_count{gen_ai_tool_name="echo"}', (s) => s[0]?.value === 5);
+  await prom.waitFor(
+    'mcp_server_operation_duration_count{gen_ai_tool_name="echo"}',
+    (s) => s[0]?.value === 5,
+    'a scrape of the first batch',
+  );
   for (let i = 0; i < 5; i++) await mcp.call('echo', { message: `again ${i}` });
   for (let i = 0; i < 3; i++) await mcp.call('burn', { ms: 30 });
-  const echo = await prom.waitFor(
+  await prom.waitFor(
     'mcp_server_operation_duration_count{gen_ai_tool_name="echo"}',
     (s) => s[0]?.value === 10,
+    'a scrape of the second batch',
   );
-  if (echo[0]?.value !== 10) throw new Error(`the second batch was never scraped:\n${prom.log()}`);
   // A few more scrapes, so that every series has samples enough for increase() and rate().
-  await new Promise((r) => setTimeout(r, 3000));
+  await sleep(3000);
 }, 90_000);
 
 afterAll(async () => {
@@ -237,12 +241,18 @@ describe(`a real Prometheus scraping @opentelemetry/exporter-prometheus${SKIPPED
       let alerts: Alert[] = [];
       // Up to 80 s: rule evaluation follows scrapes, and a loaded machine stretches both (40 s was once
       // too short, with the whole suite running right after a benchmark).
-      for (let i = 0; i < 320; i++) {
-        alerts = (await prom.api<{ alerts: Alert[] }>('alerts')).alerts;
-        const firing = new Set(alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname));
-        if (expected.every((name) => firing.has(name))) break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await until(
+        async () => {
+          alerts = (await prom.api<{ alerts: Alert[] }>('alerts')).alerts;
+          const firing = new Set(alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname));
+          return expected.every((name) => firing.has(name));
+        },
+        {
+          what: () => `${expected.join(', ')} firing; got ${JSON.stringify(alerts)}`,
+          timeoutMs: 80_000,
+          intervalMs: 250,
+        },
+      );
       const firing = alerts.filter((a) => a.state === 'firing');
       for (const name of expected) {
         expect(

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { EmergencyEvent, LimitEvent, ThrottleEvent } from '@mcp-resource-guard/core';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { sleep } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -15,7 +16,6 @@ import * as z from 'zod';
 
 const FILE = fileURLToPath(import.meta.url);
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const errorCode = (r: { _meta?: Record<string, unknown> | undefined }) =>
   (r._meta?.['mcp-resource-guard/error'] as { code?: string } | undefined)?.code;
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { CleanupReport } from '@mcp-resource-guard/core';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { until } from '@mcp-resource-guard/test-support';
 import {
   Client as ClientV2,
   StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
@@ -20,7 +21,6 @@ import { serveFetch } from './support/v2-http.js';
 const SELF = fileURLToPath(import.meta.url);
 const FIXTURE = fileURLToPath(new URL('./fixtures/stdio-server.mjs', import.meta.url));
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const firstText = (r: unknown) => ((r as { content: { text: string }[] }).content[0] as { text: string }).text;
 
 const closers: (() => Promise<unknown>)[] = [];
@@ -121,12 +121,12 @@ describe('Streamable HTTP, SDK v1: one guard shared by per-session servers', () 
     const transport = new StreamableHTTPClientTransport(host.url);
     await client.connect(transport);
     void client.callTool({ name: 'stuck' }).catch(() => {});
-    for (let i = 0; i < 200 && !started; i++) await sleep(10);
+    await until(() => started, { what: 'the call of stuck to start' });
     expect(host.sessions).toBe(1);
     await transport.terminateSession();
     await client.close();
     const done = () => guard.snapshot().inFlight === 0 && guard.snapshot().tools.stuck?.cleanups.count === 1;
-    for (let i = 0; i < 300 && !done(); i++) await sleep(10);
+    await until(done, { what: 'the call of stuck to end, cleaned up' });
     const snap = guard.snapshot();
     expect(snap.inFlight).toBe(0);
     expect(snap.sessions).toBe(0);
@@ -212,11 +212,18 @@ describe.each(['v1', 'v2'] as const)('stdio, SDK %s: the server in a child proce
         ? client.callTool({ name: 'hang' }, undefined, { timeout: 200 })
         : (client as unknown as ClientV2).callTool({ name: 'hang' }, { timeout: 200 });
     await expect(call).rejects.toThrow();
+    // Until no call is in flight but the one that inspects (as before the hang), the hang's cleanup is done, and
+    // the descriptors it closed are closed.
     let after = await inspect(client);
-    for (let i = 0; i < 100 && after.snapshot.inFlight > 0; i++) {
-      await sleep(20);
-      after = await inspect(client);
-    }
+    await until(
+      async () => {
+        after = await inspect(client);
+        const cleanups = after.snapshot.tools.hang?.cleanups;
+        const cleaned = cleanups !== undefined && cleanups.handlesClosed + cleanups.handlesSurvived > 0;
+        return after.snapshot.inFlight === before.snapshot.inFlight && cleaned && after.fds === before.fds;
+      },
+      { what: () => `the end of hang (${after.fds} fds, ${before.fds} before; ${JSON.stringify(after.snapshot)})` },
+    );
     expect(after.snapshot.tools.hang?.outcomes.cancelled).toBe(1);
     expect(after.snapshot.tools.hang?.cleanups).toMatchObject({ handlesClosed: 1, handlesSurvived: 0 });
     expect(after.fds).toBe(before.fds);

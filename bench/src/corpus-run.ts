@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CallContext, CleanupReport, Core, LeakEvent, ResourceGuard } from './core.js';
 import {
   type Excess,
   excess,
@@ -12,7 +11,8 @@ import {
   readGroundTruth,
   settleTo,
   steadyReading,
-} from './ground-truth.js';
+} from '@mcp-resource-guard/test-support';
+import type { CallContext, CleanupReport, Core, LeakEvent, ResourceGuard } from './core.js';
 import { type CorpusEnv, closeSharedLeftovers, createCorpusEnv } from './leak-corpus.js';
 
 /** What one call of a corpus body left, by the guard's account and by the process's. */
@@ -59,7 +59,10 @@ export interface CorpusRunner {
       readonly settleMs?: number;
     },
   ): Promise<CorpusCall>;
-  /** Ground-truth options for a case: the temp root always, the process marker when it starts processes. */
+  /**
+   * Ground-truth options for a case: the temp root always, the process marker when it starts processes (requests
+   * in flight never: they come and go with any I/O).
+   */
   optionsFor(processes: boolean | undefined): GroundTruthOptions;
   /** A steady reading (nothing opening or closing), outside any call, after closing shared leftovers. */
   baseline(options: GroundTruthOptions): Promise<GroundTruth>;
@@ -86,10 +89,14 @@ export async function createCorpusRunner(core: Core): Promise<CorpusRunner> {
     guard,
     env,
     tempRoot,
-    optionsFor: (processes) => ({ dir: tempRoot, processMarker: processes === true ? env.marker : undefined }),
+    optionsFor: (processes) => ({
+      requests: false,
+      dir: tempRoot,
+      processMarker: processes === true ? env.marker : undefined,
+    }),
     async baseline(options) {
       await closeSharedLeftovers();
-      return steadyReading(options);
+      return steadyReading({ ...options, stepMs: 10, repeats: 2 });
     },
     async run(body, groundTruth) {
       const call = core.tryAdmit(guard, { toolName: 'corpus' }) ?? (await guard.admit({ toolName: 'corpus' }));
@@ -108,7 +115,12 @@ export async function createCorpusRunner(core: Core): Promise<CorpusRunner> {
       const remaining =
         groundTruth === undefined
           ? undefined
-          : await settleTo(groundTruth.baseline, groundTruth.options, groundTruth.settleMs ?? 2000);
+          : await settleTo(groundTruth.baseline, {
+              ...groundTruth.options,
+              timeoutMs: groundTruth.settleMs ?? 2000,
+              stepMs: 5,
+              repeats: 1,
+            });
       const events = leaks.get(call.callId) ?? [];
       leaks.delete(call.callId);
       const guardKinds: Record<string, number> = {};

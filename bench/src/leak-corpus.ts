@@ -1,42 +1,36 @@
 /**
- * The leak corpus: tool-call bodies that each leave something open, of every kind the guard's probes
- * cover, and the same operations done properly (closed, cleared, awaited, killed and waited for), plus
- * clean patterns the guard must not mistake for leaks (keep-alive pools, unref'd timers, `runShared`,
- * `detach`, `guard.share`). Shared by the reclamationRate and leakDetection scenarios.
+ * The leak corpus as the benchmarks run it: the leaky bodies of test-support's corpus (`LEAKS`, one body per kind
+ * the guard's probes cover) alone and in mixes, each with the handle kinds the guard should report and the same
+ * operation done properly (closed, cleared, awaited, killed and waited for), plus clean patterns the guard must not
+ * mistake for leaks (keep-alive pools, unref'd timers, `runShared`, `detach`, `guard.share`). Shared by the
+ * reclamationRate, leakDetection and recoveryRate scenarios and the soak.
  *
  * Every body runs inside a guarded call (`call.run(() => body(env))`) and returns only once what it
  * opened is really established (connected, listening, spawned, online), so that a reading of the
  * process taken right after it returns sees what the call holds.
  */
 
-import { type ChildProcess, exec, execFile, fork, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import dc from 'node:diagnostics_channel';
+import { type ChildProcess, exec, spawn } from 'node:child_process';
+import type dgram from 'node:dgram';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import timersPromises from 'node:timers/promises';
-import tls from 'node:tls';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { type MessageChannel, Worker } from 'node:worker_threads';
+import { descendantsOf, LEAKS, type LeakEnv, leakScratch, until } from '@mcp-resource-guard/test-support';
 import type { CallContext, Core, ResourceGuard } from './core.js';
 import { type Peer, startPeer } from './peer.js';
 
-/** What the bodies need: files, the peer's servers, a script to fork, and a marker for processes. */
-export interface CorpusEnv {
-  /** A scratch directory outside the guard's temp root. */
-  readonly dir: string;
-  /** A 64 KiB file in it. */
-  readonly file: string;
+/**
+ * What the bodies need: the scratch files, the peer's servers (in a process of its own: only the client side of a
+ * connection is this process's), and for the clean patterns, a keep-alive agent and the guard.
+ */
+export interface CorpusEnv extends LeakEnv {
   readonly peer: Peer;
-  /** A CommonJS script that runs until killed. */
-  readonly forkScript: string;
-  /** In the command line of every process the corpus starts (`sleep <marker>`), to count them in /proc. */
-  readonly marker: string;
   /** A keep-alive agent shared by every call (its pooled sockets belong to no call). */
   readonly keepAliveAgent: http.Agent;
   readonly core: Core;
@@ -78,54 +72,35 @@ const HOST = '127.0.0.1';
  * @returns the environment
  */
 export async function createCorpusEnv(core: Core, guard: ResourceGuard): Promise<CorpusEnv> {
-  const dir = await fsp.mkdtemp(join(tmpdir(), 'mcp-resource-guard-corpus-'));
-  const file = join(dir, 'data.bin');
-  await fsp.writeFile(file, Buffer.alloc(64 * 1024, 0x61));
-  const forkScript = join(dir, 'idle.cjs');
-  await fsp.writeFile(forkScript, 'setInterval(() => {}, 1000);\n');
-  // libuv opens one inotify descriptor per loop on the first fs.watch: open it before any baseline.
-  fs.watch(dir).close();
+  const scratch = leakScratch('mcp-resource-guard-corpus-');
   const peer = await startPeer();
   const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   return {
-    dir,
-    file,
+    dir: scratch.dir,
+    file: scratch.file,
+    forkScript: scratch.forkScript,
+    marker: scratch.marker,
+    tcpPort: peer.tcpPort,
+    httpPort: peer.httpPort,
+    tlsPort: peer.tlsPort,
+    connectTo: (port) => peer.connectTo(port),
     peer,
-    forkScript,
-    marker: `29.0${process.pid}1`,
     keepAliveAgent,
     core,
     guard,
     async close() {
       keepAliveAgent.destroy();
       await peer.close();
-      await fsp.rm(dir, { recursive: true, force: true });
+      scratch.remove();
     },
   };
 }
 
 let outputs = 0;
-const outFile = (env: CorpusEnv): string => join(env.dir, `out-${outputs++}.txt`);
-
-function openFd(path: string): Promise<number> {
-  return new Promise((resolve, reject) => fs.open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))));
-}
+const outFile = (env: CorpusEnv): string => join(env.dir, `clean-out-${outputs++}.txt`);
 
 function closeFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fs.close(fd, (e) => (e ? reject(e) : resolve())));
-}
-
-async function tcpClient(env: CorpusEnv): Promise<net.Socket> {
-  const socket = net.connect(env.peer.tcpPort, HOST);
-  await once(socket, 'connect');
-  return socket;
-}
-
-async function rawSocket(env: CorpusEnv): Promise<net.Socket> {
-  const socket = new net.Socket();
-  socket.connect(env.peer.tcpPort, HOST);
-  await once(socket, 'connect');
-  return socket;
 }
 
 async function endSocket(socket: net.Socket): Promise<void> {
@@ -134,31 +109,8 @@ async function endSocket(socket: net.Socket): Promise<void> {
   await closed;
 }
 
-async function listening<T extends net.Server>(server: T): Promise<T> {
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  return server;
-}
-
 function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
-}
-
-function portOf(server: net.Server): number {
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function accepted(env: CorpusEnv, server: net.Server): Promise<net.Socket> {
-  const connection = once(server, 'connection');
-  await env.peer.connectTo(portOf(server));
-  const [socket] = (await connection) as [net.Socket];
-  return socket;
-}
-
-async function tlsClient(env: CorpusEnv): Promise<tls.TLSSocket> {
-  const socket = tls.connect({ host: HOST, port: env.peer.tlsPort ?? 0, rejectUnauthorized: false });
-  await once(socket, 'secureConnect');
-  return socket;
 }
 
 async function httpGet(env: CorpusEnv, path: string, agent: http.Agent): Promise<http.IncomingMessage> {
@@ -167,88 +119,19 @@ async function httpGet(env: CorpusEnv, path: string, agent: http.Agent): Promise
   return response;
 }
 
-let hangRequests = 0;
-
-/** A `/hang` URL of the peer that no other request uses, so that {@link headersSent} can tell it apart. */
-function uniqueHangUrl(env: CorpusEnv): string {
-  return `http://${HOST}:${env.peer.httpPort}/hang?${hangRequests++}`;
-}
-
-/**
- * Resolves when undici has sent the headers of the request for `url` (the fetch is then in flight at the
- * peer). Other requests in flight in the process (other calls, an HTTP client) are told apart by the path.
- */
-function headersSent(url: string): Promise<void> {
-  const { pathname, search } = new URL(url);
-  const path = pathname + search;
-  return new Promise((resolve) => {
-    const channel = dc.channel('undici:client:sendHeaders');
-    const onMessage = (message: unknown): void => {
-      if ((message as { request?: { path?: string } }).request?.path !== path) return;
-      channel.unsubscribe(onMessage);
-      resolve();
-    };
-    channel.subscribe(onMessage);
-  });
-}
-
-async function udpSocket(): Promise<dgram.Socket> {
-  const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, HOST, resolve));
-  return socket;
-}
-
 function closeUdp(socket: dgram.Socket): Promise<void> {
   return new Promise((resolve) => socket.close(() => resolve()));
 }
 
-async function spawned<T extends import('node:child_process').ChildProcess>(child: T): Promise<T> {
+async function spawned<T extends ChildProcess>(child: T): Promise<T> {
   await once(child, 'spawn');
   return child;
 }
 
-async function killAndWait(child: import('node:child_process').ChildProcess): Promise<void> {
+async function killAndWait(child: ChildProcess): Promise<void> {
   const closed = once(child, 'close');
   child.kill('SIGTERM');
   await closed;
-}
-
-/** Waits (polling /proc) until `count` processes carry the marker more than before. */
-/**
- * Waits (polling /proc) until the process `child` has `count` descendants: its own, whatever other calls start
- * meanwhile.
- */
-async function descendantsUp(env: CorpusEnv, child: ChildProcess, count: number): Promise<void> {
-  const pid = child.pid ?? 0;
-  for (let i = 0; i < 400 && env.core.descendantsOf(pid).length < count; i++) await timersPromises.setTimeout(5);
-}
-
-async function online(worker: Worker): Promise<Worker> {
-  await once(worker, 'online');
-  return worker;
-}
-
-const IDLE_WORKER = 'setInterval(() => {}, 1000)';
-
-async function writeTempFiles(ctx: CallContext, count: number): Promise<string> {
-  const dir = ctx.tempDir();
-  for (let i = 0; i < count; i++) await fsp.writeFile(join(dir, `f${i}.txt`), `file ${i}\n`);
-  return dir;
-}
-
-function messagePorts(): { ports: MessageChannel; dispose: { close(): void } } {
-  const ports = new MessageChannel();
-  ports.port1.on('message', () => {});
-  ports.port2.on('message', () => {});
-  return {
-    ports,
-    dispose: {
-      close() {
-        ports.port1.close();
-        ports.port2.close();
-      },
-    },
-  };
 }
 
 async function portsClosed(ports: MessageChannel): Promise<void> {
@@ -260,21 +143,20 @@ async function portsClosed(ports: MessageChannel): Promise<void> {
 
 /** Every kind at once (TLS when available), for the mixes. */
 async function leakEverything(env: CorpusEnv, ctx: CallContext): Promise<void> {
-  await fsp.open(env.file, 'r');
-  fs.openSync(env.file, 'r');
-  fs.watch(env.dir);
-  await tcpClient(env);
-  const server = await listening(net.createServer());
-  await accepted(env, server);
-  if (env.peer.tlsPort !== null) await tlsClient(env);
-  await udpSocket();
-  await spawned(spawn('sleep', [env.marker]));
-  await online(new Worker(IDLE_WORKER, { eval: true }));
-  await writeTempFiles(ctx, 3);
-  ctx.track(messagePorts().dispose);
-  setTimeout(() => {}, 60_000);
-  setInterval(() => {}, 60_000);
-  setImmediate(() => {});
+  await LEAKS.fileHandle(env);
+  await LEAKS.fdSync(env);
+  await LEAKS.watcher(env);
+  await LEAKS.tcpClient(env);
+  await LEAKS.acceptedSocket(env);
+  if (env.peer.tlsPort !== null) await LEAKS.tlsClient(env);
+  await LEAKS.udpSocket();
+  await LEAKS.spawn(env);
+  await LEAKS.worker();
+  for (let i = 0; i < 3; i++) await LEAKS.tempFile(env, ctx);
+  await LEAKS.trackedDisposable(env, ctx);
+  await LEAKS.timeout();
+  await LEAKS.interval();
+  await LEAKS.immediate();
 }
 
 /** The leaky bodies, each with its clean counterpart. */
@@ -283,10 +165,10 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'FileHandle (fs.promises.open)',
     kinds: { file: 1 },
     async leak(env) {
-      await fsp.open(env.file, 'r');
+      await LEAKS.fileHandle(env);
     },
     async clean(env) {
-      const handle = await fsp.open(env.file, 'r');
+      const handle = await LEAKS.fileHandle(env);
       await handle.read(Buffer.alloc(16), 0, 16, 0);
       await handle.close();
     },
@@ -295,11 +177,11 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'three FileHandles',
     kinds: { file: 3 },
     async leak(env) {
-      for (let i = 0; i < 3; i++) await fsp.open(env.file, 'r');
+      for (let i = 0; i < 3; i++) await LEAKS.fileHandle(env);
     },
     async clean(env) {
       const handles = [];
-      for (let i = 0; i < 3; i++) handles.push(await fsp.open(env.file, 'r'));
+      for (let i = 0; i < 3; i++) handles.push(await LEAKS.fileHandle(env));
       for (const h of handles) await h.close();
     },
   },
@@ -307,17 +189,17 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'fs.open descriptor',
     kinds: { file: 1 },
     async leak(env) {
-      await openFd(env.file);
+      await LEAKS.fd(env);
     },
     async clean(env) {
-      await closeFd(await openFd(env.file));
+      await closeFd(await LEAKS.fd(env));
     },
   },
   {
     name: 'fs.openSync descriptor',
     kinds: { file: 1 },
     async leak(env) {
-      fs.openSync(env.file, 'r');
+      await LEAKS.fdSync(env);
     },
     async clean(env) {
       fs.closeSync(fs.openSync(env.file, 'r'));
@@ -327,8 +209,7 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'read stream, paused mid-file',
     kinds: { file: 1 },
     async leak(env) {
-      const stream = fs.createReadStream(env.file, { highWaterMark: 1024 });
-      await once(stream, 'readable');
+      await LEAKS.readStream(env);
     },
     async clean(env) {
       const stream = fs.createReadStream(env.file, { highWaterMark: 1024 });
@@ -341,9 +222,7 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'write stream, never ended',
     kinds: { file: 1 },
     async leak(env) {
-      const stream = fs.createWriteStream(outFile(env));
-      stream.write('pending');
-      await once(stream, 'open');
+      await LEAKS.writeStream(env);
     },
     async clean(env) {
       const stream = fs.createWriteStream(outFile(env));
@@ -356,40 +235,40 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'fs.watch watcher',
     kinds: { watcher: 1 },
     async leak(env) {
-      fs.watch(env.dir);
+      await LEAKS.watcher(env);
     },
     async clean(env) {
-      fs.watch(env.dir).close();
+      (await LEAKS.watcher(env)).close();
     },
   },
   {
     name: 'TCP client (net.connect)',
     kinds: { socket: 1 },
     async leak(env) {
-      await tcpClient(env);
+      await LEAKS.tcpClient(env);
     },
     async clean(env) {
-      await endSocket(await tcpClient(env));
+      await endSocket(await LEAKS.tcpClient(env));
     },
   },
   {
     name: 'TCP client (new net.Socket().connect)',
     kinds: { socket: 1 },
     async leak(env) {
-      await rawSocket(env);
+      await LEAKS.tcpSocket(env);
     },
     async clean(env) {
-      await endSocket(await rawSocket(env));
+      await endSocket(await LEAKS.tcpSocket(env));
     },
   },
   {
     name: 'three TCP clients',
     kinds: { socket: 3 },
     async leak(env) {
-      await Promise.all([tcpClient(env), tcpClient(env), tcpClient(env)]);
+      await Promise.all([LEAKS.tcpClient(env), LEAKS.tcpClient(env), LEAKS.tcpClient(env)]);
     },
     async clean(env) {
-      const sockets = await Promise.all([tcpClient(env), tcpClient(env), tcpClient(env)]);
+      const sockets = await Promise.all([LEAKS.tcpClient(env), LEAKS.tcpClient(env), LEAKS.tcpClient(env)]);
       await Promise.all(sockets.map(endSocket));
     },
   },
@@ -397,33 +276,30 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'listening net server',
     kinds: { server: 1 },
     async leak() {
-      await listening(net.createServer());
+      await LEAKS.netServer();
     },
     async clean() {
-      await closeServer(await listening(net.createServer()));
+      await closeServer(await LEAKS.netServer());
     },
   },
   {
     name: 'listening http server',
     kinds: { server: 1 },
     async leak() {
-      await listening(http.createServer((_req, res) => res.end()));
+      await LEAKS.httpServer();
     },
     async clean() {
-      await closeServer(await listening(http.createServer((_req, res) => res.end())));
+      await closeServer(await LEAKS.httpServer());
     },
   },
   {
     name: 'accepted socket (server closed, connection left)',
     kinds: { server: 1, socket: 1 },
     async leak(env) {
-      const server = await listening(net.createServer());
-      await accepted(env, server);
-      server.close();
+      (await LEAKS.acceptedSocket(env)).server.close();
     },
     async clean(env) {
-      const server = await listening(net.createServer());
-      const socket = await accepted(env, server);
+      const { server, socket } = await LEAKS.acceptedSocket(env);
       const closed = closeServer(server);
       await endSocket(socket);
       await closed;
@@ -433,11 +309,10 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'server with an accepted socket, both left',
     kinds: { server: 1, socket: 1 },
     async leak(env) {
-      await accepted(env, await listening(net.createServer()));
+      await LEAKS.acceptedSocket(env);
     },
     async clean(env) {
-      const server = await listening(net.createServer());
-      const socket = await accepted(env, server);
+      const { server, socket } = await LEAKS.acceptedSocket(env);
       socket.destroy();
       await once(socket, 'close');
       await closeServer(server);
@@ -448,18 +323,17 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { socket: 1 },
     tls: true,
     async leak(env) {
-      await tlsClient(env);
+      await LEAKS.tlsClient(env);
     },
     async clean(env) {
-      await endSocket(await tlsClient(env));
+      await endSocket(await LEAKS.tlsClient(env));
     },
   },
   {
     name: 'http request, response body unfinished',
     kinds: { socket: 1 },
     async leak(env) {
-      const response = await httpGet(env, '/slow', new http.Agent({ keepAlive: false }));
-      await once(response, 'data');
+      await LEAKS.httpResponseUnfinished(env);
     },
     async clean(env) {
       const response = await httpGet(env, '/ok', new http.Agent({ keepAlive: false }));
@@ -471,10 +345,7 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'http request awaiting its response',
     kinds: { socket: 1 },
     async leak(env) {
-      const request = http.get({ host: HOST, port: env.peer.httpPort, path: '/hang', agent: false });
-      request.on('error', () => {});
-      const [socket] = (await once(request, 'socket')) as [net.Socket];
-      if (socket.connecting) await once(socket, 'connect');
+      await LEAKS.httpAwaitingResponse(env);
     },
     async clean(env) {
       const request = http.get({ host: HOST, port: env.peer.httpPort, path: '/ok', agent: false });
@@ -487,7 +358,7 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'fetch, body never read',
     kinds: { socket: 1 },
     async leak(env) {
-      await fetch(`http://${HOST}:${env.peer.httpPort}/slow`);
+      await LEAKS.fetchBodyUnread(env);
     },
     async clean(env) {
       await (await fetch(`http://${HOST}:${env.peer.httpPort}/ok`)).text();
@@ -497,36 +368,30 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'fetch awaiting its response',
     kinds: { socket: 1 },
     async leak(env) {
-      const url = uniqueHangUrl(env);
-      const sent = headersSent(url);
-      fetch(url).catch(() => {});
-      await sent;
+      await LEAKS.fetchAwaitingResponse(env);
     },
-    async clean(env) {
+    async clean(env, ctx) {
       const controller = new AbortController();
-      const url = uniqueHangUrl(env);
-      const sent = headersSent(url);
-      const pending = fetch(url, { signal: controller.signal });
-      await sent;
+      const { response } = await LEAKS.fetchAwaitingResponse(env, ctx, { signal: controller.signal });
       controller.abort();
-      await pending.catch(() => {});
+      await response;
     },
   },
   {
     name: 'UDP socket',
     kinds: { udp: 1 },
     async leak() {
-      await udpSocket();
+      await LEAKS.udpSocket();
     },
     async clean() {
-      await closeUdp(await udpSocket());
+      await closeUdp(await LEAKS.udpSocket());
     },
   },
   {
     name: 'setTimeout',
     kinds: { timer: 1 },
     async leak() {
-      setTimeout(() => {}, 60_000);
+      await LEAKS.timeout();
     },
     async clean() {
       clearTimeout(setTimeout(() => {}, 60_000));
@@ -536,7 +401,7 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'setInterval',
     kinds: { interval: 1 },
     async leak() {
-      setInterval(() => {}, 60_000);
+      await LEAKS.interval();
     },
     async clean() {
       clearInterval(setInterval(() => {}, 60_000));
@@ -545,10 +410,11 @@ export const LEAK_CASES: readonly LeakCase[] = [
   {
     name: 'timers: 3 timeouts, 2 intervals (and an immediate, which is no leak)',
     kinds: { timer: 3, interval: 2 },
+    // Of different delays: each its own list of Node's timers.
     async leak() {
       for (let i = 0; i < 3; i++) setTimeout(() => {}, 60_000 + i);
       for (let i = 0; i < 2; i++) setInterval(() => {}, 60_000 + i);
-      setImmediate(() => {});
+      await LEAKS.immediate();
     },
     async clean() {
       await new Promise<void>((resolve) => setTimeout(resolve, 1));
@@ -564,10 +430,10 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1 },
     processes: true,
     async leak(env) {
-      await spawned(spawn('sleep', [env.marker]));
+      await LEAKS.spawn(env);
     },
     async clean(env) {
-      await killAndWait(await spawned(spawn('sleep', [env.marker])));
+      await killAndWait(await LEAKS.spawn(env));
     },
   },
   {
@@ -575,10 +441,10 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1 },
     processes: true,
     async leak(env) {
-      await spawned(spawn('sleep', [env.marker], { stdio: 'ignore' }));
+      await LEAKS.spawnStdioIgnored(env);
     },
     async clean(env) {
-      await killAndWait(await spawned(spawn('sleep', [env.marker], { stdio: 'ignore' })));
+      await killAndWait(await LEAKS.spawnStdioIgnored(env));
     },
   },
   {
@@ -586,7 +452,7 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1 },
     processes: true,
     async leak(env) {
-      await spawned(exec(`sleep ${env.marker}`));
+      await LEAKS.exec(env);
     },
     async clean(env) {
       await killAndWait(await spawned(exec(`exec sleep ${env.marker}`)));
@@ -597,10 +463,10 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1 },
     processes: true,
     async leak(env) {
-      await spawned(execFile('sleep', [env.marker]));
+      await LEAKS.execFile(env);
     },
     async clean(env) {
-      await killAndWait(await spawned(execFile('sleep', [env.marker])));
+      await killAndWait(await LEAKS.execFile(env));
     },
   },
   {
@@ -608,16 +474,16 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1 },
     processes: true,
     async leak(env) {
-      const child = await spawned(spawn('sh', ['-c', `sleep ${env.marker} & sleep ${env.marker} & wait`]));
-      await descendantsUp(env, child, 2);
+      await LEAKS.processTree(env);
     },
     async clean(env) {
       const child = await spawned(
         spawn('sh', ['-c', `sleep ${env.marker} & sleep ${env.marker} & wait`], { detached: true }),
       );
-      await descendantsUp(env, child, 2);
+      const pid = child.pid ?? 0;
+      await until(() => descendantsOf(pid).length >= 2, { what: `the sleeps of shell ${pid}`, intervalMs: 5 });
       const closed = once(child, 'close');
-      process.kill(-(child.pid ?? 0), 'SIGTERM');
+      process.kill(-pid, 'SIGTERM');
       await closed;
     },
   },
@@ -626,31 +492,30 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1 },
     processes: true,
     async leak(env) {
-      await spawned(fork(env.forkScript, [env.marker], { stdio: 'ignore' }));
+      await LEAKS.fork(env);
     },
     async clean(env) {
-      await killAndWait(await spawned(fork(env.forkScript, [env.marker], { stdio: 'ignore' })));
+      await killAndWait(await LEAKS.fork(env));
     },
   },
   {
     name: 'worker thread',
     kinds: { worker: 1 },
     async leak() {
-      await online(new Worker(IDLE_WORKER, { eval: true }));
+      await LEAKS.worker();
     },
     async clean() {
-      await (await online(new Worker(IDLE_WORKER, { eval: true }))).terminate();
+      await (await LEAKS.worker()).terminate();
     },
   },
   {
     name: 'custom disposable (ctx.track)',
     kinds: { custom: 1 },
-    async leak(_env, ctx) {
-      ctx.track(messagePorts().dispose);
+    async leak(env, ctx) {
+      await LEAKS.trackedDisposable(env, ctx);
     },
-    async clean(_env, ctx) {
-      const { ports, dispose } = messagePorts();
-      ctx.track(dispose);
+    async clean(env, ctx) {
+      const { ports, dispose } = await LEAKS.trackedDisposable(env, ctx);
       ctx.untrack(dispose);
       await portsClosed(ports);
     },
@@ -659,13 +524,13 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'mix: FileHandle, TCP client, timer',
     kinds: { file: 1, socket: 1, timer: 1 },
     async leak(env) {
-      await fsp.open(env.file, 'r');
-      await tcpClient(env);
-      setTimeout(() => {}, 60_000);
+      await LEAKS.fileHandle(env);
+      await LEAKS.tcpClient(env);
+      await LEAKS.timeout();
     },
     async clean(env) {
-      const handle = await fsp.open(env.file, 'r');
-      const socket = await tcpClient(env);
+      const handle = await LEAKS.fileHandle(env);
+      const socket = await LEAKS.tcpClient(env);
       const timer = setTimeout(() => {}, 60_000);
       await handle.close();
       await endSocket(socket);
@@ -676,13 +541,13 @@ export const LEAK_CASES: readonly LeakCase[] = [
     name: 'mix: 10 FileHandles, 5 TCP clients',
     kinds: { file: 10, socket: 5 },
     async leak(env) {
-      for (let i = 0; i < 10; i++) await fsp.open(env.file, 'r');
-      await Promise.all(Array.from({ length: 5 }, () => tcpClient(env)));
+      for (let i = 0; i < 10; i++) await LEAKS.fileHandle(env);
+      await Promise.all(Array.from({ length: 5 }, () => LEAKS.tcpClient(env)));
     },
     async clean(env) {
       const handles = [];
-      for (let i = 0; i < 10; i++) handles.push(await fsp.open(env.file, 'r'));
-      const sockets = await Promise.all(Array.from({ length: 5 }, () => tcpClient(env)));
+      for (let i = 0; i < 10; i++) handles.push(await LEAKS.fileHandle(env));
+      const sockets = await Promise.all(Array.from({ length: 5 }, () => LEAKS.tcpClient(env)));
       for (const h of handles) await h.close();
       await Promise.all(sockets.map(endSocket));
     },
@@ -692,16 +557,16 @@ export const LEAK_CASES: readonly LeakCase[] = [
     kinds: { child_process: 1, worker: 1, interval: 1, udp: 1 },
     processes: true,
     async leak(env) {
-      await spawned(spawn('sleep', [env.marker]));
-      await online(new Worker(IDLE_WORKER, { eval: true }));
-      setInterval(() => {}, 60_000);
-      await udpSocket();
+      await LEAKS.spawn(env);
+      await LEAKS.worker();
+      await LEAKS.interval();
+      await LEAKS.udpSocket();
     },
     async clean(env) {
-      const child = await spawned(spawn('sleep', [env.marker]));
-      const worker = await online(new Worker(IDLE_WORKER, { eval: true }));
+      const child = await LEAKS.spawn(env);
+      const worker = await LEAKS.worker();
       const interval = setInterval(() => {}, 60_000);
-      const udp = await udpSocket();
+      const udp = await LEAKS.udpSocket();
       await killAndWait(child);
       await worker.terminate();
       clearInterval(interval);
@@ -727,27 +592,25 @@ export const LEAK_CASES: readonly LeakCase[] = [
     processes: true,
     leak: leakEverything,
     async clean(env, ctx) {
-      const handle = await fsp.open(env.file, 'r');
+      const handle = await LEAKS.fileHandle(env);
       const fd = fs.openSync(env.file, 'r');
-      const watcher = fs.watch(env.dir);
-      const socket = await tcpClient(env);
-      const server = await listening(net.createServer());
-      const acceptedSocket = await accepted(env, server);
-      const secure = env.peer.tlsPort === null ? undefined : await tlsClient(env);
-      const udp = await udpSocket();
+      const watcher = await LEAKS.watcher(env);
+      const socket = await LEAKS.tcpClient(env);
+      const accepted = await LEAKS.acceptedSocket(env);
+      const secure = env.peer.tlsPort === null ? undefined : await LEAKS.tlsClient(env);
+      const udp = await LEAKS.udpSocket();
       const timer = setTimeout(() => {}, 60_000);
       const interval = setInterval(() => {}, 60_000);
-      const child = await spawned(spawn('sleep', [env.marker]));
-      const worker = await online(new Worker(IDLE_WORKER, { eval: true }));
-      const { ports, dispose } = messagePorts();
-      ctx.track(dispose);
+      const child = await LEAKS.spawn(env);
+      const worker = await LEAKS.worker();
+      const { ports, dispose } = await LEAKS.trackedDisposable(env, ctx);
       await handle.close();
       fs.closeSync(fd);
       watcher.close();
       await endSocket(socket);
-      acceptedSocket.destroy();
-      await once(acceptedSocket, 'close');
-      await closeServer(server);
+      accepted.socket.destroy();
+      await once(accepted.socket, 'close');
+      await closeServer(accepted.server);
       if (secure !== undefined) await endSocket(secure);
       await closeUdp(udp);
       clearTimeout(timer);
@@ -773,8 +636,8 @@ export const CLEAN_ONLY_CASES: readonly CleanCase[] = [
   },
   {
     name: 'a temp dir left with 20 files (ctx.tempDir, removed by contract)',
-    async run(_env, ctx) {
-      await writeTempFiles(ctx, 20);
+    async run(env, ctx) {
+      for (let i = 0; i < 20; i++) await LEAKS.tempFile(env, ctx);
     },
   },
   {
@@ -845,7 +708,7 @@ export const CLEAN_ONLY_CASES: readonly CleanCase[] = [
   {
     name: 'TCP client detached with detach()',
     async run(env) {
-      const socket = await tcpClient(env);
+      const socket = await LEAKS.tcpClient(env);
       env.core.detach(socket);
       sharedLater.push(() => endSocket(socket));
     },
@@ -853,7 +716,7 @@ export const CLEAN_ONLY_CASES: readonly CleanCase[] = [
   {
     name: 'TCP client handed to guard.share()',
     async run(env) {
-      const socket = await tcpClient(env);
+      const socket = await LEAKS.tcpClient(env);
       env.guard.share(socket);
       sharedLater.push(async () => {
         if (!socket.destroyed) await endSocket(socket);
@@ -896,45 +759,39 @@ export const CLEAN_ONLY_CASES: readonly CleanCase[] = [
 export const OUTSIDE_COVERAGE_CASES: readonly CleanCase[] = [
   {
     name: 'timers/promises setTimeout, not awaited',
-    async run() {
+    async run(env, ctx) {
       const controller = new AbortController();
-      timersPromises.setTimeout(60_000, undefined, { signal: controller.signal }).catch(() => {});
+      await LEAKS.timersPromisesTimeout(env, ctx, { signal: controller.signal });
       sharedLater.push(async () => controller.abort());
     },
   },
   {
     name: 'timers/promises setInterval iterator',
-    async run() {
+    async run(env, ctx) {
       const controller = new AbortController();
-      const iterator = timersPromises
-        .setInterval(60_000, undefined, { signal: controller.signal })
-        [Symbol.asyncIterator]();
-      iterator.next().catch(() => {});
+      await LEAKS.timersPromisesInterval(env, ctx, { signal: controller.signal });
       sharedLater.push(async () => controller.abort());
     },
   },
   {
     name: 'fs.watchFile',
     async run(env) {
-      const listener = (): void => {};
-      fs.watchFile(env.file, listener);
+      const { listener } = await LEAKS.watchFile(env);
       sharedLater.push(async () => fs.unwatchFile(env.file, listener));
     },
   },
   {
     name: 'fs.promises.watch iterator',
-    async run(env) {
+    async run(env, ctx) {
       const controller = new AbortController();
-      const iterator = fsp.watch(env.dir, { signal: controller.signal })[Symbol.asyncIterator]();
-      iterator.next().catch(() => {});
-      await timersPromises.setTimeout(5);
+      await LEAKS.watchIterator(env, ctx, { signal: controller.signal });
       sharedLater.push(async () => controller.abort());
     },
   },
   {
     name: 'fs.promises.opendir, never closed',
     async run(env) {
-      const dir = await fsp.opendir(env.dir);
+      const dir = await LEAKS.dirPromise(env);
       sharedLater.push(() => dir.close().catch(() => {}));
     },
   },

@@ -8,13 +8,10 @@
  * connections; both end their side when the client ends its own.
  */
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
+import { makeTestCertificate } from '@mcp-resource-guard/test-support';
 
 /** Messages the peer sends. */
 export type PeerMessage =
@@ -28,36 +25,6 @@ function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)),
   );
-}
-
-function selfSignedCertificate(): { key: string; cert: string } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'mcp-resource-guard-bench-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=localhost',
-        '-days',
-        '1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
-  } catch {
-    return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 function hold(socket: net.Socket): void {
@@ -83,7 +50,12 @@ async function main(): Promise<void> {
   web.keepAliveTimeout = 60_000;
   web.on('clientError', (_e, socket) => socket.destroy());
   const tcp = net.createServer(hold);
-  const certificate = selfSignedCertificate();
+  let certificate: { key: string; cert: string } | null = null;
+  try {
+    certificate = makeTestCertificate();
+  } catch {
+    // no openssl: no TLS server
+  }
   const secure = certificate === null ? null : tls.createServer(certificate, hold);
   secure?.on('tlsClientError', () => {});
   const [httpPort, tcpPort, tlsPort] = await Promise.all([

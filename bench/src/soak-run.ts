@@ -9,25 +9,26 @@
  * for exactly the calls that left something open.
  */
 
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapCodeStatistics } from 'node:v8';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
-import { CallLedger, CallMark, type Mismatch } from './call-ledger.js';
-import { loadCore } from './core.js';
 import {
   type GroundTruth,
   type MarkedProcess,
   markedProcessList,
+  openFdList,
   readGroundTruth,
   settleTo,
   sleep,
   socketTable,
   steadyReading,
-} from './ground-truth.js';
+} from '@mcp-resource-guard/test-support';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import * as z from 'zod';
+import { CallLedger, CallMark, type Mismatch } from './call-ledger.js';
+import { loadCore } from './core.js';
 import { heapObjectBytes } from './heap-objects.js';
 import { availableLeakCases, createCorpusEnv } from './leak-corpus.js';
 import { prng } from './prng.js';
@@ -176,13 +177,7 @@ const fdTotal = (r: Reading): number => r.truth.fds + r.truth.procStatFds;
 function fdTargets(): string[] {
   const sockets = socketTable();
   const targets: string[] = [];
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // the listing's own descriptor
-    }
+  for (const { target } of openFdList() ?? []) {
     const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
     const socket = inode === undefined ? undefined : sockets.get(inode);
     targets.push(
@@ -366,7 +361,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   const host = await startHttpHost(createServer);
   const undiciPool = watchUndiciPool();
   const draw = soakCallDraw(random, cases);
-  const truthOptions = { processMarker: env.marker, dir: tempRoot };
+  const truthOptions = { requests: false, processMarker: env.marker, dir: tempRoot } as const;
   const sessions = { opened: 0, closed: 0 };
 
   async function drive(count: number, deadline: number, label: string): Promise<Drive> {
@@ -416,9 +411,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     await env.peer.closeIdleConnections();
     if (baseline === undefined) {
       await sleep(KEEP_ALIVE_MS);
-      await steadyReading(truthOptions, 5000, 100);
+      await steadyReading({ ...truthOptions, timeoutMs: 5000, stepMs: 100, repeats: 2 });
     } else {
-      await settleTo(baseline, truthOptions, 20_000, 20);
+      await settleTo(baseline, { ...truthOptions, timeoutMs: 20_000, stepMs: 20, repeats: 1 });
     }
     // The memory probe's pidusage keeps descriptors on /proc/<pid>/stat for a second after a child exits.
     for (let i = 0; i < 150 && readGroundTruth(truthOptions).procStatFds > (baseline?.procStatFds ?? 0); i++) {

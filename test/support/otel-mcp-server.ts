@@ -1,9 +1,5 @@
 // A real MCP server (SDK v1 McpServer) behind resourceMiddleware(), a real Client over InMemoryTransport, and
 // tools that use real resources: CPU, FileHandles, time past a limit. Shared by the OpenTelemetry pipeline tests.
-import { writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type CallRecord, type GuardEvents, runShared } from '@mcp-resource-guard/core';
 import {
   type ResourceMiddleware,
@@ -11,13 +7,13 @@ import {
   resourceMiddleware,
   withMiddleware,
 } from '@mcp-resource-guard/sdk-middleware';
+import { LEAKS, leakScratch, sleep, until } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Busy-loops `ms` milliseconds on the main thread; returns the iterations. */
 function burn(ms: number): number {
@@ -25,16 +21,6 @@ function burn(ms: number): number {
   let x = 0;
   while (performance.now() < end) x++;
   return x;
-}
-
-/** Polls `test` every 20 ms until it is true or `ms` have passed; returns its last answer. */
-export async function until(test: () => boolean | Promise<boolean>, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await test()) return true;
-    if (Date.now() > end) return false;
-    await sleep(20);
-  }
 }
 
 export interface OtelMcpServer {
@@ -60,8 +46,7 @@ export interface OtelMcpServer {
  *   wide or more, so that a late sample on a loaded machine does not skip one.
  */
 export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}): Promise<OtelMcpServer> {
-  const file = join(tmpdir(), `otel-mcp-${process.pid}-${Date.now()}.txt`);
-  writeFileSync(file, 'data');
+  const scratch = leakScratch('otel-mcp-');
   const server = new McpServer({ name: 'otel-pipeline', version: '1.0.0' });
   const guard = resourceMiddleware({
     watchdog: false,
@@ -74,7 +59,7 @@ export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}
   server.registerTool('echo', { inputSchema: z.object({ message: z.string() }) }, async ({ message }) => text(message));
   server.registerTool('burn', { inputSchema: z.object({ ms: z.number() }) }, async ({ ms }) => text(String(burn(ms))));
   server.registerTool('leaky', {}, async () => {
-    await open(file, 'r');
+    await LEAKS.fileHandle(scratch);
     return text('left a file open');
   });
   server.registerTool('fails', {}, async () => ({ ...text('it failed'), isError: true }));
@@ -116,6 +101,7 @@ export async function startOtelMcpServer(options: ResourceMiddlewareOptions = {}
       await client.close().catch(() => {});
       await server.close().catch(() => {});
       await guard.close();
+      scratch.remove();
     },
   };
 }
@@ -131,11 +117,12 @@ export async function driveScenario(s: OtelMcpServer): Promise<void> {
   await s.call('fails');
   const slow = await s.call('slow');
   if (slow.isError !== true) throw new Error('slow was not stopped at its limit');
-  if (!(await until(() => s.events.emergency.length > 0, 5000))) throw new Error('no emergency for slow');
+  await until(() => s.events.emergency.length > 0, { what: 'an emergency for slow', intervalMs: 20 });
   const refused = await s.call('slow');
   if (refused.isError !== true) throw new Error('slow was not refused while deactivated');
   // Leak cleanups run after the calls end.
-  if (!(await until(() => s.events.cleanup.filter((c) => c.reason === 'leak').length >= 2, 5000))) {
-    throw new Error('fewer than two leak cleanups');
-  }
+  await until(() => s.events.cleanup.filter((c) => c.reason === 'leak').length >= 2, {
+    what: 'two leak cleanups',
+    intervalMs: 20,
+  });
 }

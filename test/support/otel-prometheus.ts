@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 
 /** Whether `name` runs from PATH (`<name> --version` exits 0). */
 export function hasBinary(name: string): boolean {
@@ -36,8 +37,11 @@ export interface PrometheusServer {
   query(expr: string): Promise<PromSample[]>;
   /** `GET /api/v1/<path>` and its `data`. */
   api<T>(path: string): Promise<T>;
-  /** Polls `expr` until `accept` holds for its result or `ms` pass; returns the last result. */
-  waitFor(expr: string, accept: (samples: PromSample[]) => boolean, ms?: number): Promise<PromSample[]>;
+  /**
+   * Polls `expr` until `accept` holds for its result, and returns that result; throws after `ms` (default 20 s),
+   * naming `what` it waited for, with the last result and Prometheus's log.
+   */
+  waitFor(expr: string, accept: (samples: PromSample[]) => boolean, what: string, ms?: number): Promise<PromSample[]>;
   /** What Prometheus wrote to stderr (for failure messages). */
   log(): string;
   stop(): Promise<void>;
@@ -49,8 +53,6 @@ export interface PrometheusOptions {
   /** Absolute paths of rule files to load. */
   readonly ruleFiles?: readonly string[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'otel-prometheus-'));
@@ -146,13 +148,20 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     url,
     query,
     api,
-    async waitFor(expr, accept, ms = 20_000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const samples = await query(expr);
-        if (accept(samples) || Date.now() > end) return samples;
-        await sleep(250);
-      }
+    async waitFor(expr, accept, what, ms = 20_000) {
+      let samples: PromSample[] = [];
+      await until(
+        async () => {
+          samples = await query(expr);
+          return accept(samples);
+        },
+        {
+          what: () => `${what}: ${expr} is ${JSON.stringify(samples)}; Prometheus's log:\n${stderr}`,
+          timeoutMs: ms,
+          intervalMs: 250,
+        },
+      );
+      return samples;
     },
     log: () => stderr,
     stop,

@@ -11,9 +11,9 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readGroundTruth, settleTo } from '@mcp-resource-guard/test-support';
 import * as z from 'zod';
 import { type CallContext, type Core, loadCore, type ResourceGuard } from '../core.js';
-import { readGroundTruth, settleTo } from '../ground-truth.js';
 import { type Peer, startPeer } from '../peer.js';
 import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { percentile, round } from '../stats.js';
@@ -139,7 +139,7 @@ async function measure(
   guard: ResourceGuard,
   samples: number,
   body: (ctx: CallContext) => Promise<void>,
-  groundTruth: { dir: string; processMarker: string },
+  groundTruth: { requests: false; dir: string; processMarker: string },
 ): Promise<CleanupLatency> {
   const measured: number[] = [];
   const reported: number[] = [];
@@ -157,7 +157,7 @@ async function measure(
     call.end('ok');
     const report = await call.settled;
     const elapsed = performance.now() - started;
-    const left = await settleTo(baseline, groundTruth, 3000);
+    const left = await settleTo(baseline, { ...groundTruth, timeoutMs: 3000, stepMs: 5, repeats: 1 });
     if (i < 0) continue;
     if (report === undefined) throw new Error('no cleanup report: the call held nothing');
     measured.push(elapsed);
@@ -227,7 +227,7 @@ export const cleanup: Scenario<CleanupResult> = {
     const peer = await startPeer();
     const env: Env = { file, peer, marker: `29.0${process.pid}3` };
     const guard = core.createResourceGuard({ tempRoot });
-    const groundTruth = { dir: tempRoot, processMarker: env.marker };
+    const groundTruth = { requests: false, dir: tempRoot, processMarker: env.marker } as const;
     const logged = <T>(key: string, figures: T): T => {
       console.error(`[${NAME}] ${key}: ${JSON.stringify(figures)}`);
       return figures;

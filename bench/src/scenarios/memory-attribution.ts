@@ -17,6 +17,7 @@
  * run, and takes from their figures (never below zero).
  */
 
+import { settleHeap } from '@mcp-resource-guard/test-support';
 import * as z from 'zod';
 import { loadCore } from '../core.js';
 import { inChildren, runInChildren, type Scenario } from '../scenario.js';
@@ -53,18 +54,6 @@ async function hold(totalMb: number, spinIterations: number, write: boolean): Pr
   }
   await sleep(HOLD_MS);
   return kept;
-}
-
-/**
- * Collects garbage and waits for V8 to finish freeing it: array buffers are swept after the collection, on
- * another thread, and their memory leaves the heap statistics only then.
- */
-async function settleHeap(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let i = 0; i < 2; i++) {
-    gc?.();
-    await sleep(50);
-  }
 }
 
 /** Signed error of `guardMb` against `trueMb`, in % of the truth. */

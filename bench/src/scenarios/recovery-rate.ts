@@ -13,12 +13,18 @@ import fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResourceMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import {
+  type GroundTruth,
+  type GroundTruthOptions,
+  settleTo,
+  sleep,
+  steadyReading,
+} from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { type Core, loadCore } from '../core.js';
-import { type GroundTruth, type GroundTruthOptions, settleTo, sleep, steadyReading } from '../ground-truth.js';
 import { availableLeakCases, type CorpusEnv, createCorpusEnv, type LeakCase } from '../leak-corpus.js';
 import { type Scenario, TaskRun, withTaskRun } from '../scenario.js';
 import { round } from '../stats.js';
@@ -253,7 +259,8 @@ export const recoveryRate: Scenario<RecoveryRateResult> = {
     const env = await createCorpusEnv(core, guard.guard);
     const leaks = availableLeakCases(env);
     let connection = await connect(guard, core, env, leaks);
-    const options: GroundTruthOptions = { dir: tempRoot, processMarker: env.marker };
+    const options: GroundTruthOptions = { requests: false, dir: tempRoot, processMarker: env.marker };
+    const steady = { ...options, stepMs: 10, repeats: 2 };
     const faults: { tool: string; mode: string; fail: boolean }[] = [];
     for (let cycle = 0; faults.length < target; cycle++) {
       for (const mode of TOOL_FAULTS) faults.push({ tool: FAULTY, mode, fail: false });
@@ -275,7 +282,7 @@ export const recoveryRate: Scenario<RecoveryRateResult> = {
       if (event.success) current.guardSuccesses++;
     });
     let id = 0;
-    let baseline: GroundTruth = await steadyReading(options);
+    let baseline: GroundTruth = await steadyReading(steady);
     const started0 = performance.now();
     try {
       for (const fault of faults) {
@@ -339,7 +346,7 @@ export const recoveryRate: Scenario<RecoveryRateResult> = {
           answer = error instanceof Error ? error.message : String(error);
         }
         // Nothing of the failed call remains.
-        const left = await settleTo(baseline, options, 3000);
+        const left = await settleTo(baseline, { ...options, timeoutMs: 3000, stepMs: 5, repeats: 1 });
         const leftover = left.total - (left.items.procStatFds ?? 0);
         let snapshot = guard.snapshot();
         for (let i = 0; i < 300 && (snapshot.inFlight > 0 || snapshot.orphanedHandlers > 0); i++) {
@@ -356,7 +363,7 @@ export const recoveryRate: Scenario<RecoveryRateResult> = {
             `${ok ? '' : `next call: ${answer.slice(0, 160)}; `}${leftover > 0 ? `left ${JSON.stringify(left.items)}; ` : ''}${clear ? '' : `inFlight ${snapshot.inFlight}, orphaned ${snapshot.orphanedHandlers}`}`,
           );
         }
-        if (leftover > 0) baseline = await steadyReading(options);
+        if (leftover > 0) baseline = await steadyReading(steady);
       }
     } finally {
       await connection.client.close().catch(() => undefined);

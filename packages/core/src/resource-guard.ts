@@ -7,7 +7,6 @@
  */
 
 import { Admission, registerAdmission } from './admission.js';
-import type { AdmissionGate, GateScope } from './admission-gate.js';
 import type { AuditEntry } from './audit-log.js';
 import { callContextStorage, noteGuardCreated } from './call-context.js';
 import { CallFinisher } from './call-finisher.js';
@@ -16,9 +15,9 @@ import { ErrorCode, ResourceGuardError } from './errors.js';
 import { EventHub } from './event-hub.js';
 import { logGuardEvents } from './event-log.js';
 import { guardClosedError, toolDeactivatedError } from './guard-errors.js';
-import type { GuardEvents, LimitEvent } from './guard-events.js';
+import type { GuardEvents } from './guard-events.js';
 import { type ResourceGuardOptions, resolveGuardOptions, validateLimits } from './guard-options.js';
-import { GuardState, NO_HANDLES, type ScopeRecord } from './guard-state.js';
+import { GuardState } from './guard-state.js';
 import { closerFor } from './handle-closers.js';
 import { HandleRegistry } from './handle-registry.js';
 import { LimitResponder } from './limit-responder.js';
@@ -36,10 +35,9 @@ import {
 } from './probes/temp-storage.js';
 import { RefusalPacer } from './refusal-pacer.js';
 import { narrowLimits, type ResourceLimits } from './resource-limits.js';
-import { type ResourceName, ZERO_USAGE } from './resource-usage.js';
 import { Sampler } from './sampler.js';
 import type { CallOwner, StartCallInit, ToolCall, TrackedCall } from './tool-call.js';
-import type { ToolRecord, ToolSnapshot } from './tool-record.js';
+import type { ToolSnapshot } from './tool-record.js';
 import type { ToolState } from './tool-state.js';
 import type { UsageSource } from './usage-source.js';
 

@@ -1,6 +1,7 @@
 // What a child process uses, read from /proc on Linux: the right units, and no process of the guard's own.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { until } from '@mcp-resource-guard/test-support';
 import { describe, expect, it } from 'vitest';
 import { descendantsOf } from '../src/internal.js';
 import { readChildUsage } from '../src/probes/child-usage.js';
@@ -16,7 +17,11 @@ describe.runIf(process.platform === 'linux')('children read from /proc', () => {
       const pid = child.pid as number;
       const statusRssBytes = (): number =>
         Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-      while (statusRssBytes() < 40 * 1024 * 1024) await new Promise((r) => setTimeout(r, 20));
+      await until(() => statusRssBytes() >= 40 * 1024 * 1024, {
+        what: 'the child to hold 40 MB',
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
 
       const reading = readChildUsage([pid]);
       expect(descendantsOf(process.pid)).toEqual([pid]); // nothing but the test's own child

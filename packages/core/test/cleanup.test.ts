@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createServer, type Server, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { excess, LEAKS, leakScratch, readGroundTruth, sleep } from '@mcp-resource-guard/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CleanupReport, createResourceGuard, type LeakEvent, openFdCount } from '../src/index.js';
+import { type CleanupReport, createResourceGuard, type LeakEvent } from '../src/index.js';
 import {
   childProcessCloser,
   fileHandleCloser,
@@ -16,9 +15,8 @@ import {
 } from '../src/internal.js';
 import { admitTracked } from './support/tracked.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'guard-cleanup-'));
-const file = join(dir, 'data.txt');
-writeFileSync(file, 'hello');
+const scratch = leakScratch('guard-cleanup-');
+const { file } = scratch;
 let peer: Server;
 let port = 0;
 const peerSockets = new Set<Socket>();
@@ -33,21 +31,10 @@ beforeAll(async () => {
   port = (peer.address() as { port: number }).port;
 });
 afterAll(async () => {
+  scratch.remove();
   for (const s of peerSockets) s.destroy();
   await new Promise((r) => peer.close(r));
 });
-
-/** Active handles by type (from Node's own list). */
-function activeResources(): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
-  return counts;
-}
-
-/** Types of which there are more active handles now than in `before`. */
-function extraResources(before: Map<string, number>): string[] {
-  return [...activeResources()].filter(([type, n]) => n > (before.get(type) ?? 0)).map(([type]) => type);
-}
 
 async function connect(): Promise<Socket> {
   const socket = new Socket();
@@ -58,24 +45,11 @@ async function connect(): Promise<Socket> {
   return socket;
 }
 
-function spawnStubborn(): Promise<ChildProcess> {
-  // Ignores SIGTERM: only SIGKILL after the grace period stops it.
-  const child = spawn(
-    process.execPath,
-    ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); process.stdout.write('ready')"],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  return new Promise((resolve) => child.stdout?.once('data', () => resolve(child)));
-}
-
 describe('cleanup of leaked handles', () => {
   it('closes files, streams, sockets, a server, timers and a stubborn child process: fds and handles back to baseline', async () => {
     const guard = createResourceGuard({ probes: false, watchdog: false, cleanup: { graceMs: 100 } });
-    await new Promise((r) => setTimeout(r, 20));
-    const fdsBefore = openFdCount();
-    const resourcesBefore = activeResources();
+    await sleep(20);
+    const before = readGroundTruth();
     const leaks: LeakEvent[] = [];
     const reports: CleanupReport[] = [];
     guard.on('leak', (e) => leaks.push(e));
@@ -115,12 +89,13 @@ describe('cleanup of leaked handles', () => {
           () => active,
         ),
       );
-      stubborn = await spawnStubborn();
+      // Ignores SIGTERM: only SIGKILL after the grace period stops it.
+      stubborn = await LEAKS.sigtermIgnoringChild(scratch);
       call.addHandle('child_process', childProcessCloser(stubborn), 'stubborn');
     });
     expect(call.usage().fileHandles).toBe(4);
     expect(call.usage().networkConnections).toBe(3);
-    expect(openFdCount()).toBeGreaterThan(fdsBefore ?? 0);
+    expect(readGroundTruth().fds).toBeGreaterThan(before.fds);
 
     const record = call.end('ok');
     expect(record.leaked).toEqual({ file: 4, socket: 2, server: 1, timer: 1, interval: 1, child_process: 1 });
@@ -135,9 +110,10 @@ describe('cleanup of leaked handles', () => {
     expect(call.usage().fileHandles).toBe(4); // the record keeps what it held at the end
     expect(call.handles.size).toBe(0);
 
-    await new Promise((r) => setTimeout(r, 50));
-    expect(openFdCount()).toBe(fdsBefore);
-    expect(extraResources(resourcesBefore)).toEqual([]);
+    await sleep(50);
+    const after = readGroundTruth();
+    expect(after.fds).toBe(before.fds);
+    expect(excess(before, after).items).toEqual({});
     const audit = guard.audit().filter((e) => e.action === 'cleanup');
     expect(audit).toHaveLength(1);
     expect(audit[0]?.snapshot?.call?.handles).toEqual({
@@ -148,7 +124,7 @@ describe('cleanup of leaked handles', () => {
       interval: 1,
       child_process: 1,
     });
-    expect(audit[0]?.snapshot?.process.openFds).toBeGreaterThan(fdsBefore ?? 0);
+    expect(audit[0]?.snapshot?.process.openFds).toBeGreaterThan(before.fds + before.procStatFds);
   });
 
   it('runs the specification’s sequence, files newest first, and a failing closer stops nothing else', async () => {

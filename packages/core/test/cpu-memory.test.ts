@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { existsSync, readFileSync } from 'node:fs';
+import { isProcStatFd, openFdList, settleHeap, sleep, until } from '@mcp-resource-guard/test-support';
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 
@@ -30,18 +29,6 @@ describe('CPU and memory', () => {
     const before = threadCpuMs();
     burn(ms);
     return threadCpuMs() - before;
-  }
-
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  /** Collects garbage and waits until array buffers are swept (on another thread) and out of the heap's figures. */
-  async function settleHeap(): Promise<void> {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    for (let i = 0; i < 2; i++) {
-      gc();
-      await sleep(50);
-    }
   }
 
   it('measures the CPU time of a call across awaits', async () => {
@@ -209,15 +196,10 @@ describe('CPU and memory', () => {
 
 describe('child processes', () => {
   const statFdsOfExited = (): string[] =>
-    readdirSync('/proc/self/fd')
-      .map((fd) => {
-        try {
-          return readlinkSync(`/proc/self/fd/${fd}`);
-        } catch {
-          return '';
-        }
-      })
-      .filter((target) => /^\/proc\/\d+\/stat$/.test(target) && !existsSync(target));
+    (openFdList() ?? [])
+      .filter(isProcStatFd)
+      .map((fd) => fd.target)
+      .filter((target) => !existsSync(target));
 
   it('measures children without holding a descriptor on one that exited while it was sampled', async () => {
     const guard = createResourceGuard({ sampling: { activeMs: 1 }, cleanup: { graceMs: 20 } });
@@ -225,7 +207,11 @@ describe('child processes', () => {
     const first = await guard.admit({ toolName: 'spawner' });
     await first.run(async () => {
       spawn('sleep', ['30']);
-      while (first.usage().memoryMb === 0) await new Promise((r) => setTimeout(r, 5));
+      await until(() => first.usage().memoryMb > 0, {
+        what: "the child's memory in the call's usage",
+        timeoutMs: 20_000,
+        intervalMs: 5,
+      });
     });
     first.end('ok');
     await first.settled;

@@ -1,23 +1,25 @@
 // Directory handles (fs.opendir, opendirSync, fs.promises.opendir) and the watchers fs.watchFile and
 // fs.promises.watch inside calls. Real directories, real watchers, real cleanup.
-import fs, { opendir, opendirSync, unwatchFile, watchFile } from 'node:fs';
+import fs, { opendirSync, unwatchFile, watchFile } from 'node:fs';
 import { opendir as opendirPromise, watch as watchPromise, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LEAKS, type LeakEnv, leakScratch, sleep } from '@mcp-resource-guard/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 import { checkLeakPair } from './support/leak-pair.js';
-import { runLeaky } from './support/process-baseline.js';
+import { runLeaky } from './support/run-leaky.js';
 
-const dir = fs.mkdtempSync(join(tmpdir(), 'guard-fs-kinds-'));
+// Its files (and the one inotify descriptor libuv keeps per loop once a watcher is first used) come before any
+// baseline.
+const scratch = leakScratch('guard-fs-kinds-');
+const { dir } = scratch;
 for (let i = 0; i < 20; i++) fs.writeFileSync(join(dir, `f${i}.txt`), String(i));
 const target = join(dir, 'f0.txt');
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => scratch.remove());
+/** What the leak corpus opens: the scratch directory, and `target` as the file watched. */
+const env: LeakEnv = { ...scratch, file: target };
 
-// libuv keeps one inotify descriptor per loop once a watcher is first used: open it before any baseline.
-fs.watch(dir).close();
-
-const tick = () => new Promise((r) => setTimeout(r, 20));
+const tick = () => sleep(20);
 
 /** Whether a Dir is still open: reading one entry works (it consumes that entry). */
 function dirOpen(d: fs.Dir): boolean {
@@ -31,25 +33,15 @@ function dirOpen(d: fs.Dir): boolean {
 }
 
 const opendirs: [string, () => Promise<fs.Dir>][] = [
-  [
-    'fs.opendir (callback)',
-    () => new Promise((resolve, reject) => opendir(dir, (e, d) => (e ? reject(e) : resolve(d)))),
-  ],
+  ['fs.opendir (callback)', () => LEAKS.dir(env)],
   [
     'fs.opendirSync',
     async () => {
       await tick();
-      return opendirSync(dir);
+      return LEAKS.dirSync(env);
     },
   ],
-  [
-    'fs.promises.opendir, partly read',
-    async () => {
-      const d = await opendirPromise(dir);
-      await d.read();
-      return d;
-    },
-  ],
+  ['fs.promises.opendir, partly read', () => LEAKS.dirPromise(env)],
 ];
 
 describe('directory handles: attributed, counted, closed at cleanup, back to baseline (two calls at once)', () => {
@@ -62,9 +54,8 @@ describe('watchers: attributed, counted, closed at cleanup, back to baseline (tw
   it('fs.watchFile: each call’s listener on the one StatWatcher of the file', async () => {
     await checkLeakPair({
       open: async () => {
-        const listener = () => {};
         await tick();
-        return { watcher: watchFile(target, { interval: 20 }, listener), listener };
+        return LEAKS.watchFile(env);
       },
       holds: { watcher: 1 },
       usage: { fileHandles: 1 },
@@ -76,8 +67,7 @@ describe('watchers: attributed, counted, closed at cleanup, back to baseline (tw
   it('fs.promises.watch, waiting for a change', async () => {
     await checkLeakPair({
       open: async () => {
-        const changes = watchPromise(dir)[Symbol.asyncIterator]();
-        void changes.next();
+        await LEAKS.watchIterator(env);
         await tick();
       },
       holds: { watcher: 1 },

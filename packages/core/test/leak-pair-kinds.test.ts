@@ -3,32 +3,33 @@
 // resource and leave it open; each holds and counts its own and nothing of the other's; the first call's
 // cleanup closes its resource and not the second's; the second's closes the rest; the process is back to
 // its baseline (/proc/self/fd and its active handles). Real files, sockets on 127.0.0.1, processes, threads.
-import { exec, execFile, fork, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
-import { once } from 'node:events';
 import fs from 'node:fs';
-import { open } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { Worker } from 'node:worker_threads';
+import {
+  hasOpenssl,
+  isRunning,
+  LEAKS,
+  type LeakEnv,
+  leakScratch,
+  makeTestCertificate,
+  sleep,
+  until,
+} from '@mcp-resource-guard/test-support';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { getCallContext, runShared } from '../src/index.js';
 import { descendantsOf } from '../src/internal.js';
 import { readChildUsage } from '../src/probes/child-usage.js';
 import { checkLeakPair } from './support/leak-pair.js';
-import { isRunning } from './support/process-baseline.js';
-import { hasOpenssl, makeTestCertificate } from './support/test-certificate.js';
 
-const dir = fs.mkdtempSync(join(tmpdir(), 'guard-leak-pairs-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+// Its files (and the one inotify descriptor libuv keeps per loop once fs.watch is first used) come before any baseline.
+const scratch = leakScratch('guard-leak-pairs-');
+const { dir } = scratch;
+afterAll(() => scratch.remove());
 
-// libuv keeps one inotify descriptor per loop once fs.watch is first used: open it before any baseline.
-fs.watch(dir).close();
-
-const tick = () => new Promise((r) => setTimeout(r, 20));
+const tick = () => sleep(20);
 
 let files = 0;
 /** A file of its own for each open: a closed descriptor's number, given to another file, names no longer it. */
@@ -63,29 +64,47 @@ const FILE = { fileHandles: 1, networkConnections: 0 };
 const CONNECTION = { fileHandles: 0, networkConnections: 1 };
 const NEITHER = { fileHandles: 0, networkConnections: 0 };
 
+const portOf = (server: net.Server): number => (server.address() as net.AddressInfo).port;
+
 /** A TCP server of the test's, outside any call: its accepted sockets are nobody's. */
 let peer: net.Server;
-let peerPort = 0;
+/**
+ * What the leak corpus opens things on: the scratch files, the TCP peer, and clients of no call (made in
+ * `runShared`: each closes when the call's end of its connection does).
+ */
+let env: LeakEnv;
 beforeAll(async () => {
   peer = net.createServer((s) => {
     s.on('error', () => {});
     s.resume();
   });
   await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
-  peerPort = (peer.address() as net.AddressInfo).port;
+  env = {
+    ...scratch,
+    tcpPort: portOf(peer),
+    connectTo: (port) =>
+      new Promise<void>((resolve) => {
+        runShared(() =>
+          net
+            .connect(port, '127.0.0.1', resolve)
+            .on('error', () => {})
+            .resume(),
+        );
+      }),
+  };
 });
 afterAll(async () => {
   await new Promise((r) => peer.close(r));
 });
 
 /** An HTTP server of its own (no pooled connection of another test is reused) that never ends a response. */
-async function slowHttpServer(): Promise<{ url: string; close(): Promise<void> }> {
+async function slowHttpServer(): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((_req, res) => {
     res.write('partial');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/slow`,
+    port: portOf(server),
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -98,7 +117,7 @@ describe('files: attributed, counted, closed at cleanup, back to baseline (two c
     await checkLeakPair({
       open: async () => {
         const path = freshFile();
-        return { handle: await open(path, 'r'), path };
+        return { handle: await LEAKS.fileHandle({ ...env, file: path }), path };
       },
       holds: { file: 1 },
       usage: FILE,
@@ -110,10 +129,7 @@ describe('files: attributed, counted, closed at cleanup, back to baseline (two c
     await checkLeakPair({
       open: async () => {
         const path = freshFile();
-        const fd = await new Promise<number>((resolve, reject) =>
-          fs.open(path, 'r', (e, fd) => (e ? reject(e) : resolve(fd))),
-        );
-        return { fd, path };
+        return { fd: await LEAKS.fd({ ...env, file: path }), path };
       },
       holds: { file: 1 },
       usage: FILE,
@@ -126,7 +142,7 @@ describe('files: attributed, counted, closed at cleanup, back to baseline (two c
       open: async () => {
         const path = freshFile();
         await tick();
-        return { fd: fs.openSync(path, 'r'), path };
+        return { fd: await LEAKS.fdSync({ ...env, file: path }), path };
       },
       holds: { file: 1 },
       usage: FILE,
@@ -138,9 +154,7 @@ describe('files: attributed, counted, closed at cleanup, back to baseline (two c
     await checkLeakPair({
       open: async () => {
         const path = freshFile();
-        const stream = fs.createReadStream(path, { highWaterMark: 16 });
-        await once(stream, 'ready');
-        return { stream, path };
+        return { stream: await LEAKS.readStream({ ...env, file: path }), path };
       },
       holds: { file: 1 },
       usage: FILE,
@@ -151,11 +165,8 @@ describe('files: attributed, counted, closed at cleanup, back to baseline (two c
   it('an fs.createWriteStream stream, not ended', async () => {
     await checkLeakPair({
       open: async () => {
-        const path = freshFile();
-        const stream = fs.createWriteStream(path, { flags: 'a' });
-        stream.write('pending');
-        await once(stream, 'ready');
-        return { stream, path };
+        const stream = await LEAKS.writeStream(env);
+        return { stream, path: String(stream.path) };
       },
       holds: { file: 1 },
       usage: FILE,
@@ -166,7 +177,7 @@ describe('files: attributed, counted, closed at cleanup, back to baseline (two c
   it('an fs.watch watcher', async () => {
     await checkLeakPair({
       open: async () => {
-        const watcher = fs.watch(dir, () => {});
+        const watcher = await LEAKS.watcher(env);
         const state = { watcher, closed: false };
         watcher.once('close', () => {
           state.closed = true;
@@ -188,11 +199,7 @@ describe('files: attributed, counted, closed at cleanup, back to baseline (two c
 describe('network: attributed, counted, closed at cleanup, back to baseline (two calls at once)', () => {
   it('a TCP client socket to a server of the test’s', async () => {
     await checkLeakPair({
-      open: async () => {
-        const socket = net.connect(peerPort, '127.0.0.1');
-        await once(socket, 'connect');
-        return socket;
-      },
+      open: () => LEAKS.tcpClient(env),
       holds: { socket: 1 },
       usage: CONNECTION,
       isOpen: (socket) => !socket.destroyed,
@@ -201,11 +208,7 @@ describe('network: attributed, counted, closed at cleanup, back to baseline (two
 
   it('a TCP server listening inside the call', async () => {
     await checkLeakPair({
-      open: async () => {
-        const server = net.createServer();
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-        return server;
-      },
+      open: () => LEAKS.netServer(),
       holds: { server: 1 },
       usage: CONNECTION,
       isOpen: (server) => server.listening,
@@ -214,20 +217,8 @@ describe('network: attributed, counted, closed at cleanup, back to baseline (two
 
   it('a server listening inside the call, and the socket it accepted from a client of no call', async () => {
     await checkLeakPair({
-      open: async () => {
-        const server = net.createServer();
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-        const accepted = once(server, 'connection') as Promise<[net.Socket]>;
-        // The client is nobody's: it closes when the call's end of the connection does.
-        runShared(() =>
-          net
-            .connect((server.address() as net.AddressInfo).port, '127.0.0.1')
-            .on('error', () => {})
-            .resume(),
-        );
-        const [socket] = await accepted;
-        return { server, socket };
-      },
+      // The client is nobody's: it closes when the call's end of the connection does.
+      open: () => LEAKS.acceptedSocket(env),
       holds: { server: 1, socket: 1 },
       usage: { fileHandles: 0, networkConnections: 2 },
       isOpen: ({ server, socket }) => allOrNone({ listening: server.listening, accepted: !socket.destroyed }),
@@ -239,13 +230,8 @@ describe('network: attributed, counted, closed at cleanup, back to baseline (two
     const agent = new http.Agent({ keepAlive: true });
     try {
       await checkLeakPair({
-        open: async () => {
-          const request = http.request(origin.url, { agent });
-          request.end();
-          const [response] = (await once(request, 'response')) as [http.IncomingMessage];
-          response.resume();
-          return request;
-        },
+        open: async () =>
+          (await LEAKS.httpResponseUnfinished({ ...env, httpPort: origin.port, httpAgent: agent })).request,
         // The request is the call's connection, not its socket (which a pool could take back).
         holds: { socket: 1 },
         usage: CONNECTION,
@@ -261,11 +247,8 @@ describe('network: attributed, counted, closed at cleanup, back to baseline (two
     const origin = await slowHttpServer();
     try {
       await checkLeakPair({
-        open: async () => {
-          const request = http.get(origin.url, (response) => response.resume());
-          await once(request, 'response');
-          return request;
-        },
+        open: async () =>
+          (await LEAKS.httpResponseUnfinished({ ...env, httpPort: origin.port, httpAgent: http.globalAgent })).request,
         holds: { socket: 1 },
         usage: CONNECTION,
         isOpen: (request) => allOrNone({ request: !request.destroyed, socket: request.socket?.destroyed === false }),
@@ -275,22 +258,17 @@ describe('network: attributed, counted, closed at cleanup, back to baseline (two
     }
   });
 
-  it.skipIf(!hasOpenssl)(
+  it.skipIf(!hasOpenssl())(
     'a TLS client socket to a server of the test’s (needs openssl for its certificate: skipped without it)',
     async () => {
-      const server = tls.createServer(makeTestCertificate(dir), (s) => {
+      const server = tls.createServer(makeTestCertificate(), (s) => {
         s.on('error', () => {});
         s.resume();
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const port = (server.address() as net.AddressInfo).port;
       try {
         await checkLeakPair({
-          open: async () => {
-            const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
-            await once(socket, 'secureConnect');
-            return socket;
-          },
+          open: () => LEAKS.tlsClient({ ...env, tlsPort: portOf(server) }),
           holds: { socket: 1 },
           usage: CONNECTION,
           isOpen: (socket) => !socket.destroyed,
@@ -303,11 +281,7 @@ describe('network: attributed, counted, closed at cleanup, back to baseline (two
 
   it('a UDP socket', async () => {
     await checkLeakPair({
-      open: async () => {
-        const socket = dgram.createSocket('udp4');
-        await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-        return socket;
-      },
+      open: () => LEAKS.udpSocket(),
       holds: { udp: 1 },
       usage: CONNECTION,
       isOpen: (socket) => {
@@ -328,7 +302,7 @@ describe('timers: attributed, cleared at cleanup, back to baseline (two calls at
   it('a pending setTimeout', async () => {
     await checkLeakPair({
       open: async () => {
-        setTimeout(() => {}, 60_000);
+        await LEAKS.timeout();
         await tick();
       },
       holds: { timer: 1 },
@@ -339,7 +313,7 @@ describe('timers: attributed, cleared at cleanup, back to baseline (two calls at
   it('a setInterval', async () => {
     await checkLeakPair({
       open: async () => {
-        setInterval(() => {}, 60_000);
+        await LEAKS.interval();
         await tick();
       },
       holds: { interval: 1 },
@@ -353,38 +327,39 @@ describe('processes and threads: attributed, stopped at cleanup, back to baselin
   // here, before any baseline (it starts no process; the loop only makes sure of that).
   beforeAll(async () => {
     const reading = readChildUsage([process.pid]);
-    while (descendantsOf(process.pid).length > 0) await tick();
+    await until(() => descendantsOf(process.pid).length === 0, { what: 'no child of this process' });
     await reading;
   });
 
   const running = (child: { pid?: number | undefined }): boolean => child.pid !== undefined && isRunning(child.pid);
   /** Once the child has started (its pid known and running), so that cleanup stops a real process. */
-  async function started<C extends { pid?: number | undefined }>(child: C): Promise<C> {
-    while (!running(child)) await tick();
-    return child;
+  async function started<C extends { pid?: number | undefined }>(child: Promise<C>): Promise<C> {
+    const started = await child;
+    await until(() => running(started), { what: `child ${started.pid} to run`, intervalMs: 20 });
+    return started;
   }
 
-  it('child_process.spawn of sleep 30', async () => {
+  it('child_process.spawn of sleep', async () => {
     await checkLeakPair({
-      open: () => started(spawn('sleep', ['30'])),
+      open: () => started(LEAKS.spawn(env)),
       holds: { child_process: 1 },
       usage: NEITHER,
       isOpen: running,
     });
   });
 
-  it('child_process.exec of sleep 30', async () => {
+  it('child_process.exec of sleep', async () => {
     await checkLeakPair({
-      open: () => started(exec('sleep 30')),
+      open: () => started(LEAKS.exec(env)),
       holds: { child_process: 1 },
       usage: NEITHER,
       isOpen: running,
     });
   });
 
-  it('child_process.execFile of sleep 30', async () => {
+  it('child_process.execFile of sleep', async () => {
     await checkLeakPair({
-      open: () => started(execFile('sleep', ['30'])),
+      open: () => started(LEAKS.execFile(env)),
       holds: { child_process: 1 },
       usage: NEITHER,
       isOpen: running,
@@ -392,14 +367,8 @@ describe('processes and threads: attributed, stopped at cleanup, back to baselin
   });
 
   it('child_process.fork of a script idling on a timer', async () => {
-    const script = join(dir, 'idle.cjs');
-    fs.writeFileSync(script, "setInterval(() => {}, 1000);\nprocess.send('ready');\n");
     await checkLeakPair({
-      open: async () => {
-        const child = fork(script, [], { execArgv: [], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-        await once(child, 'message');
-        return child;
-      },
+      open: () => LEAKS.fork(env),
       holds: { child_process: 1 },
       usage: NEITHER,
       isOpen: running,
@@ -409,12 +378,12 @@ describe('processes and threads: attributed, stopped at cleanup, back to baselin
   it('a worker_threads Worker idling on a timer', async () => {
     await checkLeakPair({
       open: async () => {
-        const worker = new Worker('setInterval(() => {}, 1000)', { eval: true });
+        // Its exit is watched from before it can happen (the cleanup terminates it only after this resolves).
+        const worker = await LEAKS.worker();
         const state = { worker, exited: false };
         worker.once('exit', () => {
           state.exited = true;
         });
-        await once(worker, 'online');
         return state;
       },
       holds: { worker: 1 },
@@ -429,17 +398,16 @@ describe('temp storage: attributed, removed at cleanup (two calls at once)', () 
   it('ctx.tempDir() with a file in it: held, removed at the end by contract, so no leak', async () => {
     await checkLeakPair({
       open: async () => {
-        const tempDir = getCallContext().tempDir();
-        fs.writeFileSync(join(tempDir, 'a.bin'), Buffer.alloc(1024));
+        const path = await LEAKS.tempFile(env, getCallContext());
         await tick();
-        return tempDir;
+        return path;
       },
       holds: { temp_dir: 1 },
       leaked: {},
       usage: NEITHER,
       // A directory on disk, no descriptor: the baseline only shows that nothing else is left.
       offProcess: true,
-      isOpen: (tempDir) => fs.existsSync(join(tempDir, 'a.bin')),
+      isOpen: (path) => fs.existsSync(path),
     });
   });
 });

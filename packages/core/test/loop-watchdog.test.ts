@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { describe, expect, it } from 'vitest';
 import { type BlockedEvent, createResourceGuard } from '../src/index.js';
 
@@ -14,12 +15,12 @@ describe('blocked event loop watchdog', () => {
   it('reports a block when the loop recovers, naming the call that was running', async () => {
     const guard = createResourceGuard({ watchdog: { thresholdMs: 100 } });
     // Let the watchdog thread start.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const seen: BlockedEvent[] = [];
     guard.on('blocked', (e) => seen.push(e));
     const call = await guard.admit({ toolName: 'spin' });
     call.run(() => block(500));
-    for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.length > 0, { what: 'a blocked event', timeoutMs: 2000, intervalMs: 20 });
     call.end('ok');
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ callId: call.callId, tool: 'spin' });

@@ -1,35 +1,41 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { exec, spawn } from 'node:child_process';
-import dgram from 'node:dgram';
 import dc from 'node:diagnostics_channel';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
-import { Worker } from 'node:worker_threads';
+import {
+  excess,
+  hasOpenssl,
+  isRunning,
+  LEAKS,
+  type LeakEnv,
+  leakScratch,
+  makeTestCertificate,
+  settleTo,
+  sleep,
+  steadyReading,
+  until,
+} from '@mcp-resource-guard/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CleanupReport, createResourceGuard, getCallContext, runShared, type ToolCall } from '../src/index.js';
 import { checkLeakPair } from './support/leak-pair.js';
-import {
-  excessAfterSettling,
-  excessOver,
-  isRunning,
-  quiet,
-  runLeaky,
-  takeBaseline,
-} from './support/process-baseline.js';
-import { hasOpenssl, makeTestCertificate } from './support/test-certificate.js';
+import { runLeaky } from './support/run-leaky.js';
 import { admitTracked } from './support/tracked.js';
 
-const dir = fs.mkdtempSync(join(tmpdir(), 'guard-probes-'));
-const file = join(dir, 'data.txt');
-fs.writeFileSync(file, 'x'.repeat(1000));
+// Its files (and the one inotify descriptor libuv keeps per loop once fs.watch is first used) come before any baseline.
+const scratch = leakScratch('guard-probes-');
+const { dir, file } = scratch;
+afterAll(() => scratch.remove());
+const portOf = (server: net.Server): number => (server.address() as net.AddressInfo).port;
 
 let peer: http.Server;
 let base = '';
+/** What the leak corpus opens things on: the scratch files, and the peer's HTTP server (`/slow` never ends). */
+let env: LeakEnv;
 beforeAll(async () => {
   peer = http.createServer((req, res) => {
     if (req.url === '/slow') {
@@ -40,26 +46,13 @@ beforeAll(async () => {
   });
   peer.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(peer.address() as net.AddressInfo).port}`;
+  base = `http://127.0.0.1:${portOf(peer)}`;
+  env = { ...scratch, httpPort: portOf(peer) };
 });
 afterAll(async () => {
   peer.closeAllConnections();
   await new Promise((r) => peer.close(r));
 });
-
-const settleSoon = () => new Promise((r) => setTimeout(r, 60));
-
-/** Waits until `done()` holds, checking every 10 ms (no time limit of its own: the test's timeout is the bound). */
-/** Polls `done` every 10 ms; throws if it is still false after `ms` (before the test's own timeout, naming it). */
-async function until(done: () => boolean, ms = 5000): Promise<void> {
-  for (let waited = 0; !done(); waited += 10) {
-    if (waited >= ms) throw new Error(`still false after ${ms} ms: ${done.toString()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-// libuv keeps one inotify descriptor per loop once fs.watch is first used: open it before any baseline.
-fs.watch(dir).close();
 
 describe('automatic attribution and cleanup, per kind', () => {
   // [name, what the tool does, what the call holds, what is a leak at its end (default: the same)]
@@ -67,78 +60,71 @@ describe('automatic attribution and cleanup, per kind', () => {
     [
       'fs.promises.open FileHandles',
       async () => {
-        await open(file, 'r');
-        await open(file, 'r');
+        await LEAKS.fileHandle(env);
+        await LEAKS.fileHandle(env);
       },
       { file: 2 },
     ],
     [
       'fs.open and fs.openSync descriptors',
       async () => {
-        fs.openSync(file, 'r');
-        await new Promise<void>((resolve, reject) => fs.open(file, 'r', (e) => (e ? reject(e) : resolve())));
+        await LEAKS.fdSync(env);
+        await LEAKS.fd(env);
       },
       { file: 2 },
     ],
     [
       'read and write streams (closed through the stream)',
       async () => {
-        const r = fs.createReadStream(file, { highWaterMark: 10 });
-        await new Promise<void>((res) => r.once('readable', () => res()));
-        const w = fs.createWriteStream(join(dir, 'out.txt'));
-        w.write('pending');
-        await new Promise<void>((res) => w.once('open', () => res()));
+        await LEAKS.readStream(env);
+        await LEAKS.writeStream(env);
       },
       { file: 2 },
     ],
     [
       'fs.watch watchers',
       async () => {
-        fs.watch(dir);
+        await LEAKS.watcher(env);
       },
       { watcher: 1 },
     ],
     [
       'TCP client sockets and a listening server with an accepted socket',
       async () => {
-        const server = net.createServer(() => {});
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-        const port = (server.address() as net.AddressInfo).port;
-        const socket = net.connect(port, '127.0.0.1');
-        await new Promise((r) => socket.once('connect', r));
-        await new Promise((r) => setTimeout(r, 10));
+        const server = await LEAKS.netServer();
+        const accepted = once(server, 'connection');
+        await LEAKS.tcpClient({ ...env, tcpPort: portOf(server) });
+        await accepted;
       },
       { server: 1, socket: 2 },
     ],
     [
       'an http request left in flight',
       async () => {
-        const req = http.get(`${base}/slow`, { agent: new http.Agent({ keepAlive: false }) }, (res) => res.resume());
-        await new Promise((r) => req.once('response', r));
+        await LEAKS.httpResponseUnfinished(env);
       },
       { socket: 1 },
     ],
     [
       'a fetch whose body is never read',
       async () => {
-        await fetch(`${base}/slow`);
+        await LEAKS.fetchBodyUnread(env);
       },
       { socket: 1 },
     ],
     [
       'a UDP socket',
       async () => {
-        const s = dgram.createSocket('udp4');
-        await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+        await LEAKS.udpSocket();
       },
       { udp: 1 },
     ],
     [
       'timers, intervals and immediates',
       async () => {
-        setTimeout(() => {}, 60_000);
-        setInterval(() => {}, 60_000);
-        setImmediate(() => {});
+        await LEAKS.timeout();
+        await LEAKS.interval();
+        await LEAKS.immediate();
       },
       { timer: 1, interval: 1, immediate: 1 },
       // An immediate runs on the next turn anyway: counted, never cleared, no leak.
@@ -147,24 +133,22 @@ describe('automatic attribution and cleanup, per kind', () => {
     [
       'child processes from spawn and exec',
       async () => {
-        spawn('sleep', ['30']);
-        exec('sleep 30');
-        await new Promise((r) => setTimeout(r, 20));
+        await LEAKS.spawn(env);
+        await LEAKS.exec(env);
       },
       { child_process: 2 },
     ],
     [
       'a worker thread',
       async () => {
-        const w = new Worker('setInterval(() => {}, 1000)', { eval: true });
-        await new Promise((r) => w.once('online', r));
+        await LEAKS.worker();
       },
       { worker: 1 },
     ],
     [
       'a temp dir with files',
       async (call) => {
-        await writeFile(join(call.tempDir(), 'a.bin'), Buffer.alloc(1024));
+        await LEAKS.tempFile(env, call);
       },
       { temp_dir: 1 },
       // Removed at the end by contract: no leak.
@@ -177,7 +161,7 @@ describe('automatic attribution and cleanup, per kind', () => {
     async (_name, leak, expected, leakedExpected = expected) => {
       // The guard's own resources (its watchdog thread) are part of the baseline.
       const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
-      const baseline = await takeBaseline();
+      const baseline = await steadyReading();
       const { handles, record, report } = await runLeaky(guard, 'leaky', leak);
       // While it runs the call may also hold library internals it released at its end (undici's unref'd timer).
       expect(handles).toMatchObject(expected);
@@ -185,7 +169,7 @@ describe('automatic attribution and cleanup, per kind', () => {
       expect(report?.survived).toBe(0);
       expect(report?.survivors).toEqual([]);
       // Nothing of the call is left: no descriptor, no handle (an aborted fetch's connection included).
-      expect(await excessAfterSettling(baseline)).toEqual({});
+      expect((await settleTo(baseline)).items).toEqual({});
       await guard.close();
     },
   );
@@ -197,33 +181,32 @@ describe('attribution rules', () => {
     const a = await admitTracked(guard, { toolName: 'a' });
     const b = await admitTracked(guard, { toolName: 'b' });
     // Taken with the calls admitted: the guard's own timer (its sampler) is part of it.
-    const baseline = await takeBaseline();
+    const baseline = await steadyReading();
     let bFile: fs.promises.FileHandle | undefined;
     await Promise.all([
       a.run(async () => {
-        await open(file, 'r');
-        await new Promise((r) => setTimeout(r, 5));
-        await open(file, 'r');
+        await LEAKS.fileHandle(env);
+        await sleep(5);
+        await LEAKS.fileHandle(env);
       }),
       b.run(async () => {
-        await new Promise((r) => setTimeout(r, 2));
-        bFile = await open(file, 'r');
+        await sleep(2);
+        bFile = await LEAKS.fileHandle(env);
       }),
     ]);
     expect(a.usage().fileHandles).toBe(2);
     expect(b.usage().fileHandles).toBe(1);
-    await quiet();
-    expect(excessOver(baseline)).toEqual({ fds: 3 });
+    expect(excess(baseline, await steadyReading()).items).toEqual({ fds: 3 });
     a.end('ok');
     await a.settled;
     // a's cleanup did not touch b's file: still open, still usable, the only descriptor left above the baseline.
     expect(bFile?.fd).toBeGreaterThan(0);
-    expect((await bFile?.stat())?.size).toBe(1000);
-    expect(await excessAfterSettling(baseline, { fds: 1 })).toEqual({ fds: 1 });
+    expect((await bFile?.stat())?.size).toBe(64 * 1024);
+    expect((await settleTo(baseline, { expected: { fds: 1 } })).items).toEqual({ fds: 1 });
     b.end('ok');
     await b.settled;
     expect(bFile?.fd).toBe(-1);
-    expect(await excessAfterSettling(baseline)).toEqual({});
+    expect((await settleTo(baseline)).items).toEqual({});
     await guard.close();
   });
 
@@ -270,11 +253,8 @@ describe('attribution rules', () => {
     // An origin of its own: no connection of undici's pool from earlier tests is reused.
     const slow = http.createServer((_req, res) => res.write('partial'));
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
-    const origin = `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}`;
     await checkLeakPair({
-      open: async () => {
-        await fetch(origin);
-      },
+      open: () => LEAKS.fetchBodyUnread({ ...env, httpPort: portOf(slow) }),
       holds: { socket: 1 },
       usage: { fileHandles: 0, networkConnections: 1 },
     });
@@ -335,7 +315,7 @@ describe('attribution rules', () => {
     guard.registerTool('t');
     const leaks: unknown[] = [];
     guard.on('leak', (e) => leaks.push(e.handles));
-    const baseline = await takeBaseline();
+    const baseline = await steadyReading();
     // The connection undici opens for the request, seen (not changed) through its channel.
     const sockets: net.Socket[] = [];
     const connected = (message: unknown): void => {
@@ -354,13 +334,13 @@ describe('attribution rules', () => {
     expect(await call.settled).toBeUndefined();
     // undici connects, finds the request aborted when its turn comes, drops it unwritten and closes the
     // connection itself: wait for that, however long undici takes.
-    await until(() => sockets.length > 0);
+    await until(() => sockets.length > 0, { what: 'undici to connect for the aborted fetch' });
     dc.unsubscribe('undici:client:connected', connected);
     expect(sockets).toHaveLength(1);
     const [socket] = sockets as [net.Socket];
     if (!socket.closed) await new Promise((r) => socket.once('close', r));
     expect(leaks).toEqual([]);
-    expect(await excessAfterSettling(baseline)).toEqual({});
+    expect((await settleTo(baseline)).items).toEqual({});
     await guard.close();
     await new Promise((r) => silent.close(r));
   });
@@ -373,7 +353,7 @@ describe('attribution rules', () => {
     guard.registerTool('t');
     const leaks: { handles: unknown; late: boolean }[] = [];
     guard.on('leak', (e) => leaks.push({ handles: e.handles, late: e.late }));
-    const baseline = await takeBaseline();
+    const baseline = await steadyReading();
     const call = await admitTracked(guard, { toolName: 't' });
     // The tool starts a fetch and returns without waiting: the call ends before undici writes the request.
     const pending = call.run(() => ({ response: fetch(origin) })).response;
@@ -382,7 +362,7 @@ describe('attribution rules', () => {
     // Once written, the request is the ended call's again: reported and closed (the fetch fails).
     await expect(pending).rejects.toThrow();
     expect(leaks).toEqual([{ handles: { socket: 1 }, late: true }]);
-    expect(await excessAfterSettling(baseline)).toEqual({});
+    expect((await settleTo(baseline)).items).toEqual({});
     await guard.close();
     await new Promise((r) => silent.close(r));
   });
@@ -417,18 +397,13 @@ describe('attribution rules', () => {
     expect(server?.listening).toBe(false);
   });
 
-  it.skipIf(!hasOpenssl)('attributes TLS client sockets', async () => {
-    const server = tls.createServer(makeTestCertificate(dir), (s) => s.on('error', () => {}));
+  it.skipIf(!hasOpenssl())('attributes TLS client sockets', async () => {
+    const server = tls.createServer(makeTestCertificate(), (s) => s.on('error', () => {}));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const guard = createResourceGuard();
-    const { handles, report } = await runLeaky(guard, 'tls', async () => {
-      const socket = tls.connect({
-        port: (server.address() as net.AddressInfo).port,
-        host: '127.0.0.1',
-        rejectUnauthorized: false,
-      });
-      await new Promise((r) => socket.once('secureConnect', r));
-    });
+    const { handles, report } = await runLeaky(guard, 'tls', () =>
+      LEAKS.tlsClient({ ...env, tlsPort: portOf(server) }),
+    );
     expect(handles).toEqual({ socket: 1 });
     expect(report?.closed).toEqual({ socket: 1 });
     await guard.close();
@@ -439,13 +414,10 @@ describe('attribution rules', () => {
     const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
     let grandchild = 0;
     const { report } = await runLeaky(guard, 'tree', async () => {
-      const child = spawn('sh', ['-c', "trap '' TERM; sleep 30 & echo $!; wait"], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-      grandchild = Number(await new Promise<string>((r) => child.stdout?.once('data', (d) => r(String(d).trim()))));
+      ({ grandchild } = await LEAKS.sigtermIgnoringTree(env));
     });
     expect(report?.survived).toBe(0);
-    await settleSoon();
+    await sleep(60);
     expect(grandchild).toBeGreaterThan(0);
     expect(isRunning(grandchild)).toBe(false);
     await guard.close();

@@ -3,38 +3,38 @@
 // found (as ground truth, whatever their parent now) by a marker in their environment.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import {
+  markedProcessList,
+  settleTo,
+  processState as stateOf,
+  steadyReading,
+  until,
+} from '@mcp-resource-guard/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 import { ProcessTree } from '../src/process-tree.js';
-import { excessAfterSettling, isRunning, runLeaky, takeBaseline } from './support/process-baseline.js';
+import { runLeaky } from './support/run-leaky.js';
 
 const MARKER = 'GUARD_PROCESS_TREE_TEST';
 
 /** Running processes (zombies excluded) whose environment holds `MARKER=<id>`. */
 function marked(id: string): number[] {
-  const needle = `${MARKER}=${id}\0`;
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isSafeInteger(pid) || pid === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(needle) && isRunning(pid)) out.push(pid);
-    } catch {
-      // gone, or not ours
-    }
-  }
-  return out;
+  return markedProcessList(`${MARKER}=${id}\0`, 'environ').map((p) => p.pid);
 }
 
 /** Waits until no marked process runs (a killed process needs a moment to die), 3 s at the most. */
-async function survivors(id: string): Promise<number[]> {
-  let left = marked(id);
-  for (let waited = 0; waited < 3000 && left.length > 0; waited += 50) {
-    await new Promise((r) => setTimeout(r, 50));
-    left = marked(id);
-  }
-  return left;
+function noSurvivors(id: string): Promise<void> {
+  return until(() => marked(id).length === 0, {
+    what: () => `every process of ${id} to end (running: ${marked(id).join(' ')})`,
+    timeoutMs: 3000,
+    intervalMs: 50,
+  });
+}
+
+/** Waits until `pid` is stopped (state `T`), asking every millisecond. */
+function stopped(pid: number): Promise<void> {
+  return until(() => stateOf(pid) === 'T', { what: `process ${pid} to stop`, intervalMs: 1 });
 }
 
 const started: string[] = [];
@@ -74,32 +74,22 @@ describe('a child process whose tree keeps growing during cleanup', () => {
     const id = `${process.pid}-${Math.random().toString(36).slice(2)}`;
     started.push(id);
     const guard = createResourceGuard({ cleanup: { graceMs: 100 } });
-    const baseline = await takeBaseline();
+    const baseline = await steadyReading();
     let child: ReturnType<typeof spawn> | undefined;
     const { handles, report } = await runLeaky(guard, 'forker', async () => {
       child = spawn(command, args, { env: { ...process.env, [MARKER]: id }, stdio: 'ignore' });
       // Forking is under way when the call ends.
-      while (marked(id).length < 20) await new Promise((r) => setTimeout(r, 5));
+      await until(() => marked(id).length >= 20, { what: `20 processes of ${id}`, timeoutMs: 10_000, intervalMs: 5 });
     });
     expect(handles).toEqual({ child_process: 1 });
     expect(report?.closed).toEqual({ child_process: 1 });
     expect(report?.survived).toBe(0);
     expect(endings).toContain(child?.signalCode);
-    expect(await survivors(id)).toEqual([]);
-    expect(await excessAfterSettling(baseline)).toEqual({});
+    await noSurvivors(id);
+    expect((await settleTo(baseline)).items).toEqual({});
     await guard.close();
   });
 });
-
-/** The state letter of `/proc/<pid>/stat`; undefined once the process is gone. */
-function stateOf(pid: number): string | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
 
 function cmdlineOf(pid: number): string {
   try {
@@ -132,23 +122,23 @@ describe('freezing a tree (ProcessTree)', () => {
     });
     await once(shell, 'spawn');
     const pid = shell.pid ?? 0;
-    while (stateOf(pid) !== 'T') await new Promise((r) => setTimeout(r, 1));
+    await stopped(pid);
     const exited = once(shell, 'exit');
     let forked = false;
     const forkBetweenSteps = (): void => {
       if (forked) return;
       forked = true;
       process.kill(pid, 'SIGCONT');
-      const until = performance.now() + 5000;
-      while (childrenOf(pid).length === 0 && performance.now() < until);
+      const deadline = performance.now() + 5000;
+      while (childrenOf(pid).length === 0 && performance.now() < deadline);
       process.kill(pid, 'SIGSTOP');
-      while (stateOf(pid) !== 'T' && performance.now() < until);
+      while (stateOf(pid) !== 'T' && performance.now() < deadline);
     };
     const result = await new ProcessTree(pid, forkBetweenSteps).signal('SIGKILL');
     expect(forked).toBe(true);
     expect(result).toEqual({ signalled: 2, killedBlocking: 0, frozen: true });
     await exited;
-    expect(await survivors(id)).toEqual([]);
+    await noSurvivors(id);
   });
 
   // dash (and posix_spawn) start a command with vfork(): the parent waits in the kernel, unstoppable, until
@@ -180,7 +170,7 @@ describe('freezing a tree (ProcessTree)', () => {
       }
     }
     if (caught === undefined) throw new Error('never caught a vfork child before its exec in 100 attempts');
-    while (stateOf(caught.child) !== 'T') await new Promise((r) => setTimeout(r, 1));
+    await stopped(caught.child);
     expect(stateOf(caught.shell)).toBe('D');
     // Where the kernel names the vfork wait (wchan), the tree is known frozen; elsewhere it is signalled
     // after the freeze budget, frozen or not.
@@ -193,7 +183,7 @@ describe('freezing a tree (ProcessTree)', () => {
     expect(result).toMatchObject({ signalled: 2, frozen: wchanNamesVfork || result.frozen });
     expect(result.killedBlocking).toBeGreaterThanOrEqual(1);
     await caught.exited;
-    expect(await survivors(id)).toEqual([]);
+    await noSurvivors(id);
   });
 
   // A process stopped with the signal blocked would, once continued, run on: fork, then die of the signal
@@ -208,11 +198,11 @@ describe('freezing a tree (ProcessTree)', () => {
     const perl = spawn('perl', ['-e', script], { env: { ...process.env, [MARKER]: id }, stdio: 'ignore' });
     await once(perl, 'spawn');
     const pid = perl.pid ?? 0;
-    while (stateOf(pid) !== 'T') await new Promise((r) => setTimeout(r, 1));
+    await stopped(pid);
     const exited = once(perl, 'exit');
     const result = await new ProcessTree(pid).signal('SIGTERM');
     await exited;
-    expect(await survivors(id)).toEqual([]);
+    await noSurvivors(id);
     expect(perl.signalCode).toBe('SIGKILL');
     expect(result).toEqual({ signalled: 1, killedBlocking: 1, frozen: true });
   });

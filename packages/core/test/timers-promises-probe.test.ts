@@ -2,11 +2,12 @@
 // scheduler.wait / util.promisify(setTimeout), which go through them. Real timers, real cleanup.
 import { setInterval as every, setImmediate as immediate, scheduler, setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { LEAKS, settleTo, steadyReading } from '@mcp-resource-guard/test-support';
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
 import { checkLeakPair } from './support/leak-pair.js';
-import { excessAfterSettling, runLeaky, takeBaseline } from './support/process-baseline.js';
 import { watchSettled } from './support/promise-state.js';
+import { runLeaky } from './support/run-leaky.js';
 import { admitTracked } from './support/tracked.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -15,7 +16,7 @@ describe('timers/promises: attributed, closed at cleanup, back to baseline (two 
   it('a pending setTimeout', async () => {
     await checkLeakPair({
       open: async () => {
-        void sleep(60_000);
+        await LEAKS.timersPromisesTimeout();
         await tick();
       },
       holds: { timer: 1 },
@@ -36,8 +37,7 @@ describe('timers/promises: attributed, closed at cleanup, back to baseline (two 
   it('a setInterval iterator being iterated', async () => {
     await checkLeakPair({
       open: async () => {
-        const ticks = every(60_000);
-        void ticks.next();
+        await LEAKS.timersPromisesInterval();
         await tick();
       },
       holds: { interval: 1 },
@@ -66,7 +66,7 @@ describe('timers/promises: what closing means', () => {
 
   it('stops a handler that is still awaiting one when its call ends: the code after the await never runs', async () => {
     const guard = createResourceGuard();
-    const baseline = await takeBaseline();
+    const baseline = await steadyReading();
     const call = await admitTracked(guard, { toolName: 'poll' });
     let rounds = 0;
     const handler = watchSettled(
@@ -84,7 +84,7 @@ describe('timers/promises: what closing means', () => {
     await tick();
     expect(rounds).toBe(1);
     expect(handler.state).toBe('pending');
-    expect(await excessAfterSettling(baseline)).toEqual({});
+    expect((await settleTo(baseline)).items).toEqual({});
     await guard.close();
   });
 

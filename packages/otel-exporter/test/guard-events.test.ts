@@ -5,6 +5,7 @@ import {
   type ResourceGuardOptions,
 } from '@mcp-resource-guard/core';
 import { levelRank } from '@mcp-resource-guard/core/internal';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   instrumentGuard,
@@ -252,7 +253,7 @@ describe('internal errors and blocked event loops', () => {
     );
     const seen: GuardEvents['blocked'][] = [];
     guard.on('blocked', (e) => seen.push(e));
-    await new Promise((r) => setTimeout(r, 300)); // let the watchdog thread start
+    await sleep(300); // let the watchdog thread start
     const call = await guard.admit({ toolName: 'spin' });
     call.run(() => {
       const end = Date.now() + 400;
@@ -260,7 +261,7 @@ describe('internal errors and blocked event loops', () => {
         // the event loop is blocked
       }
     });
-    for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => seen.length > 0, { what: 'a blocked event', timeoutMs: 2000, intervalMs: 20 });
     call.end('ok');
     expect(seen).toEqual([expect.objectContaining({ tool: 'spin' })]);
     expect((await m.points(METRIC_EVENT_LOOP_BLOCKS)).map((p) => [p.attributes, p.value])).toEqual([

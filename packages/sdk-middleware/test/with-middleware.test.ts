@@ -1,3 +1,4 @@
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
@@ -265,11 +266,11 @@ describe('resourceMiddleware signal', () => {
     const client = await connect(server);
     const controller = new AbortController();
     const pending = client.callTool({ name: 'wait' }, undefined, { signal: controller.signal });
-    while (aborted === undefined) await new Promise((r) => setTimeout(r, 1));
+    await until(() => aborted !== undefined, { what: 'the handler to wait for its signal', intervalMs: 1 });
     controller.abort('user gave up');
     await expect(pending).rejects.toThrow();
     await aborted;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(guard.snapshot().tools.wait?.outcomes.cancelled).toBe(1);
   });
 });

@@ -2,9 +2,9 @@
 // open; each holds its own and nothing of the other's; the first call's cleanup closes its resource and
 // not the second's; the second's closes the rest; the process is back to its baseline (descriptors and
 // active handles).
+import { excess, settleTo, steadyReading } from '@mcp-resource-guard/test-support';
 import { expect } from 'vitest';
 import { createResourceGuard, type HandleKind, type ResourceUsage } from '../../src/index.js';
-import { excessAfterSettling, excessOver, quiet, takeBaseline } from './process-baseline.js';
 import { admitTracked } from './tracked.js';
 
 export interface LeakPair<T> {
@@ -34,8 +34,8 @@ function held(counts: Partial<Record<HandleKind, number>>, kinds: object): Parti
   return Object.fromEntries(Object.keys(kinds).map((kind) => [kind, counts[kind as HandleKind] ?? 0]));
 }
 
-function halve(excess: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(excess).map(([type, n]) => [type, n / 2]));
+function halve(items: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(items).map(([item, n]) => [item, n / 2]));
 }
 
 export async function checkLeakPair<T>(pair: LeakPair<T>): Promise<void> {
@@ -43,7 +43,7 @@ export async function checkLeakPair<T>(pair: LeakPair<T>): Promise<void> {
   const a = await admitTracked(guard, { toolName: 'a' });
   const b = await admitTracked(guard, { toolName: 'b' });
   // Taken with the calls admitted: the guard's own timer (its sampler) is part of it.
-  const baseline = await takeBaseline();
+  const baseline = await steadyReading();
   const [ra, rb] = await Promise.all([a.run(() => pair.open()), b.run(() => pair.open())]);
   expect(held(a.handles.countByKind(), pair.holds)).toEqual(pair.holds);
   expect(held(b.handles.countByKind(), pair.holds)).toEqual(pair.holds);
@@ -54,8 +54,7 @@ export async function checkLeakPair<T>(pair: LeakPair<T>): Promise<void> {
     expect(await pair.isOpen(ra)).toBe(true);
     expect(await pair.isOpen(rb)).toBe(true);
   }
-  await quiet();
-  const both = excessOver(baseline);
+  const both = excess(baseline, await steadyReading()).items;
   if (pair.offProcess === true) expect(both).toEqual({});
   else expect(Object.keys(both).length).toBeGreaterThan(0);
 
@@ -73,13 +72,13 @@ export async function checkLeakPair<T>(pair: LeakPair<T>): Promise<void> {
   expect(b.usage()).toMatchObject(usage);
   // Only the first call's share is gone (a shared resource stays for the second).
   const second = pair.shared === true ? both : halve(both);
-  expect(await excessAfterSettling(baseline, second)).toEqual(second);
+  expect((await settleTo(baseline, { expected: second })).items).toEqual(second);
 
   expect(b.end('ok').leaked).toEqual(leaked);
   const reportB = await b.settled;
   expect(reportB?.closed).toEqual(pair.holds);
   expect(reportB?.survived).toBe(0);
   if (pair.isOpen !== undefined) expect(await pair.isOpen(rb)).toBe(false);
-  expect(await excessAfterSettling(baseline)).toEqual({});
+  expect((await settleTo(baseline)).items).toEqual({});
   await guard.close();
 }
