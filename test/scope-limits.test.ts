@@ -3,6 +3,7 @@
 import { open } from 'node:fs/promises';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
+import { sleep, until } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -41,14 +42,6 @@ function gatedTool() {
   };
 }
 
-async function until(test: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 5000;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('maxConcurrentCalls', () => {
   it('runs at most the cap of a tool’s calls at once; the others wait in the queue and then run', async () => {
     const gate = gatedTool();
@@ -61,14 +54,14 @@ describe('maxConcurrentCalls', () => {
     );
     harnesses.push(h);
     const calls = Array.from({ length: 5 }, () => h.client.callTool({ name: 'gated' }));
-    await until(() => gate.state.running === 2, 'two calls running');
+    await until(() => gate.state.running === 2, { what: 'two calls running' });
     // Another tool is not held by this tool's cap.
     const other = h.client.callTool({ name: 'other' });
-    await until(() => gate.state.running === 3, 'the other tool running');
+    await until(() => gate.state.running === 3, { what: 'the other tool running' });
     expect(h.guard.snapshot().tools.gated?.queued).toBe(3);
     while (gate.state.running > 0 || h.guard.snapshot().tools.gated?.queued) {
       gate.release();
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
     }
     const results = await Promise.all([...calls, other]);
     expect(results.map(text)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
@@ -86,7 +79,7 @@ describe('maxConcurrentCalls', () => {
     );
     harnesses.push(h);
     const first = h.client.callTool({ name: 'gated' });
-    await until(() => gate.state.running === 1, 'the first call running');
+    await until(() => gate.state.running === 1, { what: 'the first call running' });
     const refused = await h.client.callTool({ name: 'gated' });
     expect(refused.isError).toBe(true);
     expect(text(refused)).toBe('the tool is busy right now; try again in 300 ms');
@@ -123,14 +116,14 @@ describe('maxConcurrentCalls', () => {
     await a.connect(new StreamableHTTPClientTransport(host.url));
     await b.connect(new StreamableHTTPClientTransport(host.url));
     const first = a.callTool({ name: 'gated' });
-    await until(() => gate.state.running === 1, 'session a running');
+    await until(() => gate.state.running === 1, { what: 'session a running' });
     const refused = await a.callTool({ name: 'gated' });
     expect(refused._meta?.['mcp-resource-guard/error']).toMatchObject({ scope: 'session', cause: 'queue_full' });
     expect(text(refused as Result)).toBe(
       "this session's calls are using their whole budget right now; try again in 1 s",
     );
     const other = b.callTool({ name: 'gated' });
-    await until(() => gate.state.running === 2, 'session b running beside a');
+    await until(() => gate.state.running === 2, { what: 'session b running beside a' });
     gate.release();
     expect([text((await first) as Result), text((await other) as Result)]).toEqual(['done', 'done']);
   });
@@ -149,7 +142,7 @@ describe('a tool’s own aggregate limits', () => {
         for (const name of ['narrow', 'wide']) {
           s.registerTool(name, {}, async () => {
             const files = await Promise.all([0, 1, 2].map(() => open(import.meta.filename, 'r')));
-            await new Promise((r) => setTimeout(r, 100));
+            await sleep(100);
             await Promise.all(files.map((f) => f.close()));
             return { content: [{ type: 'text' as const, text: 'done' }] };
           });
