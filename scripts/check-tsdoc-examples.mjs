@@ -1,15 +1,19 @@
 // Checks that every export of every package's barrel (`packages/*/src/index.ts`) has TSDoc with an `@example`
-// holding a ```ts block, and type-checks every ```ts block in the TSDoc of those exports and of their members.
+// holding a ```ts block, and type-checks every ```ts block in the TSDoc of those exports and of their members, and
+// every ```ts block of the Markdown documentation (the READMEs, ARCHITECTURE.md, CONTRIBUTING.md: see
+// scripts/markdown-ts-blocks.mjs) but those whose fence line says ```ts no-check.
 //
 // Each block is written to its own module in a temporary directory whose node_modules links the workspace
-// packages (resolved to their sources through the `@mcp-resource-guard/source` condition) and the packages they
-// depend on, and is compiled with tsconfig.base.json's options. Blocks are complete snippets: they import what
-// they use from the published package names, as a reader would (see CONTRIBUTING.md). Top-level await is allowed.
+// packages (resolved to their sources through the `@mcp-resource-guard/source` condition) and the packages the
+// workspace depends on, and is compiled with tsconfig.base.json's options. Blocks are complete snippets: they import
+// what they use from the published package names, as a reader would (see CONTRIBUTING.md). Top-level await is
+// allowed.
 //
 // Usage: node scripts/check-tsdoc-examples.mjs [--keep]   (--keep leaves the temporary directory for inspection)
 // Exits 1 and prints file:line:column and the compiler's message for each failure. (The compiler runs as a child
 // process that sometimes prints `context canceled` when it is closed; that line is harmless.)
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -24,23 +28,32 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SyntaxKind } from 'typescript/unstable/ast';
 import { API, DiagnosticCategory, SymbolFlags } from 'typescript/unstable/sync';
+import { markdownBlocks, markdownFiles, TS_LANGUAGES } from './markdown-ts-blocks.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const keep = process.argv.includes('--keep');
 const started = performance.now();
 
-/** The publishable workspace packages: directory, name, manifest. */
-function workspacePackages() {
-  const dir = join(root, 'packages');
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => {
-      const path = join(dir, entry.name);
+/** Every member of the workspace (pnpm-workspace.yaml's `packages`, `dir` or `dir/*`): directory, name, manifest. */
+function workspaceMembers() {
+  const lines = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8').split('\n');
+  const members = [];
+  for (const line of lines.slice(lines.findIndex((l) => /^packages:\s*$/.test(l)) + 1)) {
+    const item = /^\s+-\s+['"]?([^'"\s]+?)(\/\*)?['"]?\s*$/.exec(line);
+    if (item === null) break;
+    const [, dir, children] = item;
+    const paths =
+      children === undefined
+        ? [join(root, dir)]
+        : readdirSync(join(root, dir), { withFileTypes: true })
+            .filter((entry) => entry.isDirectory())
+            .map((entry) => join(root, dir, entry.name));
+    for (const path of paths.filter((p) => existsSync(join(p, 'package.json')))) {
       const manifest = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8'));
-      return { path, name: manifest.name, manifest };
-    })
-    .filter((pkg) => !pkg.manifest.private)
-    .sort((a, b) => a.name.localeCompare(b.name));
+      members.push({ path, name: manifest.name, manifest });
+    }
+  }
+  return members.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -75,7 +88,6 @@ function commentLines(text, start, end) {
 
 const FENCE = /^(\s*)```\s*([\w-]*)\s*$/;
 const TAG = /^\s*@([A-Za-z]+)/;
-const TS_LANGUAGES = new Set(['ts', 'typescript', 'mts']);
 
 /**
  * The `ts` code blocks of a comment: `{ line, lines, inExample }`, where `lines` are the block's content lines (as
@@ -189,8 +201,11 @@ function collectExports(api, packages) {
 // ---------------------------------------------------------------------------------------------------------------
 // Type-checking the blocks
 
-/** A node_modules with the workspace packages and every package they name as a dependency of any kind. */
-function linkModules(dir, packages) {
+/**
+ * A node_modules with the publishable workspace packages and every package the root or a workspace member names as
+ * a dependency of any kind.
+ */
+function linkModules(dir, packages, members) {
   const linked = new Set();
   const link = (name, target) => {
     if (linked.has(name)) return;
@@ -199,7 +214,12 @@ function linkModules(dir, packages) {
     symlinkSync(target, join(dir, name), 'dir');
   };
   for (const pkg of packages) link(pkg.name, pkg.path);
-  const owners = [...packages, { path: root, manifest: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) }];
+  // The publishable packages' own dependencies first: where members pin different versions, theirs are linked.
+  const owners = [
+    ...packages,
+    { path: root, manifest: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) },
+    ...members,
+  ];
   for (const owner of owners) {
     const { dependencies, peerDependencies, devDependencies } = owner.manifest;
     for (const name of Object.keys({ ...dependencies, ...peerDependencies, ...devDependencies })) {
@@ -266,7 +286,7 @@ function checkExamples(api, dir, examples) {
         file: example.file,
         line: source?.line ?? example.block.line,
         column: source === undefined ? 1 : source.column + before.at(-1).length + 1,
-        text: `error TS${d.code} in the example of ${example.name}: ${flatten(d)}`,
+        text: `error TS${d.code} in ${example.what}: ${flatten(d)}`,
       });
     }
   }
@@ -276,12 +296,16 @@ function checkExamples(api, dir, examples) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const packages = workspacePackages();
+const members = workspaceMembers();
+const packages = members.filter((member) => !member.manifest.private);
 const api = new API({ cwd: root });
 const dir = mkdtempSync(join(tmpdir(), 'tsdoc-examples-'));
+/** The module a block is written to: named for its file and the line of its opening fence. */
+const modulePath = (file, line) => join(dir, 'examples', `${relative(root, file).replace(/[^\w]+/g, '_')}_${line}.ts`);
 let failures = [];
 let exportCount = 0;
 const examples = [];
+const markdown = { files: 0, blocks: 0, unchecked: 0 };
 try {
   const exports = collectExports(api, packages);
   exportCount = exports.length;
@@ -304,13 +328,26 @@ try {
       ];
       for (const { name, doc } of docs) {
         for (const block of doc ?? []) {
-          const stem = `${relative(root, declaration.file).replace(/[^\w]+/g, '_')}_${block.line}`;
-          examples.push({ name, file: declaration.file, block, path: join(dir, 'examples', `${stem}.ts`) });
+          const path = modulePath(declaration.file, block.line);
+          examples.push({ what: `the example of ${name}`, file: declaration.file, block, path });
         }
       }
     }
   }
-  linkModules(join(dir, 'node_modules'), packages);
+  for (const file of markdownFiles(root)) {
+    markdown.files++;
+    for (const block of markdownBlocks(readFileSync(file, 'utf8'))) {
+      if (block.unclosed) {
+        failures.push({ file, line: block.line, column: 1, text: 'a ```ts block with no closing fence' });
+      } else if (block.noCheck) {
+        markdown.unchecked++;
+      } else {
+        markdown.blocks++;
+        examples.push({ what: `the ts block at line ${block.line}`, file, block, path: modulePath(file, block.line) });
+      }
+    }
+  }
+  linkModules(join(dir, 'node_modules'), packages, members);
   writeProject(dir, examples);
   failures = [...failures, ...checkExamples(api, dir, examples)];
 } finally {
@@ -325,7 +362,8 @@ for (const { file, line, column, text } of failures)
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 console.log(
   `tsdoc examples: ${exportCount} exports of ${packages.length} packages (re-exports counted once), ` +
-    `${examples.length} examples type-checked, ` +
+    `${examples.length - markdown.blocks} examples type-checked; ` +
+    `Markdown: ${markdown.blocks} ts blocks of ${markdown.files} files type-checked, ${markdown.unchecked} no-check; ` +
     `${failures.length} problem${failures.length === 1 ? '' : 's'} (${seconds} s)`,
 );
 process.exitCode = failures.length > 0 ? 1 : 0;
