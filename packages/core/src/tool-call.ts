@@ -1,6 +1,7 @@
 /** One tool call as the guard sees it: identity, clock, signal, handles, measured usage, outcome. */
 
 import { type CallContext, callContextStorage, type Disposable, type TrackOptions } from './call-context.js';
+import { CallMeter } from './call-meter.js';
 import type { CallOutcome } from './call-outcome.js';
 import type { CleanupReason, CleanupReport } from './cleanup.js';
 import { cpuSlices, restoreSlice, switchSlice } from './cpu-slices.js';
@@ -197,18 +198,8 @@ export class TrackedCall implements ToolCall {
   readonly startedAt: number;
   /** The call id as a number (for the loop watchdog's shared memory). */
   readonly numericId: number;
-  /** Measured by usage sources. */
-  memoryMb = 0;
-  cpuPercent = 0;
-  tempStorageMb = 0;
-  /** Wall time in the call's short slices of main-thread JavaScript (the CPU probe adds to it). */
-  sliceMs = 0;
-  /** CPU time of the call's long slices, measured one by one (the CPU probe adds to it). */
-  sliceCpuMs = 0;
-  /** Bytes the heap grew by while the call's code ran (the slice clock adds to it; see `cpu-slices.ts`). */
-  allocatedBytes = 0;
-  /** CPU time of the call's child processes (the memory probe adds to it). */
-  childCpuMs = 0;
+  /** What the call used of the measured resources: the slice clock, the probes and the usage sources write it. */
+  readonly meter: CallMeter;
   /** Level trackers by limit, created when usage first comes near a limit. */
   trackers: Map<LimitName, LevelTracker> | undefined;
   /** Probe-private per-call state, keyed by the probe. */
@@ -223,17 +214,12 @@ export class TrackedCall implements ToolCall {
   #tracked: Map<Disposable, TrackedHandle> | undefined;
   #peakFiles = 0;
   #peakNetwork = 0;
-  #peakMemory = 0;
-  #peakTemp = 0;
   #stopReason: unknown;
   #stoppedAt: number | undefined;
   #onStop: ((reason: unknown) => void) | undefined;
   #record: CallRecord | undefined;
   #handlerRunning = false;
   #cpuAtEnd = 0;
-  /** Slice time already turned into CPU time, and the CPU time it made. */
-  #sliceSettled = 0;
-  #cpuSettled = 0;
   /** Settles when the call's end-of-call cleanup has finished. */
   settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
 
@@ -241,6 +227,7 @@ export class TrackedCall implements ToolCall {
     this.#owner = owner;
     this.callId = callId;
     this.numericId = Number(callId) | 0;
+    this.meter = new CallMeter(this.numericId);
     this.toolName = init.toolName;
     this.sessionId = init.sessionId;
     this.requestId = init.requestId;
@@ -325,29 +312,8 @@ export class TrackedCall implements ToolCall {
     if (record === undefined) return false;
     // Still computing: at least a quarter of the time since the end spent in its code (a completing
     // I/O callback or two is not a runaway handler).
-    const cpuSinceEnd = this.cpuTimeMs - this.#cpuAtEnd;
+    const cpuSinceEnd = this.meter.cpuTimeMs - this.#cpuAtEnd;
     return cpuSinceEnd > 1 && cpuSinceEnd > 0.25 * (this.#owner.now() - record.endedAt);
-  }
-
-  /**
-   * CPU time used so far, in milliseconds: long slices as measured; short slices scaled, interval by
-   * interval, by the main thread's CPU share of its busy time (the latest share for those not yet
-   * settled); plus child processes.
-   */
-  get cpuTimeMs(): number {
-    const pending = this.sliceMs - this.#sliceSettled;
-    return this.#cpuSettled + pending * (cpuSlices.meter?.value ?? 1) + this.sliceCpuMs + this.childCpuMs;
-  }
-
-  /**
-   * Turns the slice time since the last settlement into CPU time at `share` (the sampler calls it at
-   * the end of each interval).
-   *
-   * @param share - the main thread's CPU share of its busy time in the interval, in (0, 1]
-   */
-  settleCpu(share: number): void {
-    this.#cpuSettled += (this.sliceMs - this.#sliceSettled) * share;
-    this.#sliceSettled = this.sliceMs;
   }
 
   /** Whether the call holds any handle (without creating the registry). */
@@ -367,14 +333,15 @@ export class TrackedCall implements ToolCall {
 
   #usageAt(now: number): ResourceUsage {
     const registry = this.#registry;
+    const meter = this.meter;
     return {
-      memoryMb: this.memoryMb,
-      cpuPercent: this.cpuPercent,
-      cpuTimeMs: this.cpuTimeMs,
+      memoryMb: meter.memoryMb,
+      cpuPercent: meter.cpuPercent,
+      cpuTimeMs: meter.cpuTimeMs,
       fileHandles: registry === undefined ? 0 : registry.fileHandles,
       networkConnections: registry === undefined ? 0 : registry.networkConnections,
       executionTimeMs: now - this.startedAt,
-      tempStorageMb: this.tempStorageMb,
+      tempStorageMb: meter.tempStorageMb,
     };
   }
 
@@ -395,15 +362,7 @@ export class TrackedCall implements ToolCall {
    * @param value - its value now
    */
   measure(resource: MeasuredResource, value: number): void {
-    if (resource === 'cpuTimeMs') {
-      // From now on, CPU time is `value` plus whatever the probes add.
-      this.#cpuSettled = value - this.childCpuMs - this.sliceCpuMs;
-      this.#sliceSettled = this.sliceMs;
-      return;
-    }
-    this[resource] = value;
-    if (resource === 'memoryMb' && value > this.#peakMemory) this.#peakMemory = value;
-    else if (resource === 'tempStorageMb' && value > this.#peakTemp) this.#peakTemp = value;
+    this.meter.measure(resource, value);
   }
 
   /**
@@ -467,7 +426,7 @@ export class TrackedCall implements ToolCall {
 
   #enter<T>(fn: () => T): T {
     if (!cpuSlices.enabled) return callContextStorage.run(this, fn);
-    const previous = switchSlice(this);
+    const previous = switchSlice(this.meter);
     try {
       return callContextStorage.run(this, fn);
     } finally {
@@ -567,8 +526,8 @@ export class TrackedCall implements ToolCall {
     const usage = this.#usageAt(now);
     const peak: ResourceUsage = {
       ...usage,
-      memoryMb: Math.max(usage.memoryMb, this.#peakMemory),
-      tempStorageMb: Math.max(usage.tempStorageMb, this.#peakTemp),
+      memoryMb: Math.max(usage.memoryMb, this.meter.peakMemoryMb),
+      tempStorageMb: Math.max(usage.tempStorageMb, this.meter.peakTempStorageMb),
       fileHandles: this.#peakFiles,
       networkConnections: this.#peakNetwork,
     };
@@ -590,7 +549,7 @@ export class TrackedCall implements ToolCall {
       this.#onUpstreamAbort = undefined;
     }
     this.#onStop = undefined;
-    this.#cpuAtEnd = this.cpuTimeMs;
+    this.#cpuAtEnd = this.meter.cpuTimeMs;
     this.#record = this.#owner.finish(this, outcome ?? stoppedOutcome(this.stopCause));
     return this.#record;
   }

@@ -22,8 +22,7 @@ export function installCpuProbe(): () => void {
   const hook = createHook({
     before() {
       depth++;
-      const call = currentCall();
-      owners.push(switchSlice(call));
+      owners.push(switchSlice(currentCall()?.meter));
     },
     after() {
       if (depth === 0) return;
@@ -59,11 +58,11 @@ export function cpuPercentSource(): UsageSource<TrackedCall> {
     sample(calls, now) {
       const factor = cpuSlices.meter?.sample() ?? 1;
       for (const call of calls) {
-        call.settleCpu(factor);
+        call.meter.settleCpu(factor);
         const previous = last.get(call) ?? { at: call.startedAt, cpu: 0 };
         const elapsed = now - previous.at;
-        if (elapsed > 0) call.measure('cpuPercent', ((call.cpuTimeMs - previous.cpu) / elapsed) * 100);
-        last.set(call, { at: now, cpu: call.cpuTimeMs });
+        if (elapsed > 0) call.measure('cpuPercent', ((call.meter.cpuTimeMs - previous.cpu) / elapsed) * 100);
+        last.set(call, { at: now, cpu: call.meter.cpuTimeMs });
       }
     },
   };

@@ -78,7 +78,7 @@ export function memorySource(options: { children: boolean }): UsageSource<Tracke
           if (owner === undefined) continue;
           rss.set(owner.call, (rss.get(owner.call) ?? 0) + stat.rssBytes);
           const before = childCpu.get(owner.child) ?? 0;
-          if (stat.cpuMs > before && !owner.call.ended) owner.call.childCpuMs += stat.cpuMs - before;
+          if (stat.cpuMs > before && !owner.call.ended) owner.call.meter.childCpuMs += stat.cpuMs - before;
           childCpu.set(owner.child, stat.cpuMs);
         }
         for (const [call, bytes] of rss) {
@@ -124,14 +124,14 @@ export function memorySource(options: { children: boolean }): UsageSource<Tracke
         if (call.ended) continue;
         let s = state.get(call);
         if (s === undefined) {
-          s = { heap: 0, cpu: call.cpuTimeMs, allocated: 0, childRss: 0, fresh: true };
+          s = { heap: 0, cpu: call.meter.cpuTimeMs, allocated: 0, childRss: 0, fresh: true };
           state.set(call, s);
         }
-        const cpu = Math.max(0, call.cpuTimeMs - s.cpu);
-        s.cpu = call.cpuTimeMs;
+        const cpu = Math.max(0, call.meter.cpuTimeMs - s.cpu);
+        s.cpu = call.meter.cpuTimeMs;
         cpuSum += cpu;
-        const allocated = Math.max(0, call.allocatedBytes - s.allocated);
-        s.allocated = call.allocatedBytes;
+        const allocated = Math.max(0, call.meter.allocatedBytes - s.allocated);
+        s.allocated = call.meter.allocatedBytes;
         allocatedSum += allocated;
         running.push({ call, s, cpu, allocated });
       }
