@@ -31,6 +31,7 @@ export { CLEANUP_STEPS, countsAsFile, countsAsNetwork } from './handle-kind.js';
 export { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-registry.js';
 export { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 export { levelRank } from './limit-level.js';
+export { acquireProbes } from './probes/probe-set.js';
 export { LIMITED_RESOURCE, narrowLimits } from './resource-limits.js';
 export { ZERO_USAGE } from './resource-usage.js';
 export { systemScheduler } from './scheduler.js';

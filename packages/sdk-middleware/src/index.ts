@@ -21,6 +21,7 @@ export {
   tryGetCallContext,
 } from '@mcp-resource-guard/core';
 export { type ContextKey, contextKey, contextValue } from './context-key.js';
+export { CONFIG_ENV, configFromEnv, DISABLED_ENV, type EnvConfig, SNAPSHOT_FILE_ENV } from './env-config.js';
 export { type ResourceMiddleware, type ResourceMiddlewareOptions, resourceMiddleware } from './resource-middleware.js';
 export type {
   MiddlewareServer,

@@ -91,6 +91,19 @@ export interface ResourceMiddleware extends ToolCallMiddleware {
   close(): Promise<void>;
 }
 
+/** Marks a resource middleware, from any copy of this package. */
+const RESOURCE_MIDDLEWARE = Symbol.for('@mcp-resource-guard/resource-middleware');
+
+/**
+ * Whether a middleware is a `resourceMiddleware()` (from any copy of this package).
+ *
+ * @param middleware - a middleware
+ * @returns true for a resource middleware
+ */
+export function isResourceMiddleware(middleware: ToolCallMiddleware): boolean {
+  return (middleware as unknown as Record<symbol, unknown>)[RESOURCE_MIDDLEWARE] === true;
+}
+
 function outcomeOf(result: ToolCallResult, sdkSignal: AbortSignal): CallOutcome {
   if (sdkSignal.aborted) return 'cancelled';
   return result.isError === true ? 'tool_error' : 'ok';
@@ -187,6 +200,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     }
   } as ToolCallMiddleware;
 
+  Object.defineProperty(middleware, RESOURCE_MIDDLEWARE, { value: true });
   return Object.assign(middleware, {
     onInstall: (server: MiddlewareServer): void => bridge.attach(server),
     guard,

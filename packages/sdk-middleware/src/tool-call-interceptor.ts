@@ -173,6 +173,18 @@ export class ToolCallInterceptor {
   }
 
   /**
+   * The middlewares already installed on a server, by this copy of the package or another (creating nothing).
+   *
+   * @param sdk - the recognised server
+   * @returns its middlewares, outermost first; none when nothing is installed
+   */
+  static installedMiddlewares(sdk: SdkServer): readonly ToolCallMiddleware[] {
+    const existing = (sdk.lowLevel as unknown as Marked)[INTERCEPTOR];
+    const middlewares = isObject(existing) ? existing.middlewares : undefined;
+    return Array.isArray(middlewares) ? (middlewares as ToolCallMiddleware[]) : [];
+  }
+
+  /**
    * The interceptor of a server, installed on first use. Installing wraps the current `tools/call`
    * handler if there is one, and wraps any later one when the SDK installs or replaces it.
    *

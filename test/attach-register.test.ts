@@ -1,0 +1,127 @@
+// `node --import @mcp-resource-guard/sdk-middleware/register server.mjs`: a server whose code knows nothing of the
+// guard is guarded, whatever SDK release and module format it uses, configured from the environment; a bad
+// configuration stops it before it starts; MCP_RESOURCE_GUARD_DISABLED leaves it alone. Over real stdio, with the
+// real SDK client.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const TEST_DIR = fileURLToPath(new URL('.', import.meta.url));
+const SERVER = fileURLToPath(new URL('./fixtures/unguarded-server.mjs', import.meta.url));
+const REGISTER = '@mcp-resource-guard/sdk-middleware/register';
+const CONFIG = JSON.stringify({
+  tools: { slow: { perCall: { maxExecutionTimeMs: 200 } } },
+  sampling: { activeMs: 10 },
+  watchdog: false,
+});
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => {});
+});
+
+type Result = { content?: { type: string; text?: string }[]; isError?: boolean; _meta?: Record<string, unknown> };
+const firstText = (r: Result): string => r.content?.[0]?.text ?? '';
+
+async function start(variant: string, env: Record<string, string>, nodeOptions = `--import ${REGISTER}`) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [SERVER, variant],
+    cwd: TEST_DIR,
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: nodeOptions, ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const client = new Client({ name: 'attach-test', version: '1.0.0' });
+  await client.connect(transport);
+  closers.push(() => client.close());
+  return { client, stderr: () => stderr };
+}
+
+const VARIANTS = ['v1-mcp', 'v1-cjs', 'v1-low', 'old-1.17', 'old-1.0', 'old-0.5', 'v2-mcp'] as const;
+
+describe.each(VARIANTS)('--import register, a server built with %s', (variant) => {
+  it('is guarded from the environment: its limit holds, its leaks are closed, its results unchanged', async () => {
+    const { client, stderr } = await start(variant, { MCP_RESOURCE_GUARD_CONFIG: CONFIG });
+    expect(firstText((await client.callTool({ name: 'echo' })) as Result)).toBe('{}');
+    const slow = (await client.callTool({ name: 'slow' })) as Result;
+    expect(slow.isError).toBe(true);
+    expect(slow._meta?.['mcp-resource-guard/error']).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 200 });
+    const baseline = Number(firstText((await client.callTool({ name: 'fds' })) as Result));
+    expect(firstText((await client.callTool({ name: 'leaky' })) as Result)).toBe('leaked');
+    // The file the call left open was closed when it ended.
+    expect(Number(firstText((await client.callTool({ name: 'fds' })) as Result))).toBe(baseline);
+    expect(stderr()).toContain('"event":"server_guarded"');
+  });
+});
+
+describe('--import register', () => {
+  it('guards a server that guards itself only once: its own guard is left alone', async () => {
+    const { client, stderr } = await start('own-guard', { MCP_RESOURCE_GUARD_CONFIG: CONFIG });
+    const slow = (await client.callTool({ name: 'slow' })) as Result;
+    // Its own guard has no time limit; the attach did not add one.
+    expect(firstText(slow)).toBe('woke');
+    expect(stderr()).not.toContain('"event":"server_guarded"');
+  });
+
+  it('leaves the server alone with MCP_RESOURCE_GUARD_DISABLED=1', async () => {
+    const { client, stderr } = await start('v1-mcp', {
+      MCP_RESOURCE_GUARD_CONFIG: CONFIG,
+      MCP_RESOURCE_GUARD_DISABLED: '1',
+    });
+    expect(firstText((await client.callTool({ name: 'slow' })) as Result)).toBe('woke');
+    expect(stderr()).toBe('');
+  });
+
+  it('stops the process before the server starts on a bad configuration, saying where and why on stderr', () => {
+    const bad = JSON.stringify({ limits: { perCall: { maxMemoryMb: -1 } } });
+    const run = spawnSync(process.execPath, [SERVER, 'v1-mcp'], {
+      cwd: TEST_DIR,
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--import ${REGISTER}`, MCP_RESOURCE_GUARD_CONFIG: bad },
+      input: '',
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('INVALID_CONFIG');
+    expect(run.stderr).toContain('limits.perCall.maxMemoryMb');
+  });
+
+  it('reads the configuration from a file named by MCP_RESOURCE_GUARD_CONFIG, and refuses one it cannot read', () => {
+    const run = spawnSync(process.execPath, [SERVER, 'v1-mcp'], {
+      cwd: TEST_DIR,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_OPTIONS: `--import ${REGISTER}`,
+        MCP_RESOURCE_GUARD_CONFIG: '/nonexistent/guard.json',
+      },
+      input: '',
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('/nonexistent/guard.json');
+  });
+
+  it('does nothing in worker threads, where preloads run too', () => {
+    const script = `
+      import { Worker } from 'node:worker_threads';
+      const w = new Worker('process.exit(0)', { eval: true });
+      w.on('exit', (code) => process.stdout.write('worker exited ' + code));
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: TEST_DIR,
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--import ${REGISTER}` },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.stdout).toBe('worker exited 0');
+    expect(run.stderr).toBe('');
+  });
+});
