@@ -17,6 +17,7 @@ import { ResourceGuardError } from '@mcp-resource-guard/core';
 import { acquireProbes, resolveGuardOptions } from '@mcp-resource-guard/core/internal';
 import { AutoAttach } from './auto-attach.js';
 import { configFromEnv, type EnvConfig } from './env-config.js';
+import { watchLauncher } from './launcher-watch.js';
 import { watchSdkModules } from './sdk-modules.js';
 import { snapshotOnSignal } from './snapshot-signal.js';
 
@@ -40,7 +41,10 @@ if (isMainThread) {
   if (!config.disabled) {
     // Before any other module loads, so that what a dependency captures at import time is the probed function.
     acquireProbes({ ...resolveGuardOptions(config.options).probes, cpu: false });
-    const attach = new AutoAttach(config.options, (guard) => snapshotOnSignal(guard));
+    const attach = new AutoAttach(config.options, (guard) => {
+      snapshotOnSignal(guard);
+      watchLauncher();
+    });
     watchSdkModules((exports, from) => attach.patchModule(exports, from));
   }
 }
