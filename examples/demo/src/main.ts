@@ -6,10 +6,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openFdCount } from '@mcp-resource-guard/core';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -34,6 +36,14 @@ Metrics go to the terminal report by default; with the standard OTEL_EXPORTER_OT
 they are also exported over OTLP/HTTP.`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const textOf = (r: unknown) => ((r as { content?: { text?: string }[] }).content?.[0]?.text ?? '').slice(0, 110);
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -112,6 +122,38 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(`${outcome.ok ? '✔' : '✘'} ${name}: ${outcome.detail}`);
   };
   const tools = () => guard.snapshot().tools;
+
+  await scenario('a server with no guard in its code, guarded from its command line', async () => {
+    // What a desktop client's configuration runs: mcp-resource-guard run [--config guard.json] -- <server command>.
+    const config = join(dir, 'guard.json');
+    await writeFile(config, JSON.stringify({ tools: { slow: { perCall: { maxExecutionTimeMs: 500 } } } }));
+    const cli = fileURLToPath(import.meta.resolve('@mcp-resource-guard/sdk-middleware/package.json')).replace(
+      /package\.json$/,
+      'dist/cli.js',
+    );
+    const server = fileURLToPath(new URL('./unmodified-server.js', import.meta.url));
+    if (!quiet) console.log(`  $ mcp-resource-guard run --config guard.json -- node unmodified-server.js`);
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, 'run', '--config', config, '--', process.execPath, server],
+      env: { PATH: process.env.PATH ?? '', MCP_RESOURCE_GUARD_LOG_LEVEL: 'warn' },
+    });
+    const stdio = new Client({ name: 'demo-stdio-client', version: '1.0.0' });
+    await stdio.connect(transport);
+    const hello = await stdio.callTool({ name: 'hello' });
+    const started = performance.now();
+    const slow = await stdio.callTool({ name: 'slow' });
+    const answeredMs = performance.now() - started;
+    const launcher = transport.pid;
+    await stdio.close();
+    await sleep(200);
+    const gone = launcher === null || !isAlive(launcher);
+    const stopped = slow.isError === true && textOf(slow).includes('time limit');
+    return {
+      ok: textOf(hello) === 'hello from an unmodified server' && stopped && answeredMs < 2500 && gone,
+      detail: `slow answered in ${Math.round(answeredMs)} ms at its 500 ms limit ("${textOf(slow).slice(0, 60)}…"); nothing left running after the client closed`,
+    };
+  });
 
   await scenario('normal calls pass through unchanged', async () => {
     const calls = [
