@@ -4,6 +4,7 @@
 // real SDK client.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { until } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -107,6 +108,29 @@ describe('--import register', () => {
     });
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('/nonexistent/guard.json');
+  });
+
+  it('exports metrics for Prometheus when OTEL_METRICS_EXPORTER asks, with OpenTelemetry’s own variables', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const { client, stderr } = await start('v1-mcp', {
+      MCP_RESOURCE_GUARD_CONFIG: CONFIG,
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+    });
+    await client.callTool({ name: 'echo' });
+    await until(() => stderr().includes('"event":"metrics_exported"'), { what: 'the metrics to be set up' });
+    const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(body).toMatch(/mcp_resource_guard_\w+\{[^}]*gen_ai_tool_name="echo"/);
+  });
+
+  it('says on stderr, once, that an exporter it does not know gives no metrics; the server runs on', async () => {
+    const { client, stderr } = await start('v1-mcp', {
+      MCP_RESOURCE_GUARD_CONFIG: CONFIG,
+      OTEL_METRICS_EXPORTER: 'zipkin',
+    });
+    expect(firstText((await client.callTool({ name: 'echo' })) as Result)).toBe('{}');
+    await until(() => stderr().includes('"event":"metrics_unavailable"'), { what: 'the line about metrics' });
+    expect(stderr()).toContain('OTEL_METRICS_EXPORTER=zipkin is not supported');
   });
 
   it('does nothing in worker threads, where preloads run too', () => {

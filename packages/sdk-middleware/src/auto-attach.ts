@@ -21,8 +21,13 @@ const WRAPPED = Symbol.for('@mcp-resource-guard/attach-connect');
 
 const LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-/** The attach's own log lines go where the guard's go, at the level the options or the environment set. */
-function attachLogger(options: ResourceGuardOptions): GuardLogger | undefined {
+/**
+ * The attach's own log lines go where the guard's go, at the level the options or the environment set.
+ *
+ * @param options - the guard's options
+ * @returns the logger, or undefined when logging is off
+ */
+export function attachLogger(options: ResourceGuardOptions): GuardLogger | undefined {
   const given = options.logger;
   if (given === false) return undefined;
   if (typeof given === 'object' && typeof (given as GuardLogger).warn === 'function') return given as GuardLogger;

@@ -15,8 +15,9 @@ import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { ResourceGuardError } from '@mcp-resource-guard/core';
 import { acquireProbes, resolveGuardOptions } from '@mcp-resource-guard/core/internal';
-import { AutoAttach } from './auto-attach.js';
+import { AutoAttach, attachLogger } from './auto-attach.js';
 import { configFromEnv, type EnvConfig } from './env-config.js';
+import { metricsFromEnv } from './env-metrics.js';
 import { watchLauncher } from './launcher-watch.js';
 import { watchSdkModules } from './sdk-modules.js';
 import { snapshotOnSignal } from './snapshot-signal.js';
@@ -44,6 +45,9 @@ if (isMainThread) {
     const attach = new AutoAttach(config.options, (guard) => {
       snapshotOnSignal(guard);
       watchLauncher();
+      metricsFromEnv(guard, attachLogger(config.options)).catch((error: unknown) =>
+        guard.guard.reportInternalError('metrics-from-env', error),
+      );
     });
     watchSdkModules((exports, from) => attach.patchModule(exports, from));
   }
