@@ -133,6 +133,27 @@ describe('--import register', () => {
     expect(stderr()).toContain('OTEL_METRICS_EXPORTER=zipkin is not supported');
   });
 
+  it('says on stderr that a server answering on stdio with no SDK server seen (a bundled SDK) runs unguarded', () => {
+    // What a server with the SDK bundled into its own code looks like from outside: it answers, no SDK module loads.
+    const script = `
+      process.stdin.once('data', () => {
+        process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: 0, result: { protocolVersion: '2025-06-18',
+          capabilities: {}, serverInfo: { name: 'bundled', version: '1' } } }) + '\\n');
+        process.exit(0);
+      });
+    `;
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: TEST_DIR,
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--import ${REGISTER}` },
+      input: '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{}}\n',
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.stdout).toContain('"serverInfo":{"name":"bundled"');
+    expect(run.stderr).toContain('"event":"server_unguarded"');
+    expect(run.stderr).toContain('is the SDK bundled');
+  });
+
   it('does nothing in worker threads, where preloads run too', () => {
     const script = `
       import { Worker } from 'node:worker_threads';

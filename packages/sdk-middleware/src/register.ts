@@ -21,6 +21,7 @@ import { metricsFromEnv } from './env-metrics.js';
 import { watchLauncher } from './launcher-watch.js';
 import { watchSdkModules } from './sdk-modules.js';
 import { snapshotOnSignal } from './snapshot-signal.js';
+import { watchForUnguardedServer } from './unguarded-watch.js';
 
 /** The exit status of a process stopped by a bad configuration (EX_CONFIG). */
 const EXIT_CONFIG = 78;
@@ -50,5 +51,13 @@ if (isMainThread) {
       );
     });
     watchSdkModules((exports, from) => attach.patchModule(exports, from));
+    const log = attachLogger(config.options);
+    watchForUnguardedServer(
+      () => attach.stats,
+      (message) => {
+        if (log !== undefined) log.warn({ event: 'server_unguarded' }, message);
+        else writeSync(2, `mcp-resource-guard: ${message}\n`);
+      },
+    );
   }
 }
