@@ -3,6 +3,7 @@
 // the real SDK client. Every tool's result is the same as the unguarded server's (timestamps, ids and the
 // servers' own directories masked), a limit holds on a real tool, stdout carries nothing but the protocol, and
 // the server and its children are gone once the client closes.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,9 +30,11 @@ writeFileSync(join(template, 'sub', 'b.md'), '# b\n');
 
 let current: Installed;
 let old: Installed;
+let inspector: Installed;
 beforeAll(async () => {
   current = await installOnce(THIRD_PARTY.current);
   old = await installOnce(THIRD_PARTY.old);
+  inspector = await installOnce(THIRD_PARTY.inspector);
 }, 600_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -274,6 +277,54 @@ describe('third-party servers from npm: limits and old releases', () => {
     expect(result._meta?.['mcp-resource-guard/error']).toMatchObject({ code: 'LIMIT_EXCEEDED', limit: 500 });
     await s.client.close();
   }, 60_000);
+
+  it('is driven by the MCP Inspector’s CLI through the launcher, which sees the guard’s stop', async () => {
+    if ('skip' in current || 'skip' in inspector)
+      return void console.warn('skipped: the npm registry cannot be reached');
+    const config = join(work, 'inspector-guard.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ tools: { 'trigger-long-running-operation': { perCall: { maxExecutionTimeMs: 500 } } } }),
+    );
+    const everything = binOf(current.dir, '@modelcontextprotocol/server-everything');
+    const run = spawnSync(
+      process.execPath,
+      [
+        binOf(inspector.dir, '@modelcontextprotocol/inspector'),
+        '--cli',
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'trigger-long-running-operation',
+        '--tool-arg',
+        'duration=5',
+        '--tool-arg',
+        'steps=5',
+        '--',
+        process.execPath,
+        CLI,
+        'run',
+        '--config',
+        config,
+        '--',
+        process.execPath,
+        everything,
+        'stdio',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          MCP_CATALOG_PATH: join(work, 'catalog.json'),
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    const output = run.stdout + run.stderr;
+    expect(output).toContain('"code": "LIMIT_EXCEEDED"');
+    expect(output).toContain('stopped at its time limit of 500 ms');
+  }, 90_000);
 
   it('guards server-filesystem 0.6.2 (SDK 1.0.1) with every tool answering as unguarded', async () => {
     if ('skip' in old) return void console.warn(`skipped: ${old.skip}`);

@@ -17,6 +17,7 @@ export const THIRD_PARTY = {
     '@modelcontextprotocol/server-everything@2026.8.31',
   ],
   old: ['@modelcontextprotocol/server-filesystem@0.6.2'],
+  inspector: ['@modelcontextprotocol/inspector@2.12.0'],
 } as const;
 
 /** Where the packages of one set live, or why they could not be installed. */
