@@ -3,6 +3,9 @@
 // configuration stops it before it starts; MCP_RESOURCE_GUARD_DISABLED leaves it alone. Over real stdio, with the
 // real SDK client.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { until } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -68,6 +71,20 @@ describe('--import register', () => {
     // Its own guard has no time limit; the attach did not add one.
     expect(firstText(slow)).toBe('woke');
     expect(stderr()).not.toContain('"event":"server_guarded"');
+  });
+
+  it('writes the guard’s snapshot on SIGUSR2: to stderr, or to MCP_RESOURCE_GUARD_SNAPSHOT_FILE', async () => {
+    const a = await start('v1-mcp', { MCP_RESOURCE_GUARD_CONFIG: CONFIG });
+    await a.client.callTool({ name: 'echo' });
+    process.kill(Number(firstText((await a.client.callTool({ name: 'pid' })) as Result)), 'SIGUSR2');
+    await until(() => a.stderr().includes('"snapshot":{"tools"'), { what: 'the snapshot on stderr' });
+    expect(a.stderr()).toMatch(/"echo":\{"calls":1/);
+    const file = join(mkdtempSync(join(tmpdir(), 'guard-snapshot-')), 'snapshot.json');
+    const b = await start('v1-mcp', { MCP_RESOURCE_GUARD_CONFIG: CONFIG, MCP_RESOURCE_GUARD_SNAPSHOT_FILE: file });
+    await b.client.callTool({ name: 'echo' });
+    process.kill(Number(firstText((await b.client.callTool({ name: 'pid' })) as Result)), 'SIGUSR2');
+    await until(() => existsSync(file), { what: 'the snapshot file' });
+    expect(JSON.parse(readFileSync(file, 'utf8')).snapshot.tools.echo.calls).toBe(1);
   });
 
   it('leaves the server alone with MCP_RESOURCE_GUARD_DISABLED=1', async () => {
