@@ -570,6 +570,37 @@ exports.run = async function run(d) {
 };
 `;
 
+/** A stdio server with no guard in its code. */
+const PLAIN_SERVER = `import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+const server = new McpServer({ name: 'plain', version: '1.0.0' });
+server.registerTool('slow', {}, async () => {
+  await new Promise((r) => setTimeout(r, 3000));
+  return { content: [{ type: 'text', text: 'woke' }] };
+});
+await server.connect(new StdioServerTransport());
+`;
+
+/** Runs the plain server as a client configuration would: npx, the guard's package, its command. */
+function attachClient(coreTarball, middlewareTarball) {
+  return `import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+const transport = new StdioClientTransport({
+  command: 'npx',
+  args: ['--yes', '--package=${coreTarball}', '--package=${middlewareTarball}', 'mcp-resource-guard', 'run', '--',
+    process.execPath, 'plain-server.mjs'],
+  env: { ...process.env, MCP_RESOURCE_GUARD_CONFIG: JSON.stringify({ tools: { slow: { perCall: { maxExecutionTimeMs: 300 } } } }) },
+});
+const client = new Client({ name: 'attach', version: '1.0.0' });
+await client.connect(transport);
+const result = await client.callTool({ name: 'slow' });
+const detail = result._meta?.['mcp-resource-guard/error'];
+await client.close();
+if (result.isError === true && detail?.code === 'LIMIT_EXCEEDED') console.log('ATTACH OK: slow stopped at ' + detail.limit + ' ms');
+else { console.log(JSON.stringify(result)); process.exit(1); }
+`;
+}
+
 function esmConsumer(c) {
   const sdkImports = Object.entries(c.imports)
     .map(([local, [from, name]]) => `import { ${name === local ? name : `${name} as ${local}`} } from '${from}';`)
@@ -969,6 +1000,24 @@ async function main() {
           }
         }
       }
+    }
+    // The README's client configuration: npx fetches the guard (here: the tarballs) and runs its command, which
+    // starts an unmodified server (the v1 consumer's SDK) with the guard attached; a stdio client sees its limit.
+    const v1 = CONSUMERS.find((c) => c.id === 'v1' && c.installed);
+    if (v1 !== undefined) {
+      writeFileSync(join(v1.dir, 'plain-server.mjs'), PLAIN_SERVER);
+      writeFileSync(join(v1.dir, 'attach-client.mjs'), attachClient(packed[0], packed[1]));
+      tasks.push(async () => {
+        const r = await run(process.execPath, ['attach-client.mjs'], { cwd: v1.dir, timeoutMs: 120_000 });
+        const ok = r.code === 0 && r.out.includes('ATTACH OK');
+        record(
+          'consumer v1',
+          'npx --package <tarballs> mcp-resource-guard run -- node plain-server.mjs: guarded from outside',
+          ok,
+          ok ? r.out.split('\n').find((l) => l.startsWith('ATTACH OK')) : r.out,
+          r.ms,
+        );
+      });
     }
     if (toolsInstalled) {
       const bin = (pkg, file) => join(toolsDir, 'node_modules', pkg, file);
