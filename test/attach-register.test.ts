@@ -4,6 +4,9 @@
 // real SDK client.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import * as nodeModule from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +16,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterEach, describe, expect, it } from 'vitest';
 
 const TEST_DIR = fileURLToPath(new URL('.', import.meta.url));
-const SERVER = fileURLToPath(new URL('./fixtures/unguarded-server.mjs', import.meta.url));
+const SERVER = fileURLToPath(new URL('./fixtures/plain-server.mjs', import.meta.url));
 const REGISTER = '@mcp-resource-guard/sdk-middleware/register';
 const CONFIG = JSON.stringify({
   tools: { slow: { perCall: { maxExecutionTimeMs: 200 } } },
@@ -47,7 +50,7 @@ async function start(variant: string, env: Record<string, string>, nodeOptions =
   return { client, stderr: () => stderr };
 }
 
-const VARIANTS = ['v1-mcp', 'v1-cjs', 'v1-low', 'old-1.17', 'old-1.0', 'old-0.5', 'v2-mcp'] as const;
+const VARIANTS = ['v1-mcp', 'v1-cjs', 'v1-low', 'old-1.17', 'old-1.0', 'old-0.5', 'v2-mcp', 'v2-cjs'] as const;
 
 describe.each(VARIANTS)('--import register, a server built with %s', (variant) => {
   it('is guarded from the environment: its limit holds, its leaks are closed, its results unchanged', async () => {
@@ -134,10 +137,52 @@ describe('--import register', () => {
       OTEL_METRICS_EXPORTER: 'prometheus',
       OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
     });
-    await client.callTool({ name: 'echo' });
+    await client.callTool({ name: 'pid' });
     await until(() => stderr().includes('"event":"metrics_exported"'), { what: 'the metrics to be set up' });
+    await client.callTool({ name: 'echo' });
     const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(body).toMatch(/mcp_resource_guard_\w+\{[^}]*gen_ai_tool_name="echo"/);
+  });
+
+  it('exports metrics over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT, and as JSON lines on stderr for console', async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk.toString('latin1');
+      });
+      req.on('end', () => {
+        received.push(`${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => receiver.close(r)));
+    const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const otlp = await start('v1-mcp', {
+      MCP_RESOURCE_GUARD_CONFIG: CONFIG,
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_METRIC_EXPORT_INTERVAL: '200',
+    });
+    await until(() => otlp.stderr().includes('"event":"metrics_exported"'), { what: 'the OTLP metrics set up' });
+    await otlp.client.callTool({ name: 'echo' });
+    await until(
+      () => received.some((r) => r.startsWith('/v1/metrics') && r.includes('mcp.server.operation.duration')),
+      {
+        what: 'an OTLP export with the guard’s metrics',
+      },
+    );
+    const console = await start('v1-mcp', {
+      MCP_RESOURCE_GUARD_CONFIG: CONFIG,
+      OTEL_METRICS_EXPORTER: 'console',
+      OTEL_METRIC_EXPORT_INTERVAL: '200',
+    });
+    await until(() => console.stderr().includes('"event":"metrics_exported"'), { what: 'the console metrics set up' });
+    await console.client.callTool({ name: 'echo' });
+    await until(() => console.stderr().includes('"name":"mcp.server.operation.duration"'), {
+      what: 'the metrics on stderr',
+    });
   });
 
   it('says on stderr, once, that an exporter it does not know gives no metrics; the server runs on', async () => {
@@ -169,6 +214,24 @@ describe('--import register', () => {
     expect(run.stdout).toContain('"serverInfo":{"name":"bundled"');
     expect(run.stderr).toContain('"event":"server_unguarded"');
     expect(run.stderr).toContain('is the SDK bundled');
+  });
+
+  it('creates nothing in a process that connects no server (npx, the tools it starts): no handle, no timer', () => {
+    const script = `setTimeout(() => process.stderr.write(JSON.stringify(process.getActiveResourcesInfo())), 50);`;
+    const run = (nodeOptions: string) =>
+      spawnSync(process.execPath, ['-e', script], {
+        cwd: TEST_DIR,
+        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: nodeOptions, MCP_RESOURCE_GUARD_CONFIG: CONFIG },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+    const bare = JSON.parse(run('').stderr) as string[];
+    const preloaded = run(`--import ${REGISTER}`);
+    expect(preloaded.stdout).toBe('');
+    // Where Node lacks module.registerHooks (Node 20), module.register's loader thread has a pipe of its own.
+    const loaderThread =
+      typeof (nodeModule as { registerHooks?: unknown }).registerHooks === 'function' ? [] : ['PipeWrap'];
+    expect((JSON.parse(preloaded.stderr) as string[]).sort()).toEqual([...bare, ...loaderThread].sort());
   });
 
   it('does nothing in worker threads, where preloads run too', () => {

@@ -12,7 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { afterEach, describe, expect, it } from 'vitest';
 
 const TEST_DIR = fileURLToPath(new URL('.', import.meta.url));
-const SERVER = fileURLToPath(new URL('./fixtures/unguarded-server.mjs', import.meta.url));
+const SERVER = fileURLToPath(new URL('./fixtures/plain-server.mjs', import.meta.url));
 const CLI = fileURLToPath(import.meta.resolve('@mcp-resource-guard/sdk-middleware/package.json')).replace(
   /package\.json$/,
   'dist/cli.js',

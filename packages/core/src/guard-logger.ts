@@ -124,7 +124,8 @@ export function jsonLogger(options: {
   readonly destination?: JsonLoggerOptions['destination'];
 }): GuardLogger {
   const threshold = LEVEL_VALUES[options.level];
-  const destination = options.destination ?? process.stderr;
+  // process.stderr is made on first use: taken at the first line, so that a guard that logs nothing makes no handle.
+  const given = options.destination;
   const base = `"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"name":"mcp-resource-guard"`;
   const writer =
     (level: LogLevel) =>
@@ -136,7 +137,7 @@ export function jsonLogger(options: {
       } catch {
         body = JSON.stringify({ msg: message }).slice(1);
       }
-      destination.write(`{"level":${LEVEL_VALUES[level]},"time":${Date.now()},${base},${body}\n`);
+      (given ?? process.stderr).write(`{"level":${LEVEL_VALUES[level]},"time":${Date.now()},${base},${body}\n`);
     };
   return { debug: writer('debug'), info: writer('info'), warn: writer('warn'), error: writer('error') };
 }

@@ -50,7 +50,7 @@ export interface AttachStats {
 /** Guards the servers of a process as they connect. */
 export class AutoAttach {
   readonly #options: ResourceGuardOptions;
-  readonly #log: GuardLogger | undefined;
+  #logger: GuardLogger | undefined | null = null;
   readonly #seen = new WeakSet<object>();
   #guard: ResourceMiddleware | undefined;
   #broken = false;
@@ -65,8 +65,13 @@ export class AutoAttach {
    */
   constructor(options: ResourceGuardOptions, onGuard?: (guard: ResourceMiddleware) => void) {
     this.#options = options;
-    this.#log = attachLogger(options);
     this.#onGuard = onGuard;
+  }
+
+  /** The attach's log, made at its first line (a logger on stderr is a handle). */
+  get #log(): GuardLogger | undefined {
+    if (this.#logger === null) this.#logger = attachLogger(this.#options);
+    return this.#logger;
   }
 
   /** The guard, once a server has connected. */

@@ -1,8 +1,9 @@
 /**
  * Metrics configured from the environment for a guard attached without code, with OpenTelemetry's own variables:
  * `OTEL_METRICS_EXPORTER` (`prometheus`, `otlp`, `console`; `none` or unset: no metrics),
- * `OTEL_EXPORTER_PROMETHEUS_HOST` / `_PORT` (default 127.0.0.1:9464), `OTEL_EXPORTER_OTLP_ENDPOINT` and the
- * other OTLP variables, which the exporter reads itself. The OpenTelemetry packages are the user's to install
+ * `OTEL_EXPORTER_PROMETHEUS_HOST` / `_PORT` (default 127.0.0.1:9464), `OTEL_METRIC_EXPORT_INTERVAL` /
+ * `_TIMEOUT` (for otlp and console), `OTEL_EXPORTER_OTLP_ENDPOINT` and the other OTLP variables, which the
+ * exporter reads itself. The OpenTelemetry packages are the user's to install
  * (`@mcp-resource-guard/otel-exporter`, `@opentelemetry/sdk-metrics` and the exporter's package); when one is
  * missing, one line on stderr says which, and the server runs without metrics.
  */
@@ -96,7 +97,13 @@ export async function metricsFromEnv(
     where = `Prometheus at http://${host}:${port}/metrics`;
   } else {
     const metricExporter = wanted === 'otlp' ? new (exporter.OTLPMetricExporter as Ctor)() : stderrExporter;
-    reader = new (sdk.PeriodicExportingMetricReader as Ctor)({ exporter: metricExporter });
+    const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
+    const timeout = Number(env.OTEL_METRIC_EXPORT_TIMEOUT);
+    reader = new (sdk.PeriodicExportingMetricReader as Ctor)({
+      exporter: metricExporter,
+      ...(interval > 0 ? { exportIntervalMillis: interval } : {}),
+      ...(timeout > 0 ? { exportTimeoutMillis: Math.min(timeout, interval > 0 ? interval : timeout) } : {}),
+    });
     where =
       wanted === 'otlp'
         ? `OTLP/HTTP (${env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318'})`

@@ -51,10 +51,10 @@ if (isMainThread) {
       );
     });
     watchSdkModules((exports, from) => attach.patchModule(exports, from));
-    const log = attachLogger(config.options);
     watchForUnguardedServer(
       () => attach.stats,
       (message) => {
+        const log = attachLogger(config.options);
         if (log !== undefined) log.warn({ event: 'server_unguarded' }, message);
         else writeSync(2, `mcp-resource-guard: ${message}\n`);
       },

@@ -22,7 +22,7 @@ interface LoadResult {
 type NextLoad = (url: string, context: object) => Promise<LoadResult>;
 
 /**
- * Node's `load` hook.
+ * Node's `load` hook, for `module.register` (on the loader thread).
  *
  * @param url - the module's URL
  * @param context - Node's load context
@@ -30,7 +30,18 @@ type NextLoad = (url: string, context: object) => Promise<LoadResult>;
  * @returns the module, with the hand-over appended for an SDK server module
  */
 export async function load(url: string, context: object, nextLoad: NextLoad): Promise<LoadResult> {
-  const result = await nextLoad(url, context);
+  return withHandOver(url, await nextLoad(url, context));
+}
+
+/**
+ * Appends the hand-over to an SDK server module; any other module is returned as it is. Used by the loader
+ * thread's hook above, and in-thread by `module.registerHooks` where Node has it.
+ *
+ * @param url - the module's URL
+ * @param result - what the next hook loaded
+ * @returns the module to evaluate
+ */
+export function withHandOver(url: string, result: LoadResult): LoadResult {
   if (!SDK_SERVER_MODULE.test(url) || result.format !== 'module' || result.source == null) return result;
   const raw = result.source;
   const source =

@@ -4,9 +4,9 @@
  * `require-in-the-middle`.
  */
 
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 import requireHook from 'require-in-the-middle';
-import { SDK_MODULE_CALLBACK } from './sdk-module-hook.js';
+import { SDK_MODULE_CALLBACK, withHandOver } from './sdk-module-hook.js';
 
 /**
  * The SDK's CommonJS modules to hand over, as `require-in-the-middle` names them: by the path in their package
@@ -27,7 +27,17 @@ const SDK_CJS_MODULES = [
  */
 export function watchSdkModules(onModule: (exports: unknown, from: string) => void): void {
   (globalThis as Record<symbol, unknown>)[Symbol.for(SDK_MODULE_CALLBACK)] = onModule;
-  register(new URL('./sdk-module-hook.js', import.meta.url));
+  // In-thread where Node has module.registerHooks (22.15, 24): no loader thread, no extra handle. Else the
+  // loader thread of module.register.
+  const registerHooks = (nodeModule as { registerHooks?: (hooks: object) => unknown }).registerHooks;
+  if (typeof registerHooks === 'function') {
+    registerHooks({
+      load: (url: string, context: object, nextLoad: (u: string, c: object) => Parameters<typeof withHandOver>[1]) =>
+        withHandOver(url, nextLoad(url, context)),
+    });
+  } else {
+    nodeModule.register(new URL('./sdk-module-hook.js', import.meta.url));
+  }
   new requireHook.Hook(SDK_CJS_MODULES, <T>(exports: T, name: string): T => {
     onModule(exports, name);
     return exports;

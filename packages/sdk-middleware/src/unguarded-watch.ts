@@ -16,7 +16,23 @@ const WRITES_WATCHED = 32;
  * @param warn - called once when a server answered and none was seen to guard
  */
 export function watchForUnguardedServer(stats: () => AttachStats, warn: (message: string) => void): void {
-  const stdout = process.stdout;
+  // process.stdout is made on first use: it is wrapped then, so that a process that never writes gets no handle.
+  const descriptor = Object.getOwnPropertyDescriptor(process, 'stdout');
+  const get = descriptor?.get;
+  if (get === undefined || descriptor?.configurable !== true) return;
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: descriptor.enumerable ?? false,
+    get(): NodeJS.WriteStream {
+      const stdout = get.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, 'stdout', descriptor);
+      watchWrites(stdout, stats, warn);
+      return stdout;
+    },
+  });
+}
+
+function watchWrites(stdout: NodeJS.WriteStream, stats: () => AttachStats, warn: (message: string) => void): void {
   const original = stdout.write;
   let left = WRITES_WATCHED;
   const restore = (): void => {
