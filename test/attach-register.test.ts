@@ -32,11 +32,16 @@ afterEach(async () => {
 type Result = { content?: { type: string; text?: string }[]; isError?: boolean; _meta?: Record<string, unknown> };
 const firstText = (r: Result): string => r.content?.[0]?.text ?? '';
 
-async function start(variant: string, env: Record<string, string>, nodeOptions = `--import ${REGISTER}`) {
+async function start(
+  variant: string,
+  env: Record<string, string>,
+  nodeOptions = `--import ${REGISTER}`,
+  cwd = TEST_DIR,
+) {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [SERVER, variant],
-    cwd: TEST_DIR,
+    cwd,
     env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: nodeOptions, ...env },
     stderr: 'pipe',
   });
@@ -183,6 +188,24 @@ describe('--import register', () => {
     await until(() => console.stderr().includes('"name":"mcp.server.operation.duration"'), {
       what: 'the metrics on stderr',
     });
+  });
+
+  it('says on stderr which packages metrics need when they are not installed; the server runs on', async () => {
+    // From a directory with no OpenTelemetry packages, and a middleware with none beside it.
+    const register = import.meta
+      .resolve('@mcp-resource-guard/sdk-middleware/register')
+      .replace(/src\/register\.ts$/, 'dist/register.js');
+    const { client, stderr } = await start(
+      'v1-mcp',
+      { MCP_RESOURCE_GUARD_CONFIG: CONFIG, OTEL_METRICS_EXPORTER: 'prometheus' },
+      `--import=${register}`,
+      mkdtempSync(join(tmpdir(), 'no-otel-')),
+    );
+    expect(firstText((await client.callTool({ name: 'echo' })) as Result)).toBe('{}');
+    await until(() => stderr().includes('"event":"metrics_unavailable"'), { what: 'the line about metrics' });
+    expect(stderr()).toContain(
+      'npm install @mcp-resource-guard/otel-exporter @opentelemetry/sdk-metrics @opentelemetry/exporter-prometheus',
+    );
   });
 
   it('says on stderr, once, that an exporter it does not know gives no metrics; the server runs on', async () => {
