@@ -147,13 +147,10 @@ export class CallFinisher {
     tool.stats.finished(record.outcome, record.usage.executionTimeMs);
     tool.history.add(record.peak);
     // Recovery: the half-open probe, or the first call after a cleanup or emergency, decides.
-    const reopensAt = tool.lifecycle.ended({
-      callId: call.numericId,
-      outcome: record.outcome,
-      stopped: call.stopCause !== undefined,
-      leaked: record.leaked !== NO_HANDLES && Object.keys(record.leaked).length > 0,
-      endedAt: record.endedAt,
-    });
+    const stopped = call.stopCause !== undefined;
+    const failedLeaking =
+      !stopped && record.outcome !== 'ok' && record.leaked !== NO_HANDLES && Object.keys(record.leaked).length > 0;
+    const reopensAt = tool.lifecycle.ended(call.numericId, record.outcome, stopped, failedLeaking, record.endedAt);
     if (reopensAt !== undefined) this.#s.wake(reopensAt);
     this.#adapt(tool, call, record);
     if (tool.lifecycle.removed && tool.calls.size === 0) this.#s.tools.delete(tool.name);

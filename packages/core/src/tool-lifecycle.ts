@@ -36,18 +36,6 @@ export interface BreakerView {
   readonly coolDownMs: number;
 }
 
-/** How a call ended, as far as the lifecycle is concerned. */
-export interface CallEnding {
-  readonly callId: number;
-  readonly outcome: CallOutcome;
-  /** True when the guard stopped the call (limit, timeout, emergency, cancel, deactivation, session close). */
-  readonly stopped: boolean;
-  /** True when the call ended holding handles. */
-  readonly leaked: boolean;
-  /** The clock time the call ended. */
-  readonly endedAt: number;
-}
-
 /** Told of each recovery check the lifecycle decides (already counted in {@link ToolLifecycle.recovery}). */
 export type RecoveryListener = (verdict: RecoveryVerdict) => void;
 
@@ -251,12 +239,23 @@ export class ToolLifecycle {
    * A call ended: judges the half-open probe (closing the breaker, or opening it again for twice as long)
    * and the pending recovery check, and arms one when the call failed leaking.
    *
-   * @param ending - how the call ended
+   * Positional, not an object: it runs at the end of every call.
+   *
+   * @param callId - the call's numeric id
+   * @param outcome - how it ended
+   * @param stopped - whether the guard stopped it (limit, timeout, emergency, cancel, deactivation, session close)
+   * @param failedLeaking - whether it failed (not stopped, not ok) holding handles
+   * @param endedAt - the clock time it ended
    * @returns when the call was the half-open probe and failed, the time the re-opened breaker
    *   half-opens again; else undefined
    */
-  ended(ending: CallEnding): number | undefined {
-    const { callId, outcome, stopped } = ending;
+  ended(
+    callId: number,
+    outcome: CallOutcome,
+    stopped: boolean,
+    failedLeaking: boolean,
+    endedAt: number,
+  ): number | undefined {
     this.#lastCallFailed = outcome === 'thrown' || outcome === 'timeout' || outcome === 'limit';
     // Recovery asks whether the tool works again: the call succeeded (what it leaks itself is a leak,
     // counted as such, not a failed recovery).
@@ -270,7 +269,7 @@ export class ToolLifecycle {
         this.#breaker = undefined;
       } else {
         breaker.coolDownMs = nextCoolDown(this.#policy, breaker.coolDownMs);
-        breaker.reopensAt = ending.endedAt + breaker.coolDownMs;
+        breaker.reopensAt = endedAt + breaker.coolDownMs;
         breaker.halfOpen = false;
         breaker.probeId = undefined;
         this.#deactivatedBy = 'emergency';
@@ -283,7 +282,7 @@ export class ToolLifecycle {
     }
     if (clean && !stopped && callId > this.#lastOkId) this.#lastOkId = callId;
     // A stopped call armed recovery when it was stopped; a call that failed leaking arms it now.
-    if (!stopped && !clean && ending.leaked) this.failed(callId);
+    if (failedLeaking) this.failed(callId);
     return reopensAt;
   }
 

@@ -15,13 +15,9 @@ function end(
   outcome: CallOutcome,
   more: { stopped?: boolean; leaked?: boolean; at?: number } = {},
 ) {
-  return tool.ended({
-    callId,
-    outcome,
-    stopped: more.stopped ?? false,
-    leaked: more.leaked ?? false,
-    endedAt: more.at ?? 0,
-  });
+  const stopped = more.stopped ?? false;
+  const failedLeaking = !stopped && outcome !== 'ok' && (more.leaked ?? false);
+  return tool.ended(callId, outcome, stopped, failedLeaking, more.at ?? 0);
 }
 
 describe('ToolLifecycle', () => {
