@@ -7,7 +7,6 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { descendantsOf } from '@mcp-resource-guard/core/internal';
 
 /** Set by the launcher for the processes it starts: its pid, which the attach watches (see `launcher-watch.ts`). */
@@ -28,9 +27,16 @@ export interface LaunchOptions {
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-/** Adds `--import <preload>` to a `NODE_OPTIONS` value, once. */
+/**
+ * Adds `--import <preload>` to a `NODE_OPTIONS` value, once. The preload is given as its file URL, which has no
+ * spaces to quote (a path with spaces is percent-encoded once).
+ *
+ * @param nodeOptions - the current value
+ * @param preload - the preload module's URL
+ * @returns the new value
+ */
 export function withPreload(nodeOptions: string | undefined, preload: URL): string {
-  const flag = `--import=${pathToFileURL(preload.pathname).href}`;
+  const flag = `--import=${preload.href}`;
   const current = nodeOptions?.trim() ?? '';
   if (current.includes(flag)) return current;
   return current === '' ? flag : `${current} ${flag}`;
