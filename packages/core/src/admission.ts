@@ -211,6 +211,7 @@ export class Admission {
         toolName: tool.name,
         sessionId: r.sessionId,
         requestId: init.requestId,
+        taskId: undefined,
         outcome: 'rejected',
         usage: ZERO_USAGE,
         peak: ZERO_USAGE,

@@ -54,6 +54,8 @@ export interface AuditEntry {
   readonly tool?: string | undefined;
   readonly callId?: string | undefined;
   readonly sessionId?: string | undefined;
+  /** The task of a task-augmented call. */
+  readonly taskId?: string | undefined;
   /** Which scope's limit was involved: a call, a tool (all its calls), a session, the process. */
   readonly scope?: 'call' | 'tool' | 'session' | 'process' | undefined;
   readonly level?: LimitLevel | undefined;

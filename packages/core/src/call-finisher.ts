@@ -93,6 +93,7 @@ export class CallFinisher {
       toolName: call.toolName,
       sessionId: call.sessionId,
       requestId: call.requestId,
+      taskId: call.taskId,
       outcome,
       usage,
       peak,
@@ -199,6 +200,7 @@ export class CallFinisher {
       callId: call.callId,
       tool: call.toolName,
       sessionId: call.sessionId,
+      taskId: call.taskId,
       outcome,
       handles,
       total,
@@ -209,6 +211,7 @@ export class CallFinisher {
       tool: call.toolName,
       callId: call.callId,
       sessionId: call.sessionId,
+      taskId: call.taskId,
       detail: `${late ? 'opened after the call ended' : `held at end (${outcome})`}: ${JSON.stringify(handles)}`,
     });
   }
@@ -296,6 +299,7 @@ export class CallFinisher {
         callId: call.callId,
         toolName: call.toolName,
         sessionId: call.sessionId,
+        taskId: call.taskId,
         mode,
         durationMs: this.#s.o.clock.now() - started,
       };
@@ -309,6 +313,7 @@ export class CallFinisher {
         tool: call.toolName,
         callId: call.callId,
         sessionId: call.sessionId,
+        taskId: call.taskId,
         usage: call.record?.usage,
         limits: call.limits,
         detail: `${reason}: closed ${report.attempted - report.survived}/${report.attempted} in ${report.durationMs.toFixed(2)} ms`,

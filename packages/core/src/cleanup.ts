@@ -229,6 +229,8 @@ export interface CleanupReport extends HandleCleanupResult {
   readonly callId: string;
   readonly toolName: string;
   readonly sessionId: string | undefined;
+  /** The task of a task-augmented call. */
+  readonly taskId: string | undefined;
   /** Whether the handles were closed (`close`) or only reported (`report`, the `leaks: 'report'` option). */
   readonly mode: 'close' | 'report';
   /** Wall time of the whole cleanup, in milliseconds. */

@@ -12,6 +12,8 @@ const brand: unique symbol = Symbol.for('@mcp-resource-guard/error');
  * - `LIMIT_EXCEEDED`: a call was stopped because a resource limit was reached.
  * - `THROTTLED`: a call was not admitted because its tool or session is throttled; retry later.
  * - `TOOL_DEACTIVATED`: the tool is deactivated (emergency cool-down or disabled); retry later.
+ * - `TASK_CANCELLED`: a task-augmented call was stopped because its client cancelled the task (`tasks/cancel`).
+ * - `TASK_EXPIRED`: a task-augmented call was stopped because its task outlived its TTL.
  *
  * @example
  * ```ts
@@ -32,6 +34,8 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   Throttled: 'THROTTLED',
   ToolDeactivated: 'TOOL_DEACTIVATED',
+  TaskCancelled: 'TASK_CANCELLED',
+  TaskExpired: 'TASK_EXPIRED',
 } as const;
 
 /** The union of {@link ErrorCode} values. */

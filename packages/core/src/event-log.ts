@@ -13,6 +13,7 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 
 function logCleanup(logger: GuardLogger, r: CleanupReport): void {
   const fields: Record<string, unknown> = { tool: r.toolName, callId: r.callId, sessionId: r.sessionId };
+  if (r.taskId !== undefined) fields.taskId = r.taskId;
   if (r.mode === 'report') {
     logger.info(
       { ...fields, event: 'leak_reported', reason: r.reason, open: r.failed, handles: r.survivors },

@@ -94,6 +94,8 @@ export interface LeakEvent {
   readonly callId: string;
   readonly tool: string;
   readonly sessionId: string | undefined;
+  /** The task of a task-augmented call. */
+  readonly taskId: string | undefined;
   readonly outcome: CallOutcome;
   readonly handles: Readonly<Partial<Record<HandleKind, number>>>;
   readonly total: number;

@@ -45,7 +45,13 @@ export type { LeakPolicy, LeakPolicyOptions } from './leak-policy.js';
 export { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, LimitLevel } from './limit-level.js';
 export { detach, runShared } from './probes/attribution.js';
 export type { ProbeOptions } from './probes/probe-set.js';
-export { createResourceGuard, type GuardSnapshot, type RegisterToolOptions, ResourceGuard } from './resource-guard.js';
+export {
+  createResourceGuard,
+  type GuardSnapshot,
+  type RegisterToolOptions,
+  ResourceGuard,
+  type TaskSnapshot,
+} from './resource-guard.js';
 export { type LimitExceededDetail, type LimitScope, ResourceLimitExceeded } from './resource-limit-exceeded.js';
 export { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-limits.js';
 export { openFdCount, type ProcessSnapshot, processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';

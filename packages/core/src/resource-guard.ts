@@ -35,6 +35,7 @@ import {
 } from './probes/temp-storage.js';
 import { RefusalPacer } from './refusal-pacer.js';
 import { narrowLimits, type ResourceLimits } from './resource-limits.js';
+import type { ResourceUsage } from './resource-usage.js';
 import { Sampler } from './sampler.js';
 import type { CallOwner, StartCallInit, ToolCall, TrackedCall } from './tool-call.js';
 import type { ToolSnapshot } from './tool-record.js';
@@ -76,6 +77,31 @@ export interface GuardSnapshot {
   readonly internalErrors: number;
   /** Whether `close()` has been called. */
   readonly closed: boolean;
+  /** The task-augmented calls in flight (counted in `inFlight` too), oldest first. */
+  readonly tasks: readonly TaskSnapshot[];
+}
+
+/**
+ * A task-augmented call in flight, in {@link GuardSnapshot.tasks}: a call answered with its task while its work
+ * goes on, tracked until the task's terminal status.
+ *
+ * @example
+ * ```ts
+ * import { createResourceGuard, type TaskSnapshot } from '@mcp-resource-guard/core';
+ * const guard = createResourceGuard();
+ * const describe = (t: TaskSnapshot) => `${t.taskId} (${t.toolName}): ${t.usage.executionTimeMs.toFixed(0)} ms`;
+ * for (const task of guard.snapshot().tasks) console.error(describe(task));
+ * ```
+ */
+export interface TaskSnapshot {
+  readonly taskId: string;
+  readonly callId: string;
+  readonly toolName: string;
+  readonly sessionId: string | undefined;
+  /** When the call was admitted, on the guard's clock (milliseconds). */
+  readonly startedAt: number;
+  /** What the call has used so far. */
+  readonly usage: ResourceUsage;
 }
 
 /**
@@ -153,6 +179,7 @@ export class ResourceGuard {
       },
       tempDir: (call) => this.#tempDir(call),
       leakPolicy: (call) => this.#s.leakPolicyFor(call.toolName),
+      cancel: (call, reason) => this.#responder.stop(call, 'cancelled', reason),
     };
     this.#admission = new Admission(this.#s, owner, this.#pacer);
     registerAdmission(this, this.#admission);
@@ -420,7 +447,19 @@ export class ResourceGuard {
       processThrottled: this.#s.process.gate.throttled,
       internalErrors: this.#s.internalErrors,
       closed: this.#s.closed,
+      tasks: this.#taskSnapshots(),
     };
+  }
+
+  #taskSnapshots(): TaskSnapshot[] {
+    const tasks: TaskSnapshot[] = [];
+    for (const call of this.#s.inFlight) {
+      const taskId = call.taskId;
+      if (taskId === undefined) continue;
+      const { callId, toolName, sessionId, startedAt } = call;
+      tasks.push({ taskId, callId, toolName, sessionId, startedAt, usage: call.usage() });
+    }
+    return tasks;
   }
 
   /**

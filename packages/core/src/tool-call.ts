@@ -54,6 +54,8 @@ export interface CallRecord {
   readonly toolName: string;
   readonly sessionId: string | undefined;
   readonly requestId: string | number | undefined;
+  /** The task whose life the call's was, for a task-augmented call ({@link ToolCall.markTask}). */
+  readonly taskId: string | undefined;
   readonly outcome: CallOutcome;
   /** What the call had used when it ended (handle counts: what it still held then). */
   readonly usage: ResourceUsage;
@@ -96,6 +98,8 @@ export interface CallOwner {
   tempDir(call: TrackedCall): string;
   /** The leak policy of the call's tool. */
   leakPolicy(call: TrackedCall): LeakPolicy;
+  /** Stops the call as cancelled. */
+  cancel(call: TrackedCall, reason: unknown): void;
 }
 
 function disposerOf(value: Disposable): (() => unknown) | undefined {
@@ -139,6 +143,8 @@ export interface ToolCall extends CallContext {
   readonly ended: boolean;
   /** The call's record, once ended. */
   readonly record: CallRecord | undefined;
+  /** The task whose life this call's is, once {@link ToolCall.markTask} said so. */
+  readonly taskId: string | undefined;
   /** Why the guard stopped the call (a {@link ResourceLimitExceeded}, a cancel), or `undefined`. */
   readonly stopReason: unknown;
   /** What stopped it, as a cleanup reason (`timeout`, `limit`, `cancelled`, ...), or `undefined`. */
@@ -171,6 +177,22 @@ export interface ToolCall extends CallContext {
    * @param value - its value (MiB, percent of one core)
    */
   measure(resource: MeasuredResource, value: number): void;
+  /**
+   * Says that the call's life is a task's (a task-augmented call, answered with its task while its work goes on):
+   * the call then runs until its owner ends it at the task's terminal status, and its record, events and audit
+   * entries carry the task's id. The first id given wins.
+   *
+   * @param taskId - the task's id
+   */
+  markTask(taskId: string): void;
+  /**
+   * Stops the call as cancelled by its client (a task's `tasks/cancel`, an expiry): its signal aborts with `reason`,
+   * and, ended without an outcome, it ends `cancelled` and what it holds is closed with reason `cancelled`.
+   * Nothing happens to a call already stopped or ended.
+   *
+   * @param reason - the abort reason its code sees (normally a {@link ResourceGuardError})
+   */
+  cancel(reason: unknown): void;
   /**
    * Ends the call and records it. Idempotent: later calls return the first record.
    *
@@ -206,6 +228,8 @@ export class TrackedCall implements ToolCall {
   probeState: Map<unknown, unknown> | undefined;
   /** Why the guard stopped the call, as a cleanup reason (set with the stop). */
   stopCause: CleanupReason | undefined;
+  /** The task whose life this call's is (a task-augmented call). */
+  taskId: string | undefined;
   #owner: CallOwner;
   #upstream: AbortSignal | undefined;
   #controller: AbortController | undefined;
@@ -498,6 +522,14 @@ export class TrackedCall implements ToolCall {
     this.#tracked?.delete(resource);
     this.releaseHandle(handle);
     return true;
+  }
+
+  markTask(taskId: string): void {
+    this.taskId ??= taskId;
+  }
+
+  cancel(reason: unknown): void {
+    this.#owner.cancel(this, reason);
   }
 
   /**

@@ -4,7 +4,8 @@
  * result's `_meta` and the audit log, not into the text.
  */
 
-import { CallRefused, ErrorCode, type Refusal, type ResourceGuardError } from '@mcp-resource-guard/core';
+import { CallRefused, ErrorCode, type Refusal, ResourceGuardError } from '@mcp-resource-guard/core';
+import { errorResult, type ToolCallResult } from './tool-call-result.js';
 
 function amount(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
@@ -84,4 +85,30 @@ function refusalText(r: Refusal): string {
     default:
       return `the tool is unavailable; ${again}`;
   }
+}
+
+/**
+ * The answer for a call the guard refused or stopped: an `isError` result whose text the model can act on, with
+ * the operator's details (the guard's own message, the level, scope and limit, what to raise) in `_meta`.
+ *
+ * @param error - the guard's error
+ * @returns the result
+ */
+export function guardErrorResult(error: ResourceGuardError): ToolCallResult {
+  return errorResult(clientMessage(error), {
+    code: error.code,
+    ...(error.data ?? {}),
+    message: error.message,
+    hint: error.hint,
+  });
+}
+
+/**
+ * The answer for a call the guard stopped, from its stop reason (normally the guard's error).
+ *
+ * @param reason - why the call was stopped
+ * @returns the result
+ */
+export function stoppedResult(reason: unknown): ToolCallResult {
+  return ResourceGuardError.is(reason) ? guardErrorResult(reason) : errorResult(String(reason));
 }

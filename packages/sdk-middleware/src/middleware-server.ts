@@ -25,6 +25,22 @@ function safeEach<T>(listeners: Iterable<(value: T) => void>, value: T): void {
   }
 }
 
+/** A server's task runtime: its task store, and how to send the server's notifications. */
+export interface TaskRuntime {
+  readonly store: object;
+  notify(notification: { method: string; params?: unknown }): Promise<void>;
+}
+
+/**
+ * The task runtime of a server as middlewares see it, if it has one.
+ *
+ * @param server - the server
+ * @returns its task store and notification sender, or undefined
+ */
+export function taskRuntimeOf(server: MiddlewareServer): TaskRuntime | undefined {
+  return server instanceof ServerBinding ? server.taskRuntime : undefined;
+}
+
 /**
  * Binds middlewares to one low-level server. For an `McpServer`, it observes the tool registry (a
  * Proxy over the registry object, and an accessor for each tool's `enabled`), so that registrations,
@@ -47,6 +63,23 @@ export class ServerBinding implements MiddlewareServer {
 
   get hasToolRegistry(): boolean {
     return this.#registry !== undefined;
+  }
+
+  /**
+   * The server's task runtime (SDK v1's experimental tasks: a `taskStore` given to the server), if it has one:
+   * its store, and how to send the server's notifications.
+   */
+  get taskRuntime(): TaskRuntime | undefined {
+    const lowLevel = this.#lowLevel as unknown as {
+      _taskStore?: unknown;
+      notification?: (notification: unknown) => Promise<void>;
+    };
+    const store = lowLevel._taskStore;
+    if (typeof store !== 'object' || store === null || typeof lowLevel.notification !== 'function') return undefined;
+    return {
+      store,
+      notify: (notification) => (lowLevel.notification as (n: unknown) => Promise<void>).call(lowLevel, notification),
+    };
   }
 
   /**

@@ -14,9 +14,12 @@ import {
   type ToolCall,
 } from '@mcp-resource-guard/core';
 import { tryAdmit } from '@mcp-resource-guard/core/internal';
-import { clientMessage } from './client-message.js';
+import { guardErrorResult, stoppedResult } from './client-message.js';
+import { taskRuntimeOf } from './middleware-server.js';
+import { TaskCalls } from './task-call.js';
+import { TaskStoreWatch } from './task-store-watch.js';
 import type { MiddlewareServer, ToolCallMiddleware } from './tool-call-middleware.js';
-import { errorResult, type ToolCallResult } from './tool-call-result.js';
+import type { ToolCallResult } from './tool-call-result.js';
 import { ToolLifecycleBridge } from './tool-lifecycle-bridge.js';
 
 /**
@@ -109,19 +112,6 @@ function outcomeOf(result: ToolCallResult, sdkSignal: AbortSignal): CallOutcome 
   return result.isError === true ? 'tool_error' : 'ok';
 }
 
-/**
- * The answer for a call the guard refused or stopped: an `isError` result whose text the model can act on, with
- * the operator's details (the guard's own message, the level, scope and limit, what to raise) in `_meta`.
- */
-function guardErrorResult(error: ResourceGuardError): ToolCallResult {
-  return errorResult(clientMessage(error), {
-    code: error.code,
-    ...(error.data ?? {}),
-    message: error.message,
-    hint: error.hint,
-  });
-}
-
 /** A tool its owner disabled or removed is the SDK's to refuse, exactly as it would without the guard. */
 function ownerRefusal({ refusal }: CallRefused): boolean {
   return refusal.cause === 'owner' || refusal.cause === 'removed';
@@ -149,13 +139,15 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
   const guard = given ?? createResourceGuard(guardOptions);
 
   const bridge = new ToolLifecycleBridge(guard);
+  const taskCalls = new TaskCalls();
 
   const middleware = async function resourceGuard(ctx, next): Promise<ToolCallResult> {
     // A call of a tool the server does not know is the SDK's to refuse; it is not tracked.
     if (!ctx.server.isRegistered(ctx.toolName)) return next();
-    // A task-augmented call (SDK v1 task store) returns its task at once while the work goes on in the
-    // background: ending the call there would close the task's resources. Not tracked yet (documented).
-    if (ctx.taskRequested && ctx.sdkMajor === 1) return next();
+    // A task-augmented call on a server with a task runtime (SDK v1's experimental tasks) is answered with its task
+    // at once while its work goes on: tracked until the task ends.
+    const tasks = ctx.taskRequested ? taskRuntimeOf(ctx.server) : undefined;
+    const watch = tasks === undefined ? undefined : TaskStoreWatch.of(tasks.store);
     const sdkSignal = ctx.sdkSignal;
     let call: ToolCall;
     try {
@@ -170,6 +162,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       return next();
     }
     ctx.useSignal(() => call.signal);
+    if (watch !== undefined && tasks !== undefined) return taskCalls.run(guard, call, tasks, watch, ctx.server, next);
     // When the client cancels or the transport closes, the SDK sends no answer: the guard's sampler sees
     // the aborted transport signal and stops the call, which ends and is cleaned up here.
     // Undefined once the guard stopped the call: core decides a stopped call's outcome from its cause.
@@ -180,8 +173,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       if (result === CALL_STOPPED) {
         stopped = true;
         outcome = undefined;
-        const reason = call.stopReason;
-        return ResourceGuardError.is(reason) ? guardErrorResult(reason) : errorResult(String(reason));
+        return stoppedResult(call.stopReason);
       }
       outcome = outcomeOf(result, sdkSignal);
       return result;
@@ -202,7 +194,15 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
 
   Object.defineProperty(middleware, RESOURCE_MIDDLEWARE, { value: true });
   return Object.assign(middleware, {
-    onInstall: (server: MiddlewareServer): void => bridge.attach(server),
+    onInstall: (server: MiddlewareServer): void => {
+      bridge.attach(server);
+      // The task store's own work (its retention timers) is the server's from the start, whichever call runs it.
+      const tasks = taskRuntimeOf(server);
+      if (tasks !== undefined) TaskStoreWatch.of(tasks.store);
+      server.onClose((sessionId) => {
+        if (sessionId === undefined) taskCalls.serverClosed(server);
+      });
+    },
     guard,
     snapshot: (): GuardSnapshot => guard.snapshot(),
     on: <K extends keyof GuardEvents>(event: K, listener: (payload: GuardEvents[K]) => void): (() => void) =>
