@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { getCallContext } from '@mcp-resource-guard/sdk-middleware';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
@@ -121,6 +122,50 @@ export function registerDemoTools(server: McpServer, env: DemoEnvironment): void
   server.registerTool('block_loop', { description: 'Blocks the event loop for 400 ms' }, () => {
     burn(400);
     return text('unblocked');
+  });
+}
+
+/**
+ * Tools whose calls are tasks (MCP tasks, SDK v1's experimental task runtime): each answers with its task at once
+ * and works on in the background, ending the task through the task store.
+ */
+export function registerDemoTaskTools(server: McpServer, env: DemoEnvironment): void {
+  const taskTool = (
+    name: string,
+    description: string,
+    work: (taskId: string, signal: AbortSignal) => Promise<CallToolResult>,
+  ): void => {
+    server.experimental.tasks.registerToolTask(
+      name,
+      { description, execution: { taskSupport: 'required' } },
+      {
+        createTask: async (extra) => {
+          const task = await extra.taskStore.createTask({ ttl: 60_000, pollInterval: 50 });
+          // The work outlives the request; the guard follows it until the task ends.
+          void work(task.taskId, extra.signal)
+            .then((result) => extra.taskStore.storeTaskResult(task.taskId, 'completed', result))
+            .catch(() => {});
+          return { task };
+        },
+        getTask: (extra) => extra.taskStore.getTask(extra.taskId),
+        getTaskResult: async (extra) => (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
+      },
+    );
+  };
+  taskTool('long_report', 'Builds a large report in the background (a task), in memory', async (_taskId, signal) => {
+    await open(env.dataFile, 'r');
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 100 && !signal.aborted; i++) {
+      parts.push(Buffer.alloc(4 * 1024 * 1024, i));
+      await sleep(15);
+    }
+    return text(`report of ${parts.length * 4} MiB`);
+  });
+  taskTool('long_export', 'Exports in the background (a task) until cancelled', async (_taskId, signal) => {
+    await open(env.dataFile, 'r');
+    setInterval(() => {}, 1000);
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return text('export stopped');
   });
 }
 

@@ -7,24 +7,29 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openFdCount } from '@mcp-resource-guard/core';
+import { type CallRecord, openFdCount } from '@mcp-resource-guard/core';
 import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import { resourceMiddleware, withMiddleware } from '@mcp-resource-guard/sdk-middleware';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { registerDemoTools } from './demo-tools.js';
+import {
+  CallToolResultSchema,
+  CreateTaskResultSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import { registerDemoTaskTools, registerDemoTools } from './demo-tools.js';
 import { setupMetrics } from './metrics.js';
-import { eventLine, finalReport, toolTable } from './report.js';
+import { eventLine, finalReport, taskReport, toolTable } from './report.js';
 
 const HELP = `Usage: demo [--quiet] [--prometheus[=PORT]] [--help]
 
 Runs an MCP server behind the resource guard and drives it through one scenario per capability:
 normal calls, leaks of every kind, a CPU hog, a memory hog, a call past its time limit, a burst that gets
-throttled, a tool driven past 150 % into emergency deactivation and back, a client cancel, a session
-closing with work in flight, and a blocked event loop. Prints the guard's events as they happen and a
+throttled, a tool driven past 150 % into emergency deactivation and back, a client cancel, a task stopped at
+its memory limit and one cancelled, a session closing with work in flight, and a blocked event loop. Prints the guard's events as they happen and a
 report at the end; exits 1 if any scenario did not behave as specified.
 
   --quiet               print only the scenario results and the report
@@ -74,6 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
     tools: {
       cpu_hog: { perCall: { maxCpuPercent: 25 } },
       memory_hog: { perCall: { maxMemoryMb: 48 } },
+      long_report: { perCall: { maxMemoryMb: 48 } },
       greedy: { perCall: { maxFileHandles: 4 } },
     },
     sampling: { activeMs: 25, idleMs: 200, deactivatedMs: 200 },
@@ -89,12 +95,24 @@ async function main(argv: readonly string[]): Promise<number> {
       if (!quiet && line !== undefined) console.log(`  · ${line}`);
     });
   }
+  const taskCalls: CallRecord[] = [];
+  guard.on('call', (record) => {
+    if (record.taskId !== undefined) taskCalls.push(record);
+  });
   const metrics = setupMetrics(guard, prometheusPort);
   for (const destination of metrics.destinations) console.log(destination);
+  // Tasks outlive their request: one store for every session's server.
+  const taskStore = new InMemoryTaskStore();
   const host = await startHttpHost(() => {
-    const server = withMiddleware(new McpServer({ name: 'demo-server', version: '1.0.0' }));
+    const server = withMiddleware(
+      new McpServer(
+        { name: 'demo-server', version: '1.0.0' },
+        { capabilities: { tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } }, taskStore },
+      ),
+    );
     server.use(guard);
     registerDemoTools(server, { dataFile, peerPort });
+    registerDemoTaskTools(server, { dataFile, peerPort });
     return server;
   });
   console.log(`MCP server (Streamable HTTP) at ${host.url.href}, behind one resource guard\n`);
@@ -266,6 +284,55 @@ async function main(argv: readonly string[]): Promise<number> {
     };
   });
 
+  await scenario('a task stopped at its memory limit fails, with the guard’s answer as its result', async () => {
+    // The client's task API: the task at once, its status as it goes, then its result.
+    const stream = client.experimental.tasks.callToolStream({ name: 'long_report' }, CallToolResultSchema, {
+      task: { ttl: 60_000 },
+    });
+    let taskId = '';
+    let result: Awaited<ReturnType<typeof client.callTool>> | undefined;
+    for await (const message of stream) {
+      if (message.type === 'taskCreated') taskId = message.task.taskId;
+      if (message.type === 'result') result = message.result;
+    }
+    // The stream ends with an error for a failed task; its result says why.
+    result ??= await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+    const task = await client.experimental.tasks.getTask(taskId);
+    const meta = result?._meta?.['mcp-resource-guard/error'] as { resource?: string } | undefined;
+    const record = taskCalls.find((r) => r.taskId === taskId);
+    return {
+      ok:
+        task.status === 'failed' &&
+        result?.isError === true &&
+        meta?.resource === 'memoryMb' &&
+        record?.outcome === 'limit',
+      detail: `task ${taskId.slice(0, 8)}… ${task.status}: "${task.statusMessage?.slice(0, 70)}…"; its call ran ${Math.round((record?.endedAt ?? 0) - (record?.startedAt ?? 0))} ms after the task was answered at once`,
+    };
+  });
+
+  await scenario('a cancelled task’s work is stopped and what it held is closed', async () => {
+    const created = await client.request(
+      { method: 'tools/call', params: { name: 'long_export' } },
+      CreateTaskResultSchema,
+      { task: { ttl: 60_000 } },
+    );
+    const taskId = created.task.taskId;
+    await sleep(200);
+    const inFlight = guard.snapshot().tasks.some((t) => t.taskId === taskId);
+    const cancelled = await client.experimental.tasks.cancelTask(taskId);
+    for (let i = 0; i < 50 && (tools().long_export?.cleanups.count ?? 0) === 0; i++) await sleep(20);
+    const exporter = tools().long_export;
+    return {
+      ok:
+        inFlight &&
+        cancelled.status === 'cancelled' &&
+        exporter?.outcomes.cancelled === 1 &&
+        exporter.cleanups.handlesClosed === 2 &&
+        exporter.cleanups.handlesSurvived === 0,
+      detail: `tracked while it ran (snapshot().tasks); tasks/cancel aborted its work, the call ended cancelled and its file and interval were closed`,
+    };
+  });
+
   await scenario('a session closing with work in flight is cleaned up', async () => {
     const second = new Client({ name: 'second-client', version: '1.0.0' });
     const transport = new StreamableHTTPClientTransport(host.url);
@@ -312,6 +379,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const snapshot = guard.snapshot();
   console.log('\nPer tool:\n');
   console.log(toolTable(snapshot));
+  console.log(`\n${taskReport(taskCalls)}`);
+  taskStore.cleanup();
   console.log(`\n${finalReport(snapshot, guard.guard.audit())}`);
   if (prometheusPort !== undefined) {
     console.log(`\nServing metrics at http://127.0.0.1:${prometheusPort}/metrics for 30 s (Ctrl-C ends it).`);

@@ -1,5 +1,5 @@
 // Renders the guard's events as one-line log entries, and its snapshot as a per-tool table and a summary.
-import type { AuditEntry, GuardEvents, GuardSnapshot } from '@mcp-resource-guard/core';
+import type { AuditEntry, CallRecord, GuardEvents, GuardSnapshot } from '@mcp-resource-guard/core';
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
@@ -26,7 +26,8 @@ export function eventLine<K extends keyof GuardEvents>(name: K, event: GuardEven
       return `throttle: ${e.scope} ${e.key} ${e.action}${e.retryAfterMs === undefined ? '' : ` (retry after ${e.retryAfterMs} ms)`}`;
     case 'cleanup': {
       const c = event as GuardEvents['cleanup'];
-      return `cleanup: ${c.toolName} call ${c.callId} (${c.reason}): closed ${c.attempted - c.survived}/${c.attempted} in ${c.durationMs.toFixed(1)} ms`;
+      const task = c.taskId === undefined ? '' : ` (task ${c.taskId.slice(0, 8)}…)`;
+      return `cleanup: ${c.toolName} call ${c.callId}${task} (${c.reason}): closed ${c.attempted - c.survived}/${c.attempted} in ${c.durationMs.toFixed(1)} ms`;
     }
     case 'leak':
       return `leak: ${e.tool} call ${e.callId} held ${JSON.stringify(e.handles)} at its end`;
@@ -108,4 +109,14 @@ export function finalReport(snapshot: GuardSnapshot, audit: readonly AuditEntry[
     `Recovery after a cleanup or emergency: ${successes}/${attempts}${attempts > 0 ? ` (${((successes / attempts) * 100).toFixed(0)} %)` : ''}`,
     `Audit entries: ${JSON.stringify(byAction)}`,
   ].join('\n');
+}
+
+/** One line per task call: its tool, task, outcome and how long the call lived after its task was answered. */
+export function taskReport(records: readonly CallRecord[]): string {
+  if (records.length === 0) return 'Task calls: none';
+  const lines = records.map(
+    (r) =>
+      `  ${r.toolName} task ${r.taskId?.slice(0, 8)}…: ${r.outcome} after ${Math.round(r.endedAt - r.startedAt)} ms, ${f1(r.peak.memoryMb)} MiB peak, leaked ${JSON.stringify(r.leaked)}`,
+  );
+  return [`Task calls (tracked to the task's end): ${records.length}`, ...lines].join('\n');
 }
