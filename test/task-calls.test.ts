@@ -4,6 +4,7 @@
 // clean it up, and a closed session does what it does for ordinary calls.
 import { type CallRecord, type CleanupReport, getCallContext, type LeakEvent } from '@mcp-resource-guard/core';
 import { type HttpHost, startHttpHost } from '@mcp-resource-guard/example-http-server';
+import { instrumentGuard } from '@mcp-resource-guard/otel-exporter';
 import {
   type ResourceMiddleware,
   type ResourceMiddlewareOptions,
@@ -31,6 +32,12 @@ import {
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type CallToolResult, CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
@@ -395,6 +402,40 @@ describe('a task-augmented call', () => {
     await until(async () => (await h.store.getTask(taskId)) === null, {
       what: 'the store to drop the task at its TTL',
     });
+    await expectServingAndNothingLeft(h);
+  });
+
+  it('in the metrics like any call, its task id in no attribute', async () => {
+    const h = await inMemory({
+      brief: async (taskId, extra) => {
+        await sleep(30);
+        await extra.taskStore.storeTaskResult(taskId, 'completed', text('brief'));
+      },
+    });
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    closers.push(() => meterProvider.shutdown());
+    instrumentGuard(h.guard, { meterProvider });
+    const taskId = await startTask(h.client, 'brief');
+    await recordOf(h, taskId);
+    await reader.forceFlush();
+    const points = exporter
+      .getMetrics()
+      .flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics))
+      .flatMap((metric) => metric.dataPoints as readonly { attributes: Record<string, unknown> }[]);
+    const durations = exporter
+      .getMetrics()
+      .flatMap((m) => m.scopeMetrics.flatMap((s) => s.metrics))
+      .find((metric) => metric.descriptor.name === 'mcp.server.operation.duration');
+    expect(durations?.dataPoints).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ attributes: expect.objectContaining({ 'gen_ai.tool.name': 'brief' }) }),
+      ]),
+    );
+    const values = points.flatMap((p) => Object.values(p.attributes));
+    expect(values.length).toBeGreaterThan(0);
+    expect(values).not.toContain(taskId);
     await expectServingAndNothingLeft(h);
   });
 
