@@ -262,7 +262,8 @@ describe('a span per tool call, over Streamable HTTP', () => {
     const ids = new Set<unknown>([traceId, span?.spanId, span?.parentSpanId, transport.sessionId]);
     const points = metricExporter
       .getMetrics()
-      .flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.flatMap((m) => m.dataPoints)));
+      .flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))
+      .flatMap((m): { attributes: Record<string, unknown> }[] => m.dataPoints);
     expect(points.length).toBeGreaterThan(0);
     for (const point of points) {
       for (const [key, value] of Object.entries(point.attributes)) {
