@@ -4,7 +4,7 @@
 // clean it up, and a closed session does what it does for ordinary calls.
 import { type CallRecord, type CleanupReport, getCallContext, type LeakEvent } from '@mcp-resource-guard/core';
 import { type HttpHost, startHttpHost } from '@mcp-resource-guard/example-http-server';
-import { instrumentGuard } from '@mcp-resource-guard/otel-exporter';
+import { instrumentGuard, traceGuard } from '@mcp-resource-guard/otel-exporter';
 import {
   type ResourceMiddleware,
   type ResourceMiddlewareOptions,
@@ -38,6 +38,7 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
@@ -436,6 +437,33 @@ describe('a task-augmented call', () => {
     const values = points.flatMap((p) => Object.values(p.attributes));
     expect(values.length).toBeGreaterThan(0);
     expect(values).not.toContain(taskId);
+    await expectServingAndNothingLeft(h);
+  });
+
+  it('traced: one span from the request to the task’s end, with the task id and the work’s usage', async () => {
+    const h = await inMemory({
+      brief: async (taskId, extra) => {
+        spin(20);
+        await sleep(100);
+        await extra.taskStore.storeTaskResult(taskId, 'completed', text('brief'));
+      },
+    });
+    const exporter = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    closers.push(() => tracerProvider.shutdown());
+    traceGuard(h.guard, { tracerProvider });
+    const taskId = await startTask(h.client, 'brief');
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    await recordOf(h, taskId);
+    await until(() => exporter.getFinishedSpans().length > 0, { what: 'the task call’s span to end' });
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.name).toBe('tools/call brief');
+    expect(span?.attributes).toMatchObject({
+      'mcp_resource_guard.task.id': taskId,
+      'mcp_resource_guard.call.outcome': 'ok',
+    });
+    const seconds = (span?.duration[0] ?? 0) + (span?.duration[1] ?? 0) / 1e9;
+    expect(seconds).toBeGreaterThanOrEqual(0.1);
     await expectServingAndNothingLeft(h);
   });
 

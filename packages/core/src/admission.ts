@@ -194,6 +194,8 @@ export class Admission {
     const warnAt =
       timeLimit === undefined ? Number.POSITIVE_INFINITY : call.startedAt + timeLimit * s.o.thresholds.warn;
     s.wake(Math.min(s.o.clock.now() + s.o.sampling.activeMs, warnAt));
+    // In the admitting code's async context: a listener sees the request handler's active context.
+    if (s.events.has('start')) s.events.emit('start', call);
     return call;
   }
 

@@ -8,7 +8,7 @@ import type { LimitLevel } from './limit-level.js';
 import type { LimitScope } from './resource-limit-exceeded.js';
 import type { LimitName } from './resource-limits.js';
 import type { ResourceName } from './resource-usage.js';
-import type { CallRecord } from './tool-call.js';
+import type { CallRecord, ToolCall } from './tool-call.js';
 import type { ToolState } from './tool-state.js';
 
 /**
@@ -225,6 +225,13 @@ export interface BlockedEvent {
  * ```
  */
 export interface GuardEvents {
+  /**
+   * A call was admitted and is about to run: delivered synchronously in the admitting code's async context (the
+   * request handler's), so that a listener sees what is active there (a tracer's span, `context.active()`). The
+   * payload is the call itself, live: read it, and wrap its work with `wrapRuns`; end it only from its admitter.
+   * Emitted only while someone listens.
+   */
+  start: ToolCall;
   /** A call ended (any outcome), or was refused at admission (outcome `rejected`, zero usage). */
   call: CallRecord;
   limit: LimitEvent;

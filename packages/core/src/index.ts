@@ -15,6 +15,7 @@ export {
 } from './call-context.js';
 export { CALL_OUTCOMES, CallOutcome } from './call-outcome.js';
 export { CallRefused, type Refusal, type RefusalCause } from './call-refused.js';
+export type { CallRequest } from './call-request.js';
 export type { CleanupReason, CleanupReport, HandleCleanupResult } from './cleanup.js';
 export type { Clock } from './clock.js';
 export { ErrorCode, ResourceGuardError, type ResourceGuardErrorInit } from './errors.js';
@@ -40,6 +41,7 @@ export type {
   SamplingOptions,
   ThrottleOptions,
 } from './guard-options.js';
+export { GUARD_CREATED_CHANNEL } from './guard-registry.js';
 export { type CleanupStepName, HandleKind } from './handle-kind.js';
 export type { LeakPolicy, LeakPolicyOptions } from './leak-policy.js';
 export { DEFAULT_THRESHOLDS, type LevelThresholds, LIMIT_LEVELS, LimitLevel } from './limit-level.js';
@@ -48,6 +50,7 @@ export type { ProbeOptions } from './probes/probe-set.js';
 export {
   createResourceGuard,
   type GuardSnapshot,
+  liveGuards,
   type RegisterToolOptions,
   ResourceGuard,
   type TaskSnapshot,
@@ -57,7 +60,13 @@ export { LIMIT_NAMES, type LimitName, type ResourceLimits } from './resource-lim
 export { openFdCount, type ProcessSnapshot, processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
 export { type MeasuredResource, RESOURCE_NAMES, type ResourceName, type ResourceUsage } from './resource-usage.js';
 export type { Scheduler } from './scheduler.js';
-export { CALL_STOPPED, type CallRecord, type StartCallInit, type ToolCall } from './tool-call.js';
+export {
+  CALL_STOPPED,
+  type CallRecord,
+  type CallRunWrapper,
+  type StartCallInit,
+  type ToolCall,
+} from './tool-call.js';
 export type { ToolSnapshot } from './tool-record.js';
 export { TOOL_STATES, type ToolState } from './tool-state.js';
 export type { ToolStatsSnapshot } from './tool-stats.js';

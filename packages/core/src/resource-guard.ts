@@ -17,6 +17,7 @@ import { logGuardEvents } from './event-log.js';
 import { guardClosedError, toolDeactivatedError } from './guard-errors.js';
 import type { GuardEvents } from './guard-events.js';
 import { type ResourceGuardOptions, resolveGuardOptions, validateLimits } from './guard-options.js';
+import { announceGuard, forgetGuard, registeredGuards } from './guard-registry.js';
 import { GuardState } from './guard-state.js';
 import { closerFor } from './handle-closers.js';
 import { HandleRegistry } from './handle-registry.js';
@@ -148,6 +149,7 @@ export class ResourceGuard {
   readonly #stopWatchdog: (() => void) | undefined;
   readonly #tempDirs = new WeakMap<TrackedCall, string>();
   readonly #shared = new HandleRegistry();
+  readonly #announced: WeakRef<object>;
   #tempRoot: string | undefined;
 
   /**
@@ -198,6 +200,7 @@ export class ResourceGuard {
     if (o.probes.memory) builtIn.push(memorySource({ children: o.probes.processes }));
     builtIn.push(tempStorageSource((call) => this.#tempDirs.get(call)));
     this.#s.sources = [...builtIn, ...o.sources];
+    this.#announced = announceGuard(this);
   }
 
   // ---------------------------------------------------------------- limits and lifecycle
@@ -569,6 +572,7 @@ export class ResourceGuard {
   async close(): Promise<void> {
     if (this.#s.closed) return;
     this.#s.closed = true;
+    forgetGuard(this.#announced);
     this.#sampler.stop();
     this.#responder.stopAll(this.#s.inFlight, 'closed', () => guardClosedError());
     const error = guardClosedError();
@@ -647,4 +651,26 @@ export class ResourceGuard {
  */
 export function createResourceGuard(options?: ResourceGuardOptions): ResourceGuard {
   return new ResourceGuard(options);
+}
+
+/**
+ * Every guard alive in the process and not yet closed, oldest first, whichever copy of this package made it (a
+ * guard of another copy is of that copy's class: use its methods, not `instanceof`). Held weakly: a guard nobody
+ * references leaves the list with the garbage collector. New guards are also published on
+ * `GUARD_CREATED_CHANNEL` as they are made; an observer that subscribes there and then reads this list sees
+ * every guard, made before it or after.
+ *
+ * @returns the guards
+ * @example
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * import { createResourceGuard, GUARD_CREATED_CHANNEL, liveGuards, type ResourceGuard } from '@mcp-resource-guard/core';
+ * const early = createResourceGuard();
+ * const watch = (guard: ResourceGuard) => guard.on('call', (r) => console.error(r.toolName, r.outcome));
+ * subscribe(GUARD_CREATED_CHANNEL, (message) => watch((message as { guard: ResourceGuard }).guard));
+ * for (const guard of liveGuards()) watch(guard); // early, made before the subscription
+ * ```
+ */
+export function liveGuards(): ResourceGuard[] {
+  return registeredGuards() as ResourceGuard[];
 }

@@ -3,6 +3,7 @@
 import { type CallContext, callContextStorage, type Disposable, type TrackOptions } from './call-context.js';
 import { CallMeter } from './call-meter.js';
 import type { CallOutcome } from './call-outcome.js';
+import type { CallRequest } from './call-request.js';
 import type { CleanupReason, CleanupReport } from './cleanup.js';
 import { cpuSlices, restoreSlice, switchSlice } from './cpu-slices.js';
 import type { HandleKind } from './handle-kind.js';
@@ -33,7 +34,29 @@ export interface StartCallInit {
   readonly requestId?: string | number | undefined;
   /** The transport's signal for this request (client cancel, transport close); the call's signal follows it. */
   readonly signal?: AbortSignal | undefined;
+  /** The request behind the call, for observers of the call (a tracer); the guard itself reads none of it. */
+  readonly request?: CallRequest | undefined;
 }
+
+/**
+ * Runs a call's work inside something of the caller's (a tracer's active context): given to
+ * {@link ToolCall.wrapRuns}, it is called with the work and must call it once, synchronously, and return what it
+ * returns.
+ *
+ * @example
+ * ```ts
+ * import { AsyncLocalStorage } from 'node:async_hooks';
+ * import { type CallRunWrapper, createResourceGuard } from '@mcp-resource-guard/core';
+ * const requestIds = new AsyncLocalStorage<string>();
+ * const guard = createResourceGuard();
+ * guard.on('start', (call) => {
+ *   const id = `req-${call.requestId}`;
+ *   const wrapper: CallRunWrapper = (work) => requestIds.run(id, work);
+ *   call.wrapRuns(wrapper); // the tool's code sees requestIds.getStore() === 'req-7'
+ * });
+ * ```
+ */
+export type CallRunWrapper = <T>(work: () => T) => T;
 
 /**
  * The record of a finished call, delivered by the guard's `call` event.
@@ -135,6 +158,10 @@ function disposerOf(value: Disposable): (() => unknown) | undefined {
 export interface ToolCall extends CallContext {
   /** The request's id on its transport, when it has one. */
   readonly requestId: string | number | undefined;
+  /** The request behind the call, as given at admission (`StartCallInit.request`). */
+  readonly request: CallRequest | undefined;
+  /** What the work threw, when it was given to {@link ToolCall.end} (outcome `thrown`). */
+  readonly error: unknown;
   /** The per-call limits the call is held to. */
   readonly limits: ResourceLimits;
   /** When the call was admitted, on the guard's clock (milliseconds). */
@@ -171,6 +198,14 @@ export interface ToolCall extends CallContext {
    */
   runUntilStopped<T>(fn: () => T | PromiseLike<T>): Promise<T | typeof CALL_STOPPED>;
   /**
+   * Runs the call's work ({@link ToolCall.run}, {@link ToolCall.runUntilStopped}) inside `wrapper` from now on: a
+   * tracer makes its span the active context of the tool's code. Wrappers added later run outside earlier ones.
+   * A `start` listener is the place to add one; a call nobody wraps pays nothing for it.
+   *
+   * @param wrapper - calls the work once, synchronously, and returns what it returns
+   */
+  wrapRuns(wrapper: CallRunWrapper): void;
+  /**
    * Sets a measured figure of the call: what a {@link UsageSource} reports.
    *
    * @param resource - the figure
@@ -199,9 +234,10 @@ export interface ToolCall extends CallContext {
    * @param outcome - how the call ended; omitted, the guard decides: for a call it stopped, `timeout` (its time
    *   limit), `limit` (another limit, or an emergency) or `cancelled` (a cancel, a closed transport or session, a
    *   deactivated tool); otherwise `ok`
+   * @param error - for outcome `thrown`, what the work threw (kept as {@link ToolCall.error} for observers)
    * @returns the record of the call
    */
-  end(outcome?: CallOutcome): CallRecord;
+  end(outcome?: CallOutcome, error?: unknown): CallRecord;
 }
 
 /**
@@ -214,6 +250,9 @@ export class TrackedCall implements ToolCall {
   readonly toolName: string;
   readonly sessionId: string | undefined;
   readonly requestId: string | number | undefined;
+  readonly request: CallRequest | undefined;
+  /** What the work threw, as given to {@link TrackedCall.end}. */
+  error: unknown;
   /** Effective per-call limits. */
   readonly limits: ResourceLimits;
   /** Clock reading at start, in milliseconds. */
@@ -244,6 +283,7 @@ export class TrackedCall implements ToolCall {
   #record: CallRecord | undefined;
   #handlerRunning = false;
   #cpuAtEnd = 0;
+  #wrapper: CallRunWrapper | undefined;
   /** Settles when the call's end-of-call cleanup has finished. */
   settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
 
@@ -255,6 +295,7 @@ export class TrackedCall implements ToolCall {
     this.toolName = init.toolName;
     this.sessionId = init.sessionId;
     this.requestId = init.requestId;
+    this.request = init.request;
     this.#upstream = init.signal;
     this.limits = limits;
     this.startedAt = owner.now();
@@ -448,7 +489,24 @@ export class TrackedCall implements ToolCall {
     });
   }
 
+  /**
+   * Runs the call's work inside `wrapper` from now on (a tracer's active context). Wrappers added later run
+   * outside earlier ones.
+   *
+   * @param wrapper - calls the work once, synchronously, and returns what it returns
+   */
+  wrapRuns(wrapper: CallRunWrapper): void {
+    const inner = this.#wrapper;
+    this.#wrapper = inner === undefined ? wrapper : <T>(work: () => T): T => wrapper(() => inner(work));
+  }
+
   #enter<T>(fn: () => T): T {
+    const wrapper = this.#wrapper;
+    if (wrapper !== undefined) return wrapper(() => this.#enterContext(fn));
+    return this.#enterContext(fn);
+  }
+
+  #enterContext<T>(fn: () => T): T {
     if (!cpuSlices.enabled) return callContextStorage.run(this, fn);
     const previous = switchSlice(this.meter);
     try {
@@ -572,10 +630,12 @@ export class TrackedCall implements ToolCall {
    * @param outcome - how the call ended; omitted, the guard decides: for a call it stopped, `timeout` (its time
    *   limit), `limit` (another limit, or an emergency) or `cancelled` (a cancel, a closed transport or session, a
    *   deactivated tool); otherwise `ok`
+   * @param error - for outcome `thrown`, what the work threw (kept as {@link TrackedCall.error} for observers)
    * @returns the record of the call
    */
-  end(outcome?: CallOutcome): CallRecord {
+  end(outcome?: CallOutcome, error?: unknown): CallRecord {
     if (this.#record !== undefined) return this.#record;
+    if (error !== undefined) this.error = error;
     if (this.#onUpstreamAbort !== undefined) {
       this.#upstream?.removeEventListener('abort', this.#onUpstreamAbort);
       this.#onUpstreamAbort = undefined;

@@ -1,5 +1,5 @@
 /**
- * `@mcp-resource-guard/otel-exporter`: OpenTelemetry metrics from the resource guard, through
+ * `@mcp-resource-guard/otel-exporter`: OpenTelemetry metrics and traces from the resource guard, through
  * `@opentelemetry/api` only. Every export here is public API.
  *
  * @packageDocumentation
@@ -26,12 +26,19 @@ export {
   MEMORY_BUCKETS,
   TEMP_STORAGE_BUCKETS,
 } from './bucket-boundaries.js';
+export { GuardInstrumentation, type GuardInstrumentationConfig } from './guard-instrumentation.js';
 export {
   type GuardMetrics,
   type GuardMetricsOptions,
   type GuardMetricsSource,
   instrumentGuard,
 } from './guard-metrics.js';
+export {
+  type GuardTraces,
+  type GuardTracesOptions,
+  type GuardTracesSource,
+  traceGuard,
+} from './guard-traces.js';
 export {
   GUARD_METRIC_NAMES,
   GUARD_METRIC_PREFIX,
@@ -61,10 +68,17 @@ export {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
   ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_PROTOCOL_NAME,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
   ERROR_TYPE_OTHER,
   GEN_AI_OPERATION_EXECUTE_TOOL,
   MCP_DURATION_BUCKETS,
   MCP_METHOD_TOOLS_CALL,
   METRIC_MCP_SERVER_OPERATION_DURATION,
 } from './semantic-conventions.js';
+export { GUARD_SPAN_ATTRIBUTES, GUARD_SPAN_EVENT_ATTRIBUTES, GUARD_SPAN_EVENTS } from './span-names.js';

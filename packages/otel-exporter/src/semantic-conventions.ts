@@ -1,6 +1,7 @@
 /**
  * The OpenTelemetry semantic-convention names this package emits, copied locally as OpenTelemetry
- * advises for conventions still in Development status (MCP and GenAI conventions).
+ * advises for conventions still in Development status (MCP and GenAI conventions): the metric
+ * `mcp.server.operation.duration` and the MCP server span's attributes.
  */
 
 /**
@@ -159,3 +160,79 @@ export const MCP_METHOD_TOOLS_CALL = 'tools/call';
  * ```
  */
 export const ERROR_TYPE_OTHER = '_OTHER';
+
+/**
+ * Span attribute: the MCP session the request belongs to (`Mcp-Session-Id` over Streamable HTTP); absent without one.
+ *
+ * @example
+ * ```ts
+ * import { ATTR_MCP_SESSION_ID } from '@mcp-resource-guard/otel-exporter';
+ * import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+ * // The tool-call spans of one session.
+ * const ofSession = (spans: ReadableSpan[], id: string) => spans.filter((s) => s.attributes[ATTR_MCP_SESSION_ID] === id);
+ * ```
+ */
+export const ATTR_MCP_SESSION_ID = 'mcp.session.id';
+
+/**
+ * Span attribute: the JSON-RPC request id, as a string.
+ *
+ * @example
+ * ```ts
+ * import { ATTR_JSONRPC_REQUEST_ID } from '@mcp-resource-guard/otel-exporter';
+ * import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+ * // The span of the request the client sent with id 7.
+ * const request7 = (spans: ReadableSpan[]) => spans.find((s) => s.attributes[ATTR_JSONRPC_REQUEST_ID] === '7');
+ * ```
+ */
+export const ATTR_JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
+
+/**
+ * Span attribute: the MCP protocol revision of the request, e.g. `2025-06-18`.
+ *
+ * @example
+ * ```ts
+ * import { ATTR_MCP_PROTOCOL_VERSION } from '@mcp-resource-guard/otel-exporter';
+ * import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+ * // Calls made with a revision older than Streamable HTTP's (HTTP+SSE clients).
+ * const legacy = (s: ReadableSpan) => String(s.attributes[ATTR_MCP_PROTOCOL_VERSION] ?? '9999') < '2025-03-26';
+ * ```
+ */
+export const ATTR_MCP_PROTOCOL_VERSION = 'mcp.protocol.version';
+
+/**
+ * Span attribute: the transport of the MCP session: `pipe` for stdio, `tcp` for HTTP.
+ *
+ * @example
+ * ```ts
+ * import { ATTR_NETWORK_TRANSPORT } from '@mcp-resource-guard/otel-exporter';
+ * import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+ * const overStdio = (s: ReadableSpan): boolean => s.attributes[ATTR_NETWORK_TRANSPORT] === 'pipe';
+ * ```
+ */
+export const ATTR_NETWORK_TRANSPORT = 'network.transport';
+
+/**
+ * Span attribute: the application protocol under MCP: `http` over Streamable HTTP or SSE; absent over stdio.
+ *
+ * @example
+ * ```ts
+ * import { ATTR_NETWORK_PROTOCOL_NAME } from '@mcp-resource-guard/otel-exporter';
+ * import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+ * const overHttp = (s: ReadableSpan): boolean => s.attributes[ATTR_NETWORK_PROTOCOL_NAME] === 'http';
+ * ```
+ */
+export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name';
+
+/**
+ * Span attribute: the JSON-RPC error code of the response, as a string (e.g. `-32602`), when it has one.
+ *
+ * @example
+ * ```ts
+ * import { ATTR_RPC_RESPONSE_STATUS_CODE } from '@mcp-resource-guard/otel-exporter';
+ * import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+ * // Calls answered with "invalid params".
+ * const invalid = (s: ReadableSpan): boolean => s.attributes[ATTR_RPC_RESPONSE_STATUS_CODE] === '-32602';
+ * ```
+ */
+export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';

@@ -151,7 +151,14 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     const sdkSignal = ctx.sdkSignal;
     let call: ToolCall;
     try {
-      const init = { toolName: ctx.toolName, sessionId: ctx.sessionId, requestId: ctx.requestId, signal: sdkSignal };
+      // The context is the request an observer of the call reads (meta, protocol version, transport), lazily.
+      const init = {
+        toolName: ctx.toolName,
+        sessionId: ctx.sessionId,
+        requestId: ctx.requestId,
+        signal: sdkSignal,
+        request: ctx,
+      };
       call = tryAdmit(guard, init) ?? (await guard.admit(init));
     } catch (error) {
       if (CallRefused.is(error)) return ownerRefusal(error) ? next() : guardErrorResult(error);
@@ -167,6 +174,7 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     // the aborted transport signal and stops the call, which ends and is cleaned up here.
     // Undefined once the guard stopped the call: core decides a stopped call's outcome from its cause.
     let outcome: CallOutcome | undefined = 'thrown';
+    let thrown: unknown;
     let stopped = false;
     try {
       const result = await call.runUntilStopped(next);
@@ -179,10 +187,11 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       return result;
     } catch (error) {
       outcome = sdkSignal.aborted ? 'cancelled' : 'thrown';
+      thrown = error;
       throw error;
     } finally {
       try {
-        call.end(outcome);
+        call.end(outcome, thrown);
         // What a call holds is closed before its answer leaves; a stopped call is answered at once, and its
         // cleanup (a close may wait on a read blocked in the thread pool) goes on after, reported as usual.
         if (!stopped) await call.settled;

@@ -3,6 +3,7 @@
 import { ErrorCode, ResourceGuardError } from '@mcp-resource-guard/core';
 import { type ContextKey, callValues } from './context-key.js';
 import { ServerBinding } from './middleware-server.js';
+import { noteNegotiatedVersion, protocolVersionOf, transportOf } from './request-info.js';
 import { registeredToolInfo, type SdkRequestHandler, type SdkServer } from './sdk-server.js';
 import type {
   MiddlewareServer,
@@ -23,7 +24,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-/** The per-call context handed to middlewares. */
+/**
+ * The per-call context handed to middlewares. It is also the request the guard's middleware hands core
+ * (`StartCallInit.request`: `meta`, `protocolVersion`, `transport`), read only when an observer asks.
+ */
 class DispatchContext implements ToolCallContext {
   readonly toolName: string;
   readonly requestId: string | number;
@@ -71,6 +75,14 @@ class DispatchContext implements ToolCallContext {
   get meta(): Readonly<Record<string, unknown>> | undefined {
     const meta = this.#params._meta;
     return isObject(meta) ? meta : undefined;
+  }
+
+  get protocolVersion(): string | undefined {
+    return protocolVersionOf(this.sdkMajor, this.#sdk.lowLevel, this.#extra);
+  }
+
+  get transport(): string | undefined {
+    return transportOf(this.sdkMajor, this.#sdk.lowLevel, this.#extra);
   }
 
   get authInfo(): unknown {
@@ -247,6 +259,7 @@ export class ToolCallInterceptor {
 
   #install(): void {
     const lowLevel = this.sdk.lowLevel;
+    if (this.sdk.major === 1) noteNegotiatedVersion(lowLevel);
     this.#wrapCurrent();
     const setRequestHandler = lowLevel.setRequestHandler;
     const interceptor = this;

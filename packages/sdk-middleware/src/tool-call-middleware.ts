@@ -52,6 +52,16 @@ export interface ToolCallContext {
   readonly sessionId: string | undefined;
   /** The request's `_meta` (progress token and the like). */
   readonly meta: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * The MCP protocol revision of the request: its `mcp-protocol-version` header over HTTP, else the version the
+   * server negotiated at `initialize`; undefined when unknown (a server guarded after its initialization, on v1).
+   */
+  readonly protocolVersion: string | undefined;
+  /**
+   * How the request came: `http` (Streamable HTTP or SSE), `stdio` (the SDK's stdio transport), or undefined (an
+   * in-memory or custom transport).
+   */
+  readonly transport: string | undefined;
   /** Authentication info the transport attached, if any. */
   readonly authInfo: unknown;
   /** The registered tool, when the server is an `McpServer` that knows it. */
