@@ -12,6 +12,8 @@ const brand: unique symbol = Symbol.for('@mcp-resource-guard/error');
  * - `LIMIT_EXCEEDED`: a call was stopped because a resource limit was reached.
  * - `THROTTLED`: a call was not admitted because its tool or session is throttled; retry later.
  * - `TOOL_DEACTIVATED`: the tool is deactivated (emergency cool-down or disabled); retry later.
+ * - `WORKER_FAILED`: the worker thread running an isolated tool's call died (an uncaught exception,
+ *   `process.exit()`, a failed start) before it answered.
  *
  * @example
  * ```ts
@@ -32,6 +34,7 @@ export const ErrorCode = {
   LimitExceeded: 'LIMIT_EXCEEDED',
   Throttled: 'THROTTLED',
   ToolDeactivated: 'TOOL_DEACTIVATED',
+  WorkerFailed: 'WORKER_FAILED',
 } as const;
 
 /** The union of {@link ErrorCode} values. */

@@ -153,6 +153,7 @@ export class ResourceGuard {
       },
       tempDir: (call) => this.#tempDir(call),
       leakPolicy: (call) => this.#s.leakPolicyFor(call.toolName),
+      hardLimit: (call, limitName, value) => this.#sampler.hardLimit(call, limitName, value),
     };
     this.#admission = new Admission(this.#s, owner, this.#pacer);
     registerAdmission(this, this.#admission);
