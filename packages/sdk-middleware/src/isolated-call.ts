@@ -215,6 +215,7 @@ class IsolatedCall {
     pid?: number,
   ): void {
     const worker = this.#worker;
+    let childPid = pid;
     let closed = false;
     let waiting: (() => void)[] = [];
     const settle = (): void => {
@@ -224,6 +225,10 @@ class IsolatedCall {
     let killing: Promise<void> | undefined;
     const mirror: HandleMirror = {
       message: (m) => {
+        if (m.type === 'pid') {
+          childPid = m.pid;
+          return;
+        }
         if (m.type === 'released' || m.closed) {
           closed = true;
           worker.handles.delete(hid);
@@ -233,7 +238,7 @@ class IsolatedCall {
       },
       gone: () => {
         // Node closed the worker's descriptors, sockets, timers and watchers with it; its child processes live on.
-        if (pid === undefined) closed = true;
+        if (childPid === undefined) closed = true;
         settle();
       },
     };
@@ -246,8 +251,8 @@ class IsolatedCall {
       }).then(() => (worker.dead && !closed ? killChild() : undefined));
     };
     const killChild = (): Promise<void> => {
-      if (pid === undefined || closed) return Promise.resolve();
-      killing ??= new ProcessTree(pid).signal('SIGKILL').then(
+      if (childPid === undefined || closed) return Promise.resolve();
+      killing ??= new ProcessTree(childPid).signal('SIGKILL').then(
         () => {
           closed = true;
         },
@@ -271,6 +276,12 @@ class IsolatedCall {
       setTimeout(() => {
         // The handler did not settle within the grace: stopped outright, even in a synchronous loop.
         if (this.#settled) return;
+        if (
+          this.#worker.tid !== undefined &&
+          typeof (this.#worker.worker as { cpuUsage?: unknown }).cpuUsage !== 'function'
+        ) {
+          this.#cpu(threadCpuMsOf(this.#worker.tid));
+        }
         this.#init.pool.discard(this.#worker);
       }, this.#init.graceMs),
     );

@@ -86,9 +86,14 @@ function fromWire(wire: WireError): Error {
 }
 
 // The pid of the child process being attributed: this listener runs before the process probe's (subscribed first).
-let spawning: { pid?: number | undefined } | undefined;
+// (Published as the ChildProcess is made, before it spawns: its pid is reported once it has one.)
+interface Spawning {
+  readonly pid?: number | undefined;
+  once(event: 'spawn', listener: () => void): unknown;
+}
+let spawning: Spawning | undefined;
 dc.subscribe('child_process', (message) => {
-  spawning = (message as { process: { pid?: number } }).process;
+  spawning = (message as { process: Spawning }).process;
 });
 
 /** Every handle of every call of this worker still open, by the id the main thread knows it by. */
@@ -115,8 +120,13 @@ class WorkerCall extends TrackedCall {
     const hid = ++nextHid;
     handles.set(hid, handle);
     ids.set(handle, hid);
-    const pid = kind === 'child_process' ? spawning?.pid : undefined;
-    post({ type: 'handle', id: this.wireId, hid, kind, label, pid });
+    const child = kind === 'child_process' ? spawning : undefined;
+    post({ type: 'handle', id: this.wireId, hid, kind, label, pid: child?.pid });
+    if (child !== undefined && child.pid === undefined) {
+      child.once('spawn', () => {
+        if (child.pid !== undefined) post({ type: 'pid', hid, pid: child.pid });
+      });
+    }
     return handle;
   }
 

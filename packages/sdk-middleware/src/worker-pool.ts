@@ -36,7 +36,7 @@ export interface WorkerListener {
 
 /** The main thread's side of one handle a worker's call opened. */
 export interface HandleMirror {
-  message(message: Extract<FromWorker, { type: 'closed' | 'released' }>): void;
+  message(message: Extract<FromWorker, { type: 'closed' | 'released' | 'pid' }>): void;
   /** The worker died: Node closed its handles with it, but for child processes. */
   gone(): void;
 }
@@ -108,7 +108,7 @@ export class PooledWorker {
         rejectReady(wireToError(message.error));
         return;
       }
-      if (message.type === 'closed' || message.type === 'released') {
+      if (message.type === 'closed' || message.type === 'released' || message.type === 'pid') {
         this.handles.get(message.hid)?.message(message);
         return;
       }

@@ -64,6 +64,8 @@ export type FromWorker =
       readonly label: string | undefined;
       readonly pid: number | undefined;
     }
+  /** A child process's pid, once it spawned. */
+  | { readonly type: 'pid'; readonly hid: number; readonly pid: number }
   /** A handle closed, or is no longer the call's. */
   | { readonly type: 'released'; readonly hid: number }
   /** The answer to a `close`: whether the handle is closed now. */
