@@ -14,6 +14,13 @@ import { type PoolSettings, WorkerPool } from './worker-pool.js';
  * How much old-generation heap a worker gets beyond the call's `maxMemoryMb`: the worker's own runtime (Node's
  * bootstrap, the guard, the handler module), so that the cap never strikes before the call's own memory reaches
  * its limit. V8 cannot start an isolate in a few MiB: this is also the floor.
+ *
+ * @example
+ * ```ts
+ * import { WORKER_HEAP_ALLOWANCE_MB } from '@mcp-resource-guard/sdk-middleware';
+ * // A tool with maxMemoryMb: 256 runs in workers whose old generation is capped at 272 MiB.
+ * const capMb = 256 + WORKER_HEAP_ALLOWANCE_MB;
+ * ```
  */
 export const WORKER_HEAP_ALLOWANCE_MB = 16;
 
