@@ -220,6 +220,7 @@ export class Admission {
         leaked: NO_HANDLES,
         startedAt: now,
         endedAt: now,
+        measurement: 'estimated',
       });
     }
     s.events.emit('throttle', {

@@ -100,6 +100,7 @@ export class CallFinisher {
       leaked,
       startedAt: call.startedAt,
       endedAt: now,
+      measurement: call.meter.exact ? 'exact' : 'estimated',
     };
     try {
       if (call.trackers !== undefined && tool !== undefined) {
@@ -147,6 +148,7 @@ export class CallFinisher {
     tool.gate.leave();
     tool.stats.finished(record.outcome, record.usage.executionTimeMs);
     tool.history.add(record.peak);
+    tool.measurement = record.measurement;
     // Recovery: the half-open probe, or the first call after a cleanup or emergency, decides.
     const stopped = call.stopCause !== undefined;
     const failedLeaking =

@@ -12,6 +12,11 @@ import type { MeasuredResource } from './resource-usage.js';
 export class CallMeter implements SliceOwner {
   /** The call id as a number, for the loop watchdog's shared memory. */
   readonly numericId: number;
+  /**
+   * Whether the call's memory and CPU figures are measured exactly (a call run in a worker thread of its own: its
+   * heap and thread CPU clock), set by whoever measures them; the built-in memory source then leaves them alone.
+   */
+  exact = false;
   /** Set by the usage sources. */
   memoryMb = 0;
   cpuPercent = 0;

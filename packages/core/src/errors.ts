@@ -14,6 +14,8 @@ const brand: unique symbol = Symbol.for('@mcp-resource-guard/error');
  * - `TOOL_DEACTIVATED`: the tool is deactivated (emergency cool-down or disabled); retry later.
  * - `TASK_CANCELLED`: a task-augmented call was stopped because its client cancelled the task (`tasks/cancel`).
  * - `TASK_EXPIRED`: a task-augmented call was stopped because its task outlived its TTL.
+ * - `WORKER_FAILED`: the worker thread running an isolated tool's call died (an uncaught exception,
+ *   `process.exit()`, a failed start) before it answered.
  *
  * @example
  * ```ts
@@ -36,6 +38,7 @@ export const ErrorCode = {
   ToolDeactivated: 'TOOL_DEACTIVATED',
   TaskCancelled: 'TASK_CANCELLED',
   TaskExpired: 'TASK_EXPIRED',
+  WorkerFailed: 'WORKER_FAILED',
 } as const;
 
 /** The union of {@link ErrorCode} values. */

@@ -32,7 +32,8 @@ export { type HandleCloser, HandleRegistry, type TrackedHandle } from './handle-
 export { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 export { levelRank } from './limit-level.js';
 export { acquireProbes } from './probes/probe-set.js';
+export { ProcessTree } from './process-tree.js';
 export { LIMITED_RESOURCE, narrowLimits } from './resource-limits.js';
 export { ZERO_USAGE } from './resource-usage.js';
 export { systemScheduler } from './scheduler.js';
-export { TrackedCall } from './tool-call.js';
+export { type CallOwner, TrackedCall } from './tool-call.js';

@@ -124,6 +124,21 @@ export class LevelTracker {
     return undefined;
   }
 
+  /**
+   * Moves to `level` at once, with no dwell: for a limit that was hit for certain (a worker's heap cap).
+   *
+   * @param level - the level reached
+   * @param value - the usage that reached it
+   * @returns the change, or undefined when the tracker is already at or above that level
+   */
+  force(level: LimitLevel, value: number): LevelChange | undefined {
+    this.#recent.push(value);
+    if (this.#recent.length > this.#policy.dwellSamples) this.#recent.shift();
+    if (levelRank(level) <= levelRank(this.level)) return undefined;
+    this.#streakDown = 0;
+    return this.#change(level);
+  }
+
   /** Whether `ratio` is at a level whose threshold is `threshold`: past it for counts, at it for measures. */
   #reaches(ratio: number, threshold: number): boolean {
     // A value exactly at a level's fraction (limit × threshold) may come back from the division a rounding

@@ -182,6 +182,7 @@ export class ResourceGuard {
       tempDir: (call) => this.#tempDir(call),
       leakPolicy: (call) => this.#s.leakPolicyFor(call.toolName),
       cancel: (call, reason) => this.#responder.stop(call, 'cancelled', reason),
+      hardLimit: (call, limitName, value) => this.#sampler.hardLimit(call, limitName, value),
     };
     this.#admission = new Admission(this.#s, owner, this.#pacer);
     registerAdmission(this, this.#admission);

@@ -162,6 +162,45 @@ export class Sampler {
     }
   }
 
+  /**
+   * Holds a call against a limit it hit for certain (a worker's heap cap): its level goes to cleanup at once (no
+   * dwell), which stops it with the limit's typed error, as a sampled crossing would.
+   *
+   * @param call - the call
+   * @param limitName - the limit hit
+   * @param value - the usage that hit it
+   */
+  hardLimit(call: TrackedCall, limitName: LimitName, value: number): void {
+    try {
+      const tool = this.#s.tools.get(call.toolName);
+      const limit = call.limits[limitName];
+      if (tool === undefined || limit === undefined || call.ended || call.stopReason !== undefined) return;
+      call.trackers ??= new Map();
+      let tracker = call.trackers.get(limitName);
+      if (tracker === undefined) {
+        tracker = new LevelTracker(this.#policies.get(LIMITED_RESOURCE[limitName]) as LevelPolicy);
+        call.trackers.set(limitName, tracker);
+      }
+      const change = tracker.force('cleanup', Math.max(value, limit));
+      if (change === undefined) return;
+      this.#responder.onChange({
+        scope: 'call',
+        tool,
+        call,
+        sessionId: call.sessionId,
+        gate: undefined,
+        scopeCalls: [call],
+        tracker,
+        limitName,
+        value: Math.max(value, limit),
+        limit,
+        change,
+      });
+    } catch (error) {
+      this.#s.reportInternalError('sampler', error);
+    }
+  }
+
   #hasProcessLimits(): boolean {
     return this.#processLimits.length > 0;
   }

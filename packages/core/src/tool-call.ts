@@ -90,6 +90,11 @@ export interface CallRecord {
   readonly startedAt: number;
   /** The clock reading at end, in milliseconds. */
   readonly endedAt: number;
+  /**
+   * How its memory and CPU figures were obtained: `estimated` (shares of the process's heap and main-thread time,
+   * see the measurement docs) or `exact` (a call run in a worker thread of its own: that thread's heap and CPU clock).
+   */
+  readonly measurement: 'estimated' | 'exact';
 }
 
 /**
@@ -123,6 +128,8 @@ export interface CallOwner {
   leakPolicy(call: TrackedCall): LeakPolicy;
   /** Stops the call as cancelled. */
   cancel(call: TrackedCall, reason: unknown): void;
+  /** A limit of the call was hit for certain (not sampled): the call is stopped at once, as at the cleanup level. */
+  hardLimit(call: TrackedCall, limitName: LimitName, value: number): void;
 }
 
 function disposerOf(value: Disposable): (() => unknown) | undefined {
@@ -588,6 +595,18 @@ export class TrackedCall implements ToolCall {
 
   cancel(reason: unknown): void {
     this.#owner.cancel(this, reason);
+  }
+
+  /**
+   * Reports that one of the call's limits was hit for certain, not as a sample (a worker's heap cap): the guard
+   * stops the call at once as at the cleanup level (event, audit, typed error), without waiting for a dwell.
+   *
+   * @param limitName - the limit hit (`maxMemoryMb`)
+   * @param value - the usage that hit it
+   */
+  exceeded(limitName: LimitName, value: number): void {
+    if (this.#record !== undefined || this.#stopReason !== undefined) return;
+    this.#owner.hardLimit(this, limitName, value);
   }
 
   /**

@@ -61,6 +61,11 @@ export interface ToolSnapshot extends ToolStatsSnapshot {
   readonly samples: number;
   /** Percentiles of finished calls' usage over the window. */
   readonly history: UsageHistorySnapshot;
+  /**
+   * How the memory and CPU figures of its latest finished call were obtained: `exact` for a tool run in worker
+   * threads (`isolated()`), else `estimated`. As in the call record's `measurement`.
+   */
+  readonly measurement: 'estimated' | 'exact';
 }
 
 function zeroLevels(): Record<LimitLevel, number> {
@@ -90,6 +95,8 @@ export interface ToolRecordInit {
  */
 export class ToolRecord {
   readonly name: string;
+  /** How its latest finished call was measured (the call record's `measurement`). */
+  measurement: 'estimated' | 'exact' = 'estimated';
   readonly stats: ToolStats = new ToolStats();
   readonly calls: Set<TrackedCall> = new Set();
   readonly gate: AdmissionGate;
@@ -295,6 +302,7 @@ export class ToolRecord {
       recovery: { attempts, successes, rate: attempts === 0 ? undefined : successes / attempts },
       samples: this.#samples,
       history: this.history.snapshot(),
+      measurement: this.measurement,
     };
   }
 }

@@ -22,6 +22,14 @@ export {
 } from '@mcp-resource-guard/core';
 export { type ContextKey, contextKey, contextValue } from './context-key.js';
 export { CONFIG_ENV, configFromEnv, DISABLED_ENV, type EnvConfig, SNAPSHOT_FILE_ENV } from './env-config.js';
+export {
+  type IsolatedOptions,
+  type IsolatedResourceLimits,
+  type IsolatedTool,
+  isolated,
+  WORKER_HEAP_ALLOWANCE_MB,
+} from './isolated.js';
+export type { IsolatedHandler, IsolatedLogLevel, IsolatedToolContext } from './isolated-context.js';
 export { type ResourceMiddleware, type ResourceMiddlewareOptions, resourceMiddleware } from './resource-middleware.js';
 export type {
   MiddlewareServer,

@@ -121,7 +121,8 @@ export function memorySource(options: { children: boolean }): UsageSource<Tracke
       let allocatedSum = 0;
       const running: { call: TrackedCall; s: CallMemory; cpu: number; allocated: number }[] = [];
       for (const call of calls) {
-        if (call.ended) continue;
+        // A call measured exactly (in a worker of its own) takes no share of this thread's heap.
+        if (call.ended || call.meter.exact) continue;
         let s = state.get(call);
         if (s === undefined) {
           s = { heap: 0, cpu: call.meter.cpuTimeMs, allocated: 0, childRss: 0, fresh: true };
