@@ -61,7 +61,24 @@ const show = (span: ReadableSpan) => ({
     attributes: e.attributes,
   })),
 });
-for (const span of exporter.getFinishedSpans()) console.log(JSON.stringify(show(span), null, 2));
+const spans = exporter.getFinishedSpans();
+for (const span of spans) console.log(JSON.stringify(show(span), null, 2));
 await client.close();
 await server.close();
 await provider.shutdown();
+
+// The example checks what it shows: one server span of the stopped call, child of the client's, with its figures
+// and the stop and cleanup as events.
+const [span] = spans;
+const shown =
+  spans.length === 1 &&
+  span !== undefined &&
+  span.name === 'tools/call fetch_report' &&
+  span.parentSpanContext?.spanId === traceparent.split('-')[2] &&
+  span.attributes['error.type'] === 'timeout' &&
+  typeof span.attributes['mcp_resource_guard.call.execution_time'] === 'number' &&
+  ['mcp_resource_guard.stop', 'mcp_resource_guard.cleanup'].every((name) => span.events.some((e) => e.name === name));
+if (!shown) {
+  console.error('observability example: the span of the stopped call is not as described');
+  process.exitCode = 1;
+}
