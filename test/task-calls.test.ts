@@ -486,13 +486,24 @@ describe('a task-augmented call', () => {
     expect((await settleTo(h.baseline, { ...reading, timeoutMs: 10_000 })).items).toEqual({});
   });
 
-  it('over Streamable HTTP, its session closing: stopped and cleaned up like an ordinary call', async () => {
+  it('over Streamable HTTP: one completing with a leak, closed; one stopped when its session closes', async () => {
     const h = await overHttp({
+      leaky: async (taskId, extra) => {
+        await LEAKS.fileHandle(env);
+        await sleep(30);
+        await extra.taskStore.storeTaskResult(taskId, 'completed', text('leaked'));
+      },
       holds: async () => {
         await LEAKS.fileHandle(env);
         await LEAKS.interval();
       },
     });
+    const leakyId = await startTask(h.client, 'leaky');
+    expect(await terminal(h.client, leakyId)).toMatchObject({ status: 'completed' });
+    expect(await recordOf(h, leakyId)).toMatchObject({ outcome: 'ok', leaked: { file: 1 } });
+    await until(() => h.seen.cleanups.length > 0, { what: 'the cleanup of the completed task call' });
+    expect(h.seen.cleanups).toMatchObject([{ taskId: leakyId, reason: 'leak', survived: 0 }]);
+    h.seen.cleanups.length = 0;
     const taskId = await startTask(h.client, 'holds');
     await sleep(50);
     expect(h.guard.snapshot().tasks).toMatchObject([{ taskId, sessionId: h.transport.sessionId }]);
