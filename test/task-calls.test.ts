@@ -130,10 +130,13 @@ async function baselineAfterWarmUp(client: Client): Promise<GroundTruth> {
   return readGroundTruth(reading);
 }
 
-async function inMemory(tools: Record<string, TaskWork>, options: ResourceMiddlewareOptions = {}): Promise<Harness> {
+async function inMemory(
+  tools: Record<string, TaskWork>,
+  options: ResourceMiddlewareOptions = {},
+  store = new InMemoryTaskStore(),
+): Promise<Harness> {
   const guard = resourceMiddleware({ ...GUARD, ...options });
   const seen = observe(guard);
-  const store = new InMemoryTaskStore();
   const server = taskServer(guard, store, seen, tools);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'c', version: '1.0.0' });
@@ -404,6 +407,30 @@ describe('a task-augmented call', () => {
       what: 'the store to drop the task at its TTL',
     });
     await expectServingAndNothingLeft(h);
+  });
+
+  it('with a task store the guard cannot wrap (frozen): run untracked, its work left alone, an internal error counted', async () => {
+    let timerFired = false;
+    const h = await inMemory(
+      {
+        works: async (taskId, extra) => {
+          // A timer of the work's, due after its task is answered: not the guard's to close here.
+          setTimeout(() => {
+            timerFired = true;
+          }, 100);
+          await sleep(150);
+          await extra.taskStore.storeTaskResult(taskId, 'completed', text('worked'));
+        },
+      },
+      {},
+      Object.freeze(new InMemoryTaskStore()) as InMemoryTaskStore,
+    );
+    const taskId = await startTask(h.client, 'works');
+    expect(await terminal(h.client, taskId)).toMatchObject({ status: 'completed' });
+    expect(timerFired).toBe(true);
+    expect(h.seen.calls.filter((r) => r.toolName === 'works')).toEqual([]);
+    expect(h.seen.cleanups).toEqual([]);
+    expect(h.guard.snapshot().internalErrors).toBeGreaterThan(0);
   });
 
   it('in the metrics like any call, its task id in no attribute', async () => {

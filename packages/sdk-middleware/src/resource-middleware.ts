@@ -147,7 +147,17 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
     // A task-augmented call on a server with a task runtime (SDK v1's experimental tasks) is answered with its task
     // at once while its work goes on: tracked until the task ends.
     const tasks = ctx.taskRequested ? taskRuntimeOf(ctx.server) : undefined;
-    const watch = tasks === undefined ? undefined : TaskStoreWatch.of(tasks.store);
+    let watch: TaskStoreWatch | undefined;
+    if (tasks !== undefined) {
+      try {
+        watch = TaskStoreWatch.of(tasks.store);
+      } catch (error) {
+        guard.reportInternalError('middleware:task-store', error);
+      }
+      // A task store the guard cannot follow: ending the call at its answer would close the task's work, so it
+      // runs untracked, as without the guard.
+      if (watch === undefined) return next();
+    }
     const sdkSignal = ctx.sdkSignal;
     let call: ToolCall;
     try {
@@ -207,7 +217,11 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       bridge.attach(server);
       // The task store's own work (its retention timers) is the server's from the start, whichever call runs it.
       const tasks = taskRuntimeOf(server);
-      if (tasks !== undefined) TaskStoreWatch.of(tasks.store);
+      try {
+        if (tasks !== undefined) TaskStoreWatch.of(tasks.store);
+      } catch (error) {
+        guard.reportInternalError('middleware:task-store', error);
+      }
       server.onClose((sessionId) => {
         if (sessionId === undefined) taskCalls.serverClosed(server);
       });
