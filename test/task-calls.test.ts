@@ -287,6 +287,12 @@ describe('a task-augmented call', () => {
     await until(() => h.seen.cleanups.length > 0, { what: 'the cleanup of the task call' });
     expect(h.seen.cleanups).toMatchObject([{ toolName: 'leaky', taskId, survived: 0 }]);
     expect(isRunning(childPid)).toBe(false);
+    expect(
+      h.guard.guard
+        .audit()
+        .filter((e) => e.taskId === taskId)
+        .map((e) => e.action),
+    ).toEqual(['leak', 'cleanup']);
     expect(await h.client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema)).toMatchObject(text('leaked'));
     await expectServingAndNothingLeft(h);
   });
