@@ -115,6 +115,9 @@ describe('CPU and memory', () => {
     call.meter.exact = true;
     await call.run(async () => {
       burn(30);
+      await sleep(5);
+      // No thread clock yet: the main thread's share, as for any call.
+      expect(call.usage().cpuTimeMs).toBeGreaterThan(0);
       call.measure('cpuTimeMs', 12.5);
       burn(30);
       await sleep(20);
