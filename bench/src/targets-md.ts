@@ -133,9 +133,9 @@ const TARGETS: readonly Target[] = [
     show: pct,
   }),
   target(isolation, {
-    figure: 'isolation: CPU figure, largest error of a call',
+    figure: 'isolation: CPU figure, largest error of a call of ≥ 100 ms',
     ours: { text: '≤ 1 %', met: (v) => v <= 1 },
-    value: (r) => r.attribution.cpuMaxErrorPct,
+    value: (r) => Math.max(...r.attribution.cases.filter((c) => c.cpuMs >= 100).map((c) => c.cpuMaxErrorPct)),
     show: pct,
   }),
   target(isolation, {
