@@ -1,10 +1,11 @@
-// Isolated tools (`isolated()`) through the real SDK client and server (v1 McpServer, InMemoryTransport; two
-// sessions sharing one guard): hard memory and time limits on worker threads while the server keeps answering,
+// Isolated tools (`isolated()`) through the real SDK client and server (v1 McpServer, InMemoryTransport and
+// Streamable HTTP; sessions sharing one guard): hard memory and time limits on worker threads while the server keeps answering,
 // results identical to an in-process handler's, the leak corpus reclaimed from workers (also after a terminate),
 // crashes answered and the pool recovered.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server as NetServer } from 'node:net';
 import type { CallRecord, CleanupReport } from '@mcp-resource-guard/core';
+import { startHttpHost } from '@mcp-resource-guard/example-http-server';
 import {
   type IsolatedTool,
   isolated,
@@ -23,6 +24,7 @@ import {
   until,
 } from '@mcp-resource-guard/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -117,8 +119,11 @@ describe('hard limits', () => {
   it("stops `while (true) {}` at its deadline while another session's calls keep being answered", async () => {
     const spin = tool('spin');
     const echo = tool('echo', { maxWorkers: 2 });
+    // The deadline is the loop's alone, and long enough for its pool's first worker to start on a loaded machine (the
+    // call's wait for a worker counts against it): the other session's calls are not raced against it, and the echo
+    // pool is warm before the loop starts.
     const { clients, records, cleanups } = await sessions(
-      { limits: { perCall: { maxExecutionTimeMs: 400 } } },
+      { tools: { spin: { perCall: { maxExecutionTimeMs: 1000 } } } },
       (server) => {
         server.registerTool('spin', {}, spin);
         server.registerTool('echo', { inputSchema: { text: z.string() } }, echo);
@@ -126,6 +131,7 @@ describe('hard limits', () => {
       2,
     );
     const [a, b] = clients as [Client, Client];
+    expect(firstText(await b.callTool({ name: 'echo', arguments: { text: 'warm' } }))).toBe('warm');
     const spun = a.callTool({ name: 'spin' });
     let answered = 0;
     let spinDone = false;
@@ -148,6 +154,70 @@ describe('hard limits', () => {
     await until(() => spin.workers().size === 1 && spin.workers().idle === 1, { what: 'spin pool refilled' });
     expect(errorCode(await b.callTool({ name: 'spin' }))).toMatchObject({ resource: 'executionTimeMs' });
     expect(cleanups.every((c) => c.survived === 0)).toBe(true);
+  });
+
+  it("over Streamable HTTP: one session's `while (true) {}` stopped at its deadline while the other session is answered; the pool recovers", async () => {
+    const spin = tool('spin');
+    const echo = tool('echo', { maxWorkers: 2 });
+    const guard = resourceMiddleware({
+      watchdog: false,
+      sampling: { activeMs: 10, idleMs: 50 },
+      // The loop's deadline alone (see above).
+      tools: { spin: { perCall: { maxExecutionTimeMs: 1000 } } },
+    });
+    const records: CallRecord[] = [];
+    guard.on('call', (r) => records.push(r));
+    closers.push(() => guard.close());
+    const host = await startHttpHost(() => {
+      const server = withMiddleware(new McpServer({ name: 'isolated-http', version: '1.0.0' }));
+      server.use(guard);
+      server.registerTool('ping', {}, () => ({ content: [{ type: 'text', text: 'pong' }] }));
+      server.registerTool('spin', {}, spin);
+      server.registerTool('echo', { inputSchema: { text: z.string() } }, echo);
+      return server;
+    });
+    closers.push(() => host.close());
+    const connect = async (name: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> => {
+      const client = new Client({ name, version: '1.0.0' });
+      const transport = new StreamableHTTPClientTransport(host.url);
+      await client.connect(transport);
+      closers.push(() => client.close());
+      return { client, transport };
+    };
+    const a = await connect('a');
+    const b = await connect('b');
+    expect(host.sessions).toBe(2);
+    expect(firstText(await b.client.callTool({ name: 'echo', arguments: { text: 'warm' } }))).toBe('warm');
+
+    const spun = a.client.callTool({ name: 'spin' });
+    let spinDone = false;
+    void spun.finally(() => {
+      spinDone = true;
+    });
+    // The other session's calls, each answered while the loop still runs in its worker.
+    let answeredMeanwhile = 0;
+    while (!spinDone) {
+      const n = answeredMeanwhile;
+      expect(firstText(await b.client.callTool({ name: 'echo', arguments: { text: `b${n}` } }))).toBe(`b${n}`);
+      expect(firstText(await b.client.callTool({ name: 'ping' }))).toBe('pong');
+      if (!spinDone) answeredMeanwhile++;
+    }
+    expect(answeredMeanwhile).toBeGreaterThan(0);
+    const result = await spun;
+    expect(result.isError).toBe(true);
+    expect(errorCode(result)).toMatchObject({ code: 'LIMIT_EXCEEDED', resource: 'executionTimeMs' });
+    const record = records.find((r) => r.toolName === 'spin');
+    expect(record).toMatchObject({ outcome: 'timeout', measurement: 'exact', sessionId: a.transport.sessionId });
+    // Stopped at its deadline, not before: the guard's own clock of the call.
+    expect(record?.usage.executionTimeMs).toBeGreaterThanOrEqual(1000);
+    expect(records.filter((r) => r.sessionId === b.transport.sessionId).every((r) => r.outcome === 'ok')).toBe(true);
+
+    // The stuck worker was terminated and replaced: both sessions are served, and the loop is stopped again.
+    await until(() => spin.workers().size === 1 && spin.workers().idle === 1, { what: 'spin pool refilled' });
+    expect(firstText(await a.client.callTool({ name: 'echo', arguments: { text: 'a again' } }))).toBe('a again');
+    expect(errorCode(await b.client.callTool({ name: 'spin' }))).toMatchObject({ resource: 'executionTimeMs' });
+    await until(() => spin.workers().size === 1 && spin.workers().idle === 1, { what: 'spin pool refilled again' });
+    expect(host.sessions).toBe(2);
   });
 
   it('aborts the worker-side signal on a client cancel and terminates a handler that ignores it', async () => {

@@ -15,6 +15,7 @@ import { cpuAttributionSection } from './scenarios/cpu-attribution-md.js';
 import { falsePositiveRateSection } from './scenarios/false-positive-rate-md.js';
 import { floodIsolationSection } from './scenarios/flood-isolation-md.js';
 import { scenarios } from './scenarios/index.js';
+import { isolationSection } from './scenarios/isolation-md.js';
 import { leakDetectionSection } from './scenarios/leak-detection-md.js';
 import { memoryAttributionSection } from './scenarios/memory-attribution-md.js';
 import { reclamationRateSection } from './scenarios/reclamation-rate-md.js';
@@ -46,6 +47,7 @@ const SECTIONS: readonly Section[] = [
   samplerSection,
   bytesPerCallSection,
   floodIsolationSection,
+  isolationSection,
   soakSection,
 ];
 

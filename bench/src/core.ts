@@ -12,6 +12,7 @@ import type * as CoreInternals from '../../packages/core/dist/internal.js';
 
 export type {
   CallContext,
+  CallRecord,
   CleanupReport,
   GuardSnapshot,
   LeakEvent,

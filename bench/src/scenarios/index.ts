@@ -5,6 +5,7 @@ import { cleanup } from './cleanup.js';
 import { cpuAttribution } from './cpu-attribution.js';
 import { falsePositiveRate } from './false-positive-rate.js';
 import { floodIsolation } from './flood-isolation.js';
+import { isolation } from './isolation.js';
 import { leakDetection } from './leak-detection.js';
 import { memoryAttribution } from './memory-attribution.js';
 import { overheadHttp } from './overhead-http.js';
@@ -37,6 +38,7 @@ export const scenarios: readonly Scenario<unknown>[] = [
   sampler,
   scale,
   floodIsolation,
+  isolation,
   soak,
 ];
 

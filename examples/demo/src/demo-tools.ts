@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { getCallContext } from '@mcp-resource-guard/sdk-middleware';
+import { getCallContext, type IsolatedTool, isolated } from '@mcp-resource-guard/sdk-middleware';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
@@ -24,6 +24,33 @@ export interface DemoEnvironment {
   readonly dataFile: string;
   /** A TCP port on 127.0.0.1 that accepts connections. */
   readonly peerPort: number;
+  /** The isolated tools, one pool each for every session's server. */
+  readonly isolated: IsolatedDemoTools;
+}
+
+/** Tools whose handlers run in worker threads (`isolated()`): hard limits, even on synchronous code. */
+export interface IsolatedDemoTools {
+  readonly runawayLoop: IsolatedTool;
+  readonly memoryBomb: IsolatedTool;
+  /** Ends their workers. */
+  close(): Promise<void>;
+}
+
+/**
+ * The isolated tools' pools: the handler modules beside this file (`isolated/*.ts`, built with it).
+ *
+ * @returns the tools
+ */
+export function createIsolatedDemoTools(): IsolatedDemoTools {
+  const runawayLoop = isolated(new URL('./isolated/runaway-loop.js', import.meta.url), { maxWorkers: 1 });
+  const memoryBomb = isolated(new URL('./isolated/memory-bomb.js', import.meta.url), { maxWorkers: 1 });
+  return {
+    runawayLoop,
+    memoryBomb,
+    close: async () => {
+      await Promise.all([runawayLoop.close(), memoryBomb.close()]);
+    },
+  };
 }
 
 export function registerDemoTools(server: McpServer, env: DemoEnvironment): void {
@@ -123,6 +150,17 @@ export function registerDemoTools(server: McpServer, env: DemoEnvironment): void
     burn(400);
     return text('unblocked');
   });
+
+  server.registerTool(
+    'runaway_loop',
+    { description: 'while (true) {} in a worker thread, stopped at its time limit' },
+    env.isolated.runawayLoop,
+  );
+  server.registerTool(
+    'memory_bomb',
+    { description: 'Allocates without end in a worker thread, stopped at its memory limit' },
+    env.isolated.memoryBomb,
+  );
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   CreateTaskResultSchema,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { registerDemoTaskTools, registerDemoTools } from './demo-tools.js';
+import { createIsolatedDemoTools, registerDemoTaskTools, registerDemoTools } from './demo-tools.js';
 import { setupMetrics } from './metrics.js';
 import { eventLine, finalReport, taskReport, toolTable } from './report.js';
 
@@ -29,8 +29,9 @@ const HELP = `Usage: demo [--quiet] [--prometheus[=PORT]] [--help]
 Runs an MCP server behind the resource guard and drives it through one scenario per capability:
 normal calls, leaks of every kind, a CPU hog, a memory hog, a call past its time limit, a burst that gets
 throttled, a tool driven past 150 % into emergency deactivation and back, a client cancel, a task stopped at
-its memory limit and one cancelled, a session closing with work in flight, and a blocked event loop. Prints the guard's events as they happen and a
-report at the end; exits 1 if any scenario did not behave as specified.
+its memory limit and one cancelled, a session closing with work in flight, a blocked event loop, and tools in
+worker threads (a runaway synchronous loop and a memory bomb) stopped while the server answers. Prints the
+guard's events as they happen and a report at the end; exits 1 if any scenario did not behave as specified.
 
   --quiet               print only the scenario results and the report
   --prometheus[=PORT]   also serve the guard's OpenTelemetry metrics for Prometheus on 127.0.0.1:PORT
@@ -81,6 +82,9 @@ async function main(argv: readonly string[]): Promise<number> {
       memory_hog: { perCall: { maxMemoryMb: 48 } },
       long_report: { perCall: { maxMemoryMb: 48 } },
       greedy: { perCall: { maxFileHandles: 4 } },
+      // Run in worker threads (isolated()): these limits are hard, even for synchronous code.
+      runaway_loop: { perCall: { maxExecutionTimeMs: 800 } },
+      memory_bomb: { perCall: { maxMemoryMb: 64 } },
     },
     sampling: { activeMs: 25, idleMs: 200, deactivatedMs: 200 },
     throttle: { maxQueue: 2, maxWaitMs: 150, retryAfterMs: 500 },
@@ -101,6 +105,8 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const metrics = setupMetrics(guard, prometheusPort);
   for (const destination of metrics.destinations) console.log(destination);
+  // One pool of worker threads per isolated tool, for every session's server.
+  const isolatedTools = createIsolatedDemoTools();
   // Tasks outlive their request: one store for every session's server.
   const taskStore = new InMemoryTaskStore();
   const host = await startHttpHost(() => {
@@ -111,8 +117,8 @@ async function main(argv: readonly string[]): Promise<number> {
       ),
     );
     server.use(guard);
-    registerDemoTools(server, { dataFile, peerPort });
-    registerDemoTaskTools(server, { dataFile, peerPort });
+    registerDemoTools(server, { dataFile, peerPort, isolated: isolatedTools });
+    registerDemoTaskTools(server, { dataFile, peerPort, isolated: isolatedTools });
     return server;
   });
   console.log(`MCP server (Streamable HTTP) at ${host.url.href}, behind one resource guard\n`);
@@ -367,8 +373,53 @@ async function main(argv: readonly string[]): Promise<number> {
     };
   });
 
+  await scenario('isolated tools: a runaway loop and a memory bomb are stopped while the server answers', async () => {
+    // Both run in worker threads (isolated()): `while (true) {}` never yields, yet its worker is terminated at the
+    // call's time limit; the bomb's heap is capped at its memory limit. Meanwhile the server's own event loop is free.
+    const started = performance.now();
+    const looping = client.callTool({ name: 'runaway_loop' });
+    let loopMs = 0;
+    let settled = false;
+    void looping.finally(() => {
+      loopMs = performance.now() - started;
+      settled = true;
+    });
+    const echoMs: number[] = [];
+    let echoed = true;
+    while (!settled) {
+      const t = performance.now();
+      const answer = await client.callTool({ name: 'echo', arguments: { message: 'still answering' } });
+      echoMs.push(performance.now() - t);
+      echoed &&= textOf(answer) === 'still answering';
+      await sleep(50);
+    }
+    const loop = await looping;
+    // The stuck worker was terminated and the pool started another: the tool is ready for its next call.
+    const pool = isolatedTools.runawayLoop;
+    for (let i = 0; i < 100 && !(pool.workers().size === 1 && pool.workers().idle === 1); i++) await sleep(20);
+    const replaced = pool.workers().size === 1 && pool.workers().idle === 1;
+    const bomb = await client.callTool({ name: 'memory_bomb' });
+    const resource = (r: typeof loop) =>
+      (r._meta?.['mcp-resource-guard/error'] as { resource?: string } | undefined)?.resource;
+    const slowest = Math.max(...echoMs);
+    return {
+      ok:
+        loop.isError === true &&
+        resource(loop) === 'executionTimeMs' &&
+        bomb.isError === true &&
+        resource(bomb) === 'memoryMb' &&
+        replaced &&
+        echoed &&
+        echoMs.length >= 3 &&
+        slowest < 500,
+      detail: `the loop stopped at its 800 ms limit (answered after ${Math.round(loopMs)} ms; its worker terminated, the pool replacing it); ${echoMs.length} echo calls answered meanwhile, the slowest in ${slowest.toFixed(1)} ms; the bomb: "${textOf(bomb).slice(0, 60)}…"`,
+    };
+  });
+
   await client.close();
   await host.close();
+  // The isolated tools' workers end with their pools.
+  await isolatedTools.close();
   await new Promise((r) => setTimeout(r, 100));
   const fdsAtEnd = openFdCount();
   await scenario('nothing is left open', async () => ({

@@ -14,7 +14,10 @@ export class CallMeter implements SliceOwner {
   readonly numericId: number;
   /**
    * Whether the call's memory and CPU figures are measured exactly (a call run in a worker thread of its own: its
-   * heap and thread CPU clock), set by whoever measures them; the built-in memory source then leaves them alone.
+   * heap and thread CPU clock), set by whoever measures them; the built-in memory source then leaves them alone, and
+   * the CPU time, once set, is the figure set (plus child processes): the main thread's slices of the call (its
+   * dispatch, the result on its way back) are not added to the thread's clock, before or after the last reading alike.
+   * Until a CPU time is set (a thread without a clock), it is the main thread's share as for any call.
    */
   exact = false;
   /** Set by the usage sources. */
@@ -35,6 +38,9 @@ export class CallMeter implements SliceOwner {
   /** Slice time already turned into CPU time, and the CPU time it made. */
   #sliceSettled = 0;
   #cpuSettled = 0;
+  /** The CPU time last set, and whether one was: an exact meter's CPU time once set. */
+  #exactCpuMs = 0;
+  #exactCpuSet = false;
 
   /** @param numericId - the call id as a number */
   constructor(numericId: number) {
@@ -44,9 +50,10 @@ export class CallMeter implements SliceOwner {
   /**
    * CPU time used so far, in milliseconds: long slices as measured; short slices scaled, interval by
    * interval, by the main thread's CPU share of its busy time (the latest share for those not yet
-   * settled); plus child processes.
+   * settled); plus child processes. On an exact meter with a CPU time set: the last one, plus child processes.
    */
   get cpuTimeMs(): number {
+    if (this.exact && this.#exactCpuSet) return this.#exactCpuMs + this.childCpuMs;
     const pending = this.sliceMs - this.#sliceSettled;
     return this.#cpuSettled + pending * (cpuSlices.meter?.value ?? 1) + this.sliceCpuMs + this.childCpuMs;
   }
@@ -71,7 +78,9 @@ export class CallMeter implements SliceOwner {
   measure(resource: MeasuredResource, value: number): void {
     switch (resource) {
       case 'cpuTimeMs':
-        // From now on, CPU time is `value` plus whatever the probes add.
+        this.#exactCpuMs = value;
+        this.#exactCpuSet = true;
+        // From now on, CPU time is `value` plus whatever the probes add (but on an exact meter).
         this.#cpuSettled = value - this.childCpuMs - this.sliceCpuMs;
         this.#sliceSettled = this.sliceMs;
         return;

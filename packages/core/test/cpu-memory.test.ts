@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isProcStatFd, openFdList, settleHeap, sleep, until } from '@mcp-resource-guard/test-support';
 import { describe, expect, it } from 'vitest';
 import { createResourceGuard } from '../src/index.js';
+import { TrackedCall } from '../src/internal.js';
 
 describe('CPU and memory', () => {
   function burn(ms: number): void {
@@ -102,6 +103,29 @@ describe('CPU and memory', () => {
     // ...and slices are disjoint: no time is counted twice.
     expect(total).toBeLessThanOrEqual(elapsed + 0.1);
     for (const c of calls) c.end('ok');
+    await guard.close();
+  });
+
+  it('gives an exactly measured call the CPU time set on it, without the main thread’s slices of the call', async () => {
+    // A call run in a worker thread of its own: its figure is the thread's clock, set by whoever measures it; the
+    // main thread's work for the call (its dispatch, the result on its way back) is not added, before or after.
+    const guard = createResourceGuard({ sampling: { activeMs: 10 } });
+    const call = await guard.admit({ toolName: 'isolated' });
+    if (!(call instanceof TrackedCall)) throw new Error('a tracked call');
+    call.meter.exact = true;
+    await call.run(async () => {
+      burn(30);
+      await sleep(5);
+      // No thread clock yet: the main thread's share, as for any call.
+      expect(call.usage().cpuTimeMs).toBeGreaterThan(0);
+      call.measure('cpuTimeMs', 12.5);
+      burn(30);
+      await sleep(20);
+    });
+    expect(call.usage().cpuTimeMs).toBe(12.5);
+    call.measure('cpuTimeMs', 40);
+    expect(call.usage().cpuTimeMs).toBe(40);
+    call.end('ok');
     await guard.close();
   });
 

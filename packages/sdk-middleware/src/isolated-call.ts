@@ -191,11 +191,20 @@ class IsolatedCall {
     if (this.#polling || this.#settled || this.#startHeap === undefined) return;
     const w = this.#worker.worker as unknown as { getHeapStatistics?: HeapReader; cpuUsage?: CpuReader };
     const pending: Promise<void>[] = [];
+    // A reading that comes back after the handler settled is older than the worker's own at its end: dropped.
     if (typeof w.getHeapStatistics === 'function') {
-      pending.push(w.getHeapStatistics().then((h) => this.#memory(h.used_heap_size + h.external_memory)));
+      pending.push(
+        w.getHeapStatistics().then((h) => {
+          if (!this.#settled) this.#memory(h.used_heap_size + h.external_memory);
+        }),
+      );
     }
     if (typeof w.cpuUsage === 'function') {
-      pending.push(w.cpuUsage().then((u) => this.#cpu((u.user + u.system) / 1000)));
+      pending.push(
+        w.cpuUsage().then((u) => {
+          if (!this.#settled) this.#cpu((u.user + u.system) / 1000);
+        }),
+      );
     } else if (this.#worker.tid !== undefined) {
       this.#cpu(threadCpuMsOf(this.#worker.tid));
     }

@@ -24,7 +24,7 @@ import {
   type TrackedHandle,
 } from '@mcp-resource-guard/core/internal';
 import type { IsolatedHandler, IsolatedToolContext } from './isolated-context.js';
-import { ownThreadCpuMs, ownThreadId } from './thread-clock.js';
+import { openOwnThreadClock, ownThreadCpuMs, ownThreadId } from './thread-clock.js';
 import {
   type FromWorker,
   type RpcReply,
@@ -211,21 +211,33 @@ async function runCall(handler: IsolatedHandler<unknown>, wire: WireCall, args: 
   const abort = new AbortController();
   const call = new WorkerCall(owner, wire, abort.signal);
   running = { call, abort };
-  post({ type: 'started', id: wire.id, heap: heapNow(), cpuMs: ownThreadCpuMs() });
   // The worker's own heap reports, where the main thread cannot read it (Node < 22.16): outside the call.
   const reports =
     init.heapReportMs > 0
       ? runShared(() => setInterval(() => post({ type: 'heap', id: wire.id, heap: heapNow() }), init.heapReportMs))
       : undefined;
   reports?.unref();
+  // The call's figures are read around its handler: just before it is called and as soon as it settles (the
+  // worker's own bookkeeping of the call, before and after, is not the handler's).
+  let end: { heap: number; cpuMs: number | undefined } | undefined;
+  const settled = (): void => {
+    end ??= { cpuMs: ownThreadCpuMs(), heap: heapNow() };
+  };
   let done: FromWorker;
   try {
-    const result = await call.run(() => handler(args, contextFor(call, wire)));
+    const result = await call.run(() => {
+      post({ type: 'started', id: wire.id, heap: heapNow(), cpuMs: ownThreadCpuMs() });
+      const answer = handler(args, contextFor(call, wire));
+      if (!(answer instanceof Promise)) settled();
+      return answer;
+    });
+    settled();
     call.end('ok');
-    done = { type: 'done', id: wire.id, ok: true, result, heap: heapNow(), cpuMs: ownThreadCpuMs() };
+    done = { type: 'done', id: wire.id, ok: true, result, ...(end as NonNullable<typeof end>) };
   } catch (error) {
+    settled();
     call.end('thrown');
-    done = { type: 'done', id: wire.id, ok: false, error: toWire(error), heap: heapNow(), cpuMs: ownThreadCpuMs() };
+    done = { type: 'done', id: wire.id, ok: false, error: toWire(error), ...(end as NonNullable<typeof end>) };
   } finally {
     if (reports !== undefined) clearInterval(reports);
     if (running?.call === call) running = undefined;
@@ -261,6 +273,8 @@ async function closeHandle(hid: number, force: boolean): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  // The thread's clock kept open before the probes see any descriptor: the worker's, never a call's.
+  openOwnThreadClock();
   acquireProbes({ files: true, network: true, timers: true, processes: true, cpu: false, memory: false });
   let handler: IsolatedHandler<unknown>;
   try {
