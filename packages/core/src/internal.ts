@@ -35,4 +35,4 @@ export { acquireProbes } from './probes/probe-set.js';
 export { LIMITED_RESOURCE, narrowLimits } from './resource-limits.js';
 export { ZERO_USAGE } from './resource-usage.js';
 export { systemScheduler } from './scheduler.js';
-export { TrackedCall } from './tool-call.js';
+export { cleanupPending, TrackedCall } from './tool-call.js';

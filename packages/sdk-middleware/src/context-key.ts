@@ -86,3 +86,14 @@ export function callValues(extra: object): Map<ContextKey<unknown>, unknown> {
 export function contextValue<T>(extra: object, key: ContextKey<T>): T | undefined {
   return valuesByExtra.get(extra)?.get(key as ContextKey<unknown>) as T | undefined;
 }
+
+/**
+ * Makes the values set for one extra readable through another (the copy handed to the tool's handler).
+ *
+ * @param extra - the SDK's extra, where the middlewares set values
+ * @param copy - the object the handler gets instead
+ */
+export function shareCallValues(extra: object, copy: object): void {
+  const values = valuesByExtra.get(extra);
+  if (values !== undefined) valuesByExtra.set(copy, values);
+}

@@ -1,9 +1,10 @@
 /** Installs one dispatcher at a server's `tools/call` handler and runs the middleware chain for every call. */
 
 import { ErrorCode, ResourceGuardError } from '@mcp-resource-guard/core';
-import { type ContextKey, callValues } from './context-key.js';
+import { type ContextKey, callValues, shareCallValues } from './context-key.js';
 import { ServerBinding } from './middleware-server.js';
 import { registeredToolInfo, type SdkRequestHandler, type SdkServer } from './sdk-server.js';
+import { SignalledExtra } from './signalled-extra.js';
 import type {
   MiddlewareServer,
   RegisteredToolInfo,
@@ -113,6 +114,12 @@ class DispatchContext implements ToolCallContext {
   /** The extra/ctx to hand the SDK's handler: the SDK's own, unless a middleware replaced the signal. */
   handlerExtra(): Record<string, unknown> {
     if (this.#provideSignal === undefined) return this.#extra;
+    // SDK v1, a plain call: a copy of the SDK's extra whose `signal` is read from the middleware, lazily.
+    if (this.sdkMajor === 1 && !this.taskRequested) {
+      const extra = new SignalledExtra(this.#extra, this);
+      if (this.#values !== undefined) shareCallValues(this.#extra, extra);
+      return extra as unknown as Record<string, unknown>;
+    }
     // The SDK builds this object for this one request: its `signal` is swapped in place for a getter
     // (no copy), read lazily so that an unread signal costs nothing.
     const holder = this.sdkMajor === 1 ? this.#extra : (this.#extra.mcpReq as Record<string, unknown>);
@@ -274,6 +281,12 @@ export class ToolCallInterceptor {
     if (!isObject(params) || typeof params.name !== 'string') return handler(request, extra);
     if (this.sdk.major === 2 && !isObject(extra.mcpReq)) return handler(request, extra);
     const ctx = new DispatchContext(this.sdk, this.binding, request, params, params.name, extra);
-    return runChain(chain, ctx, async () => (await handler(request, ctx.handlerExtra())) as ToolCallResult);
+    return runChain(chain, ctx, () => {
+      try {
+        return Promise.resolve(handler(request, ctx.handlerExtra()) as ToolCallResult | Promise<ToolCallResult>);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    });
   }
 }
