@@ -133,11 +133,7 @@ export class CallFinisher {
     } catch (error) {
       this.#s.reportInternalError('finish', error);
     }
-    const recent = this.#s.recentCalls;
-    if (recent !== undefined) {
-      recent.set(call.callId, call.toolName);
-      if (recent.size > 64) recent.delete(recent.keys().next().value as string);
-    }
+    this.#s.recentCalls?.note(call.numericId, call.toolName);
     this.#s.events.emit('call', record);
     const stopped = call.stopCause !== undefined;
     if (call.holdsHandles || stopped) {
