@@ -82,7 +82,8 @@ export class CallFinisher {
     }
     const { usage, peak } = call.endSnapshot(now);
     if (call.holdsHandles) {
-      // Handles that are not the call's to close (unref'd timers, pooled sockets) leave with it, untouched.
+      // Handles that are not the call's to close (unref'd timers, pooled sockets, immediates) leave with it, untouched.
+      call.handles.dropCountedImmediates();
       for (const handle of call.handles.list()) {
         try {
           if (handle.closer.isShared?.() === true) call.releaseHandle(handle);
