@@ -1,13 +1,13 @@
 /**
- * Times every synchronous slice of JavaScript that runs in a call's context (async_hooks before/after), while
- * it takes that to tell calls apart: the hook is enabled only while two calls or more are in flight (or a call
- * whose handler outlived it), and for a call that has run alone past the sampler's first tick. A call that runs
- * alone is charged, until then, with the main thread's busy time while it runs (wall time less the event
- * loop's idle time), and the loop watchdog blames a block then on it: no hook fires for the continuations of
- * the process, in or out of the call.
+ * Times every synchronous slice of JavaScript that runs in a call's context (async_hooks before/after). Where
+ * AsyncLocalStorage is built on async_hooks (see `loneCallsAllowed`), only while it takes that to tell calls
+ * apart: the hook is enabled only while two calls or more are in flight (or a call whose handler outlived it),
+ * and for a call that has run alone past the sampler's first tick. A call that runs alone is charged, until then,
+ * with the main thread's busy time while it runs (wall time less the event loop's idle time), and the loop
+ * watchdog blames a block then on it: no hook fires for the continuations of the process, in or out of the call.
  */
 
-import { type AsyncHook, createHook } from 'node:async_hooks';
+import { type AsyncHook, AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import { cpuSlices, type SliceOwner, switchSlice } from '../cpu-slices.js';
 import type { TrackedCall } from '../tool-call.js';
@@ -17,6 +17,17 @@ import { CpuShare } from './cpu-share.js';
 
 /** The loop's idle time so far, in milliseconds (`performance.nodeTiming.idleTime`, ~0.05 µs). */
 const nodeTiming = performance.nodeTiming;
+
+/**
+ * Whether the hook may be off while a call runs alone. It may where AsyncLocalStorage is built on async_hooks
+ * (Node 20 and 22, Node 24 with `--no-async-context-frame`): its own promise hook keeps V8 giving every await a
+ * promise, so a continuation scheduled while the hook was off is still seen (`before`/`after`) once it is on.
+ * Where AsyncLocalStorage is an AsyncContextFrame (Node 24's default), V8 gives no promise to an await made with
+ * no promise hook, and the first continuation of each await pending when the hook came on would run unseen: its
+ * time would be no call's and its allocations those of the call holding the window. There the hook stays on.
+ */
+const loneCallsAllowed =
+  typeof (AsyncLocalStorage.prototype as unknown as Record<string, unknown>)._propagate === 'function';
 
 /** The installed probe's state (one per process, shared by every guard with the CPU probe). */
 interface CpuProbe {
@@ -143,7 +154,7 @@ export function cpuPercentSource(): UsageSource<TrackedCall> {
       const p = probe;
       if (p === undefined) return;
       mine++;
-      if (p.running++ === 0 && !p.on && !needsHook(p)) {
+      if (p.running++ === 0 && !p.on && loneCallsAllowed && !needsHook(p)) {
         p.lone = call.meter;
         p.loneAt = performance.now();
         p.loneIdle = nodeTiming.idleTime;
@@ -161,7 +172,7 @@ export function cpuPercentSource(): UsageSource<TrackedCall> {
       if (p.running > 0) p.running--;
       if (p.lone === call.meter) closeLone(p);
       if (call.handlerRunning) p.outliving.add(call);
-      if (p.running === 0 && p.on && !needsHook(p)) disable(p);
+      if (p.running === 0 && p.on && loneCallsAllowed && !needsHook(p)) disable(p);
     },
     sample(calls, now) {
       const p = probe;
@@ -175,7 +186,7 @@ export function cpuPercentSource(): UsageSource<TrackedCall> {
         if (elapsed > 0) call.measure('cpuPercent', ((call.meter.cpuTimeMs - previous.cpu) / elapsed) * 100);
         last.set(call, { at: now, cpu: call.meter.cpuTimeMs });
       }
-      if (p !== undefined && p.running === 0 && p.on && !needsHook(p)) disable(p);
+      if (p !== undefined && p.running === 0 && p.on && loneCallsAllowed && !needsHook(p)) disable(p);
     },
     close() {
       const p = probe;
@@ -184,7 +195,7 @@ export function cpuPercentSource(): UsageSource<TrackedCall> {
       mine = 0;
       if (p.running === 0) {
         closeLone(p);
-        if (!needsHook(p)) disable(p);
+        if (loneCallsAllowed && !needsHook(p)) disable(p);
       }
     },
   };
