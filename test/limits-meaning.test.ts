@@ -122,6 +122,23 @@ describe('execution time', () => {
     expect(limits.map((e) => e.level)).toContain('cleanup');
   });
 
+  it('aborts the signal of the handler’s extra at the stop, also in a copy the handler spread', async () => {
+    let spreadAborted: unknown;
+    const { client } = await guarded({ limits: { perCall: { maxExecutionTimeMs: 100 } } }, (s) =>
+      s.registerTool('spreads', {}, async (extra) => {
+        // Handlers pass `{ ...extra }` on; the SDK itself does for task tools.
+        const options = { ...extra, label: 'copy' };
+        await new Promise((resolve) => options.signal.addEventListener('abort', resolve, { once: true }));
+        spreadAborted = options.signal.reason;
+        return text('stopped');
+      }),
+    );
+    const answer = await client.callTool({ name: 'spreads' });
+    expect(answer.isError).toBe(true);
+    await until(() => spreadAborted !== undefined, { what: 'the spread signal to abort' });
+    expect(spreadAborted).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+  });
+
   it('never escalates to an emergency because the guard sampled late: the tool stays enabled', async () => {
     // A 40 ms limit sampled every 100 ms: the first tick on the sampling schedule would see 250 %.
     const { client, limits, guard } = await guarded(

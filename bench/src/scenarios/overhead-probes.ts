@@ -21,6 +21,8 @@ const CONFIGS: readonly (readonly [string, JsonObject])[] = [
   ['none', NONE],
   ...PROBES.map((p): [string, JsonObject] => [p, { ...NONE, [p]: true }]),
   ['all', Object.fromEntries(PROBES.map((p) => [p, true]))],
+  // The lean configuration of the README: what it takes to track and clean up handles, without per-call CPU and memory.
+  ['lean', { files: true, network: true, timers: true, processes: true, cpu: false, memory: false }],
 ];
 
 /** A comparison per configuration, by its label (`none`, `files`, ..., `all`), in run order. */
@@ -30,7 +32,7 @@ export type ProbesResult = z.infer<typeof ProbesResult>;
 export const overheadProbes: Scenario<ProbesResult> = {
   name: NAME,
   description:
-    'What each probe costs: the realistic tool over InMemoryTransport, 8 calls in flight, bare against guarded with no probe (`none`: the guard, ALS and the sampler only), each probe alone, and all of them.',
+    'What each probe costs: the realistic tool over InMemoryTransport, 8 calls in flight, bare against guarded with no probe (`none`: the guard, ALS and the sampler only), each probe alone, all of them, and the lean configuration (`lean`: all but `cpu` and `memory`).',
   result: ProbesResult,
   async run(ctx) {
     const spinIterations = spinIterationsPerMs();

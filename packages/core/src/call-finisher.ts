@@ -27,6 +27,18 @@ interface CleanupJob {
   readonly only?: TrackedHandle[];
 }
 
+/**
+ * What a call still holds at its end that is a leak: every handle but its own temp dir, which is removed at
+ * its end by contract.
+ *
+ * @param held - counts by kind
+ * @returns the leaked counts, or `NO_HANDLES` for none
+ */
+function leakedOf(held: Readonly<Partial<Record<HandleKind, number>>>): Readonly<Partial<Record<HandleKind, number>>> {
+  const { temp_dir: _tempDir, ...leaked } = held;
+  return Object.keys(leaked).length > 0 ? leaked : NO_HANDLES;
+}
+
 /** Ends calls, cleans up after them and judges recovery. */
 export class CallFinisher {
   readonly #s: GuardState;
@@ -70,7 +82,8 @@ export class CallFinisher {
     }
     const { usage, peak } = call.endSnapshot(now);
     if (call.holdsHandles) {
-      // Handles that are not the call's to close (unref'd timers, pooled sockets) leave with it, untouched.
+      // Handles that are not the call's to close (unref'd timers, pooled sockets, immediates) leave with it, untouched.
+      call.handles.dropCountedImmediates();
       for (const handle of call.handles.list()) {
         try {
           if (handle.closer.isShared?.() === true) call.releaseHandle(handle);
@@ -84,10 +97,8 @@ export class CallFinisher {
     this.#s.inFlight.delete(call);
     // A handler that outlives its call is watched against the time limit, up to the emergency level.
     if (call.handlerRunning && call.limits.maxExecutionTimeMs !== undefined) this.#s.orphans.add(call);
-    const held = call.holdsHandles ? call.handles.countByKind() : NO_HANDLES;
-    // The call's own temp dir is removed at its end by contract: held, but not a leak.
-    const { temp_dir: _tempDir, ...leaked } = held;
-    const leakedAny = Object.keys(leaked).length > 0;
+    const leaked = call.holdsHandles ? leakedOf(call.handles.countByKind()) : NO_HANDLES;
+    const leakedAny = leaked !== NO_HANDLES;
     const record: CallRecord = {
       callId: call.callId,
       toolName: call.toolName,
@@ -124,11 +135,7 @@ export class CallFinisher {
     } catch (error) {
       this.#s.reportInternalError('finish', error);
     }
-    const recent = this.#s.recentCalls;
-    if (recent !== undefined) {
-      recent.set(call.callId, call.toolName);
-      if (recent.size > 64) recent.delete(recent.keys().next().value as string);
-    }
+    this.#s.recentCalls?.note(call.numericId, call.toolName);
     this.#s.events.emit('call', record);
     const stopped = call.stopCause !== undefined;
     if (call.holdsHandles || stopped) {

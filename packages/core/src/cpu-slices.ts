@@ -1,14 +1,15 @@
 /**
  * Main-thread time per call: the synchronous slices of JavaScript that run in a call's context, timed
- * on the monotonic clock. The CPU probe opens and closes slices from async_hooks `before`/`after`;
+ * on the monotonic clock. The CPU probe opens and closes slices from async_hooks `before`/`after` while its
+ * hook is on (`enabled`; a call running alone is charged by the probe as a whole until then);
  * `TrackedCall.run` switches the open slice for the synchronous start of a call. Slice time is wall time:
  * the sampler turns it into CPU time with the thread's CPU share of each interval (see `CpuShare`).
  *
  * The same switches keep an allocation window: from the moment one call's code starts running until a
  * different call's code does, the heap's growth is the first call's (`allocatedBytes`). The heap is read
- * only when the window changes hands (~0.3–0.5 µs a reading), so a call running alone costs no reading at
- * all, and code that runs outside any call in between (the SDK answering) is counted with the call before
- * it. With 8 realistic calls in flight that is ~9 readings per call. (Keeping a window for a minimum time,
+ * only when the window changes hands (~0.3–0.5 µs a reading), so a call running alone costs one reading (the
+ * memory probe's, at its admission, which hands it the window), and code that runs outside any call in between
+ * (the SDK answering) is counted with the call before it. With 8 realistic calls in flight that is ~9 readings per call. (Keeping a window for a minimum time,
  * to read less, was tried: with calls taking turns in slices of a few µs, the holder then took the others'
  * allocations, and shares came out several times wrong.)
  */
@@ -34,6 +35,7 @@ export interface SliceOwner {
  * thread's CPU share of its busy time (installed with the CPU probe), and the watchdog's memory.
  */
 export const cpuSlices: {
+  /** Whether slices are being timed (the CPU probe's hook is on). */
   enabled: boolean;
   current: SliceOwner | undefined;
   start: number;

@@ -12,6 +12,7 @@ import type { ResolvedGuardOptions } from './guard-options.js';
 import type { HandleKind } from './handle-kind.js';
 import type { LeakPolicy } from './leak-policy.js';
 import type { LevelTracker } from './level-tracker.js';
+import type { RecentCalls } from './recent-calls.js';
 import type { LimitName, ResourceLimits } from './resource-limits.js';
 import { processSnapshot, type ResourceSnapshot } from './resource-snapshot.js';
 import type { TrackedCall } from './tool-call.js';
@@ -49,7 +50,7 @@ export class GuardState {
   /** Built-in and configured usage sources, sampled in this order. */
   sources: readonly UsageSource<TrackedCall>[] = [];
   /** The last calls to end (id → tool), kept while the watchdog runs: a block is reported after its call ended. */
-  recentCalls: Map<string, string> | undefined;
+  recentCalls: RecentCalls | undefined;
   /** The id of the last call admitted (ids are increasing numbers). */
   nextId = 0;
   internalErrors = 0;

@@ -74,6 +74,8 @@ export class HandleRegistry {
   readonly #open = new Set<TrackedHandle>();
   #files = 0;
   #network = 0;
+  /** Immediates scheduled and not yet run, counted but not tracked one by one (see the timer probe). */
+  #immediates = 0;
 
   /** Files and watchers open now. */
   get fileHandles(): number {
@@ -134,10 +136,26 @@ export class HandleRegistry {
     return [...this.#open];
   }
 
-  /** @returns the open handles counted by kind */
+  /**
+   * Counts an immediate scheduled (+1) or run or cleared (-1) without tracking it: it runs on the next turn of
+   * the loop anyway, and is never the call's to close (unlike a self-rescheduling chain, tracked as a handle).
+   *
+   * @param delta - +1 or -1
+   */
+  countImmediate(delta: 1 | -1): void {
+    this.#immediates = Math.max(0, this.#immediates + delta);
+  }
+
+  /** Forgets the counted immediates (the call ended: they leave with it, untouched). */
+  dropCountedImmediates(): void {
+    this.#immediates = 0;
+  }
+
+  /** @returns the open handles counted by kind, counted immediates included */
   countByKind(): Partial<Record<HandleKind, number>> {
     const counts: Partial<Record<HandleKind, number>> = {};
     for (const { kind } of this.#open) counts[kind] = (counts[kind] ?? 0) + 1;
+    if (this.#immediates > 0) counts.immediate = (counts.immediate ?? 0) + this.#immediates;
     return counts;
   }
 }

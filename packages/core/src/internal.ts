@@ -36,4 +36,4 @@ export { ProcessTree } from './process-tree.js';
 export { LIMITED_RESOURCE, narrowLimits } from './resource-limits.js';
 export { ZERO_USAGE } from './resource-usage.js';
 export { systemScheduler } from './scheduler.js';
-export { type CallOwner, TrackedCall } from './tool-call.js';
+export { type CallOwner, cleanupPending, TrackedCall } from './tool-call.js';

@@ -34,6 +34,7 @@ import {
   tempDirCloser,
   tempStorageSource,
 } from './probes/temp-storage.js';
+import { RecentCalls } from './recent-calls.js';
 import { RefusalPacer } from './refusal-pacer.js';
 import { narrowLimits, type ResourceLimits } from './resource-limits.js';
 import type { ResourceUsage } from './resource-usage.js';
@@ -195,7 +196,7 @@ export class ResourceGuard {
             (block) => this.#blocked(block),
             (error) => this.#s.reportInternalError('watchdog', error),
           );
-    if (this.#stopWatchdog !== undefined) this.#s.recentCalls = new Map();
+    if (this.#stopWatchdog !== undefined) this.#s.recentCalls = new RecentCalls();
     const builtIn: UsageSource<TrackedCall>[] = [];
     if (o.probes.cpu) builtIn.push(cpuPercentSource());
     if (o.probes.memory) builtIn.push(memorySource({ children: o.probes.processes }));
@@ -602,7 +603,7 @@ export class ResourceGuard {
   #blocked(block: LoopBlock): void {
     let tool: string | undefined;
     if (block.callId !== undefined) {
-      tool = this.#s.recentCalls?.get(block.callId);
+      tool = this.#s.recentCalls?.toolOf(block.callId);
       for (const set of [this.#s.inFlight, this.#s.orphans]) {
         for (const call of set) if (call.callId === block.callId) tool = call.toolName;
       }

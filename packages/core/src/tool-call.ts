@@ -113,6 +113,19 @@ export interface CallRecord {
  */
 export const CALL_STOPPED: unique symbol = Symbol('mcp-resource-guard.call-stopped');
 
+/** The `settled` of every call that left nothing to clean up: one promise, already resolved, for them all. */
+const NOTHING_TO_SETTLE: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
+
+/**
+ * Whether a call's end started a cleanup that has yet to settle (`call.settled` is then worth awaiting).
+ *
+ * @param call - an ended call
+ * @returns false for a call that left nothing to clean up
+ */
+export function cleanupPending(call: ToolCall): boolean {
+  return call.settled !== NOTHING_TO_SETTLE;
+}
+
 /** What a {@link TrackedCall} needs from the guard that owns it. */
 export interface CallOwner {
   now(): number;
@@ -292,7 +305,7 @@ export class TrackedCall implements ToolCall {
   #cpuAtEnd = 0;
   #wrapper: CallRunWrapper | undefined;
   /** Settles when the call's end-of-call cleanup has finished. */
-  settled: Promise<CleanupReport | undefined> = Promise.resolve(undefined);
+  settled: Promise<CleanupReport | undefined> = NOTHING_TO_SETTLE;
 
   constructor(owner: CallOwner, callId: string, init: StartCallInit, limits: ResourceLimits) {
     this.#owner = owner;

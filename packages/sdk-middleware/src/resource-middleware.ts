@@ -11,14 +11,15 @@ import {
   type ResourceGuard,
   ResourceGuardError,
   type ResourceGuardOptions,
+  type StartCallInit,
   type ToolCall,
 } from '@mcp-resource-guard/core';
-import { tryAdmit } from '@mcp-resource-guard/core/internal';
+import { cleanupPending, tryAdmit } from '@mcp-resource-guard/core/internal';
 import { guardErrorResult, stoppedResult } from './client-message.js';
-import { taskRuntimeOf } from './middleware-server.js';
+import { type TaskRuntime, taskRuntimeOf } from './middleware-server.js';
 import { TaskCalls } from './task-call.js';
 import { TaskStoreWatch } from './task-store-watch.js';
-import type { MiddlewareServer, ToolCallMiddleware } from './tool-call-middleware.js';
+import type { MiddlewareServer, ToolCallContext, ToolCallMiddleware } from './tool-call-middleware.js';
 import type { ToolCallResult } from './tool-call-result.js';
 import { ToolLifecycleBridge } from './tool-lifecycle-bridge.js';
 
@@ -141,7 +142,85 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
   const bridge = new ToolLifecycleBridge(guard);
   const taskCalls = new TaskCalls();
 
-  const middleware = async function resourceGuard(ctx, next): Promise<ToolCallResult> {
+  /** Tracking never breaks a call: a refused call gets the guard's answer, a closed or failing guard lets it run. */
+  const unadmitted = (error: unknown, next: () => Promise<ToolCallResult>): Promise<ToolCallResult> => {
+    if (CallRefused.is(error)) return ownerRefusal(error) ? next() : Promise.resolve(guardErrorResult(error));
+    if (!(ResourceGuardError.is(error) && error.code === ErrorCode.GuardClosed)) {
+      guard.reportInternalError('middleware:admit', error);
+    }
+    return next();
+  };
+
+  /**
+   * Ends the call; what it holds is closed before its answer leaves. Undefined `outcome`: the guard stopped the
+   * call, and core decides its outcome from the cause.
+   *
+   * @returns the cleanup to wait for, if the call left one
+   */
+  const end = (call: ToolCall, outcome: CallOutcome | undefined, thrown?: unknown): Promise<unknown> | undefined => {
+    try {
+      call.end(outcome, thrown);
+      if (!cleanupPending(call)) return undefined;
+      return call.settled.then(undefined, (error: unknown) => guard.reportInternalError('middleware:end', error));
+    } catch (error) {
+      guard.reportInternalError('middleware:end', error);
+      return undefined;
+    }
+  };
+
+  const run = (
+    ctx: ToolCallContext,
+    next: () => Promise<ToolCallResult>,
+    call: ToolCall,
+    tasks: TaskRuntime | undefined,
+    watch: TaskStoreWatch | undefined,
+  ): Promise<ToolCallResult> => {
+    ctx.useSignal(() => call.signal);
+    if (watch !== undefined && tasks !== undefined) return taskCalls.run(guard, call, tasks, watch, ctx.server, next);
+    // When the client cancels or the transport closes, the SDK sends no answer: the guard's sampler sees
+    // the aborted transport signal and stops the call, which ends and is cleaned up here.
+    const sdkSignal = ctx.sdkSignal;
+    return call.runUntilStopped(next).then(
+      (result) => {
+        if (result === CALL_STOPPED) {
+          // A stopped call is answered at once, and its cleanup (a close may wait on a read blocked in the
+          // thread pool) goes on after, reported as usual.
+          const answer = stoppedResult(call.stopReason);
+          end(call, undefined);
+          return answer;
+        }
+        const cleanup = end(call, outcomeOf(result, sdkSignal));
+        return cleanup === undefined ? result : cleanup.then(() => result);
+      },
+      (error: unknown) => {
+        const cleanup = end(call, sdkSignal.aborted ? 'cancelled' : 'thrown', error);
+        if (cleanup === undefined) throw error;
+        return cleanup.then(() => {
+          throw error;
+        });
+      },
+    );
+  };
+
+  const admitThenRun = async (
+    ctx: ToolCallContext,
+    next: () => Promise<ToolCallResult>,
+    init: StartCallInit,
+    tasks: TaskRuntime | undefined,
+    watch: TaskStoreWatch | undefined,
+  ): Promise<ToolCallResult> => {
+    let call: ToolCall;
+    try {
+      call = await guard.admit(init);
+    } catch (error) {
+      return unadmitted(error, next);
+    }
+    return run(ctx, next, call, tasks, watch);
+  };
+
+  // Not an async function: a call admitted at once runs with no promise of the middleware's own but the one
+  // its end is chained on.
+  const middleware = function resourceGuard(ctx, next): Promise<ToolCallResult> {
     // A call of a tool the server does not know is the SDK's to refuse; it is not tracked.
     if (!ctx.server.isRegistered(ctx.toolName)) return next();
     // A task-augmented call on a server with a task runtime (SDK v1's experimental tasks) is answered with its task
@@ -158,57 +237,22 @@ export function resourceMiddleware(options: ResourceMiddlewareOptions = {}): Res
       // runs untracked, as without the guard.
       if (watch === undefined) return next();
     }
-    const sdkSignal = ctx.sdkSignal;
-    let call: ToolCall;
+    // The context is the request an observer of the call reads (meta, protocol version, transport), lazily.
+    const init = {
+      toolName: ctx.toolName,
+      sessionId: ctx.sessionId,
+      requestId: ctx.requestId,
+      signal: ctx.sdkSignal,
+      request: ctx,
+    };
+    let call: ToolCall | undefined;
     try {
-      // The context is the request an observer of the call reads (meta, protocol version, transport), lazily.
-      const init = {
-        toolName: ctx.toolName,
-        sessionId: ctx.sessionId,
-        requestId: ctx.requestId,
-        signal: sdkSignal,
-        request: ctx,
-      };
-      call = tryAdmit(guard, init) ?? (await guard.admit(init));
+      call = tryAdmit(guard, init);
     } catch (error) {
-      if (CallRefused.is(error)) return ownerRefusal(error) ? next() : guardErrorResult(error);
-      // Tracking never breaks a call: a closed or failing guard lets it run untracked.
-      if (!(ResourceGuardError.is(error) && error.code === ErrorCode.GuardClosed)) {
-        guard.reportInternalError('middleware:admit', error);
-      }
-      return next();
+      return unadmitted(error, next);
     }
-    ctx.useSignal(() => call.signal);
-    if (watch !== undefined && tasks !== undefined) return taskCalls.run(guard, call, tasks, watch, ctx.server, next);
-    // When the client cancels or the transport closes, the SDK sends no answer: the guard's sampler sees
-    // the aborted transport signal and stops the call, which ends and is cleaned up here.
-    // Undefined once the guard stopped the call: core decides a stopped call's outcome from its cause.
-    let outcome: CallOutcome | undefined = 'thrown';
-    let thrown: unknown;
-    let stopped = false;
-    try {
-      const result = await call.runUntilStopped(next);
-      if (result === CALL_STOPPED) {
-        stopped = true;
-        outcome = undefined;
-        return stoppedResult(call.stopReason);
-      }
-      outcome = outcomeOf(result, sdkSignal);
-      return result;
-    } catch (error) {
-      outcome = sdkSignal.aborted ? 'cancelled' : 'thrown';
-      thrown = error;
-      throw error;
-    } finally {
-      try {
-        call.end(outcome, thrown);
-        // What a call holds is closed before its answer leaves; a stopped call is answered at once, and its
-        // cleanup (a close may wait on a read blocked in the thread pool) goes on after, reported as usual.
-        if (!stopped) await call.settled;
-      } catch (error) {
-        guard.reportInternalError('middleware:end', error);
-      }
-    }
+    if (call === undefined) return admitThenRun(ctx, next, init, tasks, watch);
+    return run(ctx, next, call, tasks, watch);
   } as ToolCallMiddleware;
 
   Object.defineProperty(middleware, RESOURCE_MIDDLEWARE, { value: true });

@@ -94,11 +94,13 @@ export function memorySource(options: { children: boolean }): UsageSource<Tracke
 
   return {
     name: 'memory',
-    callStarted() {
+    callStarted(call) {
       // Started with no other call in flight: whatever the heap did since the last sample (garbage of
-      // calls that have ended, collected since) is nobody's, and the new call's growth counts from here.
+      // calls that have ended, collected since) is nobody's, and the new call's growth counts from here. With
+      // the slice clock on, the same reading hands it the allocation window (its first slice then reads nothing).
       if (live++ === 0) {
-        lastTotal = heapBytes();
+        lastTotal =
+          cpuSlices.allocation && cpuSlices.meter !== undefined ? passAllocationWindow(call.meter) : heapBytes();
         capGarbage(lastTotal);
       }
     },

@@ -1,8 +1,10 @@
 /**
  * Attributes timers to calls: setTimeout, setInterval and setImmediate, as callbacks and from
  * `node:timers/promises` (with `scheduler.wait` / `scheduler.yield`). Timeouts and intervals still
- * pending when the call ends are leaks, cleared by cleanup. Unref'd timers and immediates are counted
- * while the call runs and released, not cleared, when it ends (see `isShared` below).
+ * pending when the call ends are leaks, cleared by cleanup. Unref'd timers are counted while the call runs and
+ * released, not cleared, when it ends (see `isShared` below). An immediate is only counted while pending (no
+ * handle, closer or map entry: it runs on the next turn anyway), unless it is a link of a self-rescheduling chain,
+ * which is tracked as a handle and stopped after its call.
  */
 
 import { syncBuiltinESMExports } from 'node:module';
@@ -10,6 +12,7 @@ import timers from 'node:timers';
 import timersPromises from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { HandleCloser } from '../handle-registry.js';
+import type { TrackedCall } from '../tool-call.js';
 import { attribute, currentCall, release } from './attribution.js';
 import { wrapCancellable } from './cancellable.js';
 
@@ -25,15 +28,49 @@ interface TimerEntry {
 }
 
 /**
- * The attributed immediate whose callback is running, if any: an immediate scheduled from it with the same
- * callback, or at the end of a long chain of immediates scheduled from immediates, is a self-rescheduling loop.
- * Scheduling from the promise continuations that follow it does not count (they run after it returned).
+ * The callback of the call's immediate that is running, if any, and how many immediates scheduled from
+ * immediates led to it: an immediate scheduled from it with the same callback, or at the end of a long chain of
+ * immediates scheduled from immediates, is a self-rescheduling loop. Scheduling from the promise continuations
+ * that follow it does not count (they run after it returned).
  */
-let runningImmediate: { callback: unknown; depth: number } | undefined;
+let runningCallback: unknown;
+let runningDepth = -1;
+/**
+ * On an immediate counted (not tracked) for a call: that call, until it runs or is cleared. A property of the
+ * Immediate itself, not a WeakMap entry: most immediates of a call are of this kind (libraries resume work with
+ * them, `await new Promise(setImmediate)` yields to the loop), and cost no handle, closer or map entry.
+ */
+const COUNTED = Symbol('mcp-resource-guard.counted-immediate');
+
+interface CountedImmediate {
+  [COUNTED]?: TrackedCall | undefined;
+}
+
+/** Uncounts an immediate that ran or was cleared, if it was counted. */
+function uncount(immediate: CountedImmediate): void {
+  const call = immediate[COUNTED];
+  if (call === undefined) return;
+  immediate[COUNTED] = undefined;
+  call.handles.countImmediate(-1);
+}
 /** Links of immediates scheduled from immediates, with different callbacks, that make a loop. */
 const CHAIN_DEPTH = 16;
 
 const promisifyCustom: symbol = promisify.custom;
+
+/** Runs an immediate's callback as the running immediate (for chain detection). */
+function runImmediate(self: unknown, callback: AnyFn, depth: number, args: unknown[]): unknown {
+  const outerCallback = runningCallback;
+  const outerDepth = runningDepth;
+  runningCallback = callback;
+  runningDepth = depth;
+  try {
+    return callback.apply(self, args);
+  } finally {
+    runningCallback = outerCallback;
+    runningDepth = outerDepth;
+  }
+}
 
 /** Pending state of each attributed timer, by the timer object Node returns. */
 const entries = new WeakMap<object, TimerEntry>();
@@ -87,9 +124,10 @@ export function installTimerProbe(): () => void {
     function scheduled(this: unknown, callback: unknown, ...rest: unknown[]): unknown {
       const call = currentCall();
       if (call === undefined || typeof callback !== 'function') return create.call(this, callback, ...rest);
-      const parent = kind === 'immediate' ? runningImmediate : undefined;
-      const depth = parent === undefined ? 0 : parent.depth + 1;
-      const chained = parent !== undefined && (parent.callback === callback || depth >= CHAIN_DEPTH);
+      const inImmediate = kind === 'immediate' && runningDepth >= 0;
+      const depth = inImmediate ? runningDepth + 1 : 0;
+      const chained = inImmediate && (runningCallback === callback || depth >= CHAIN_DEPTH);
+      if (kind === 'immediate' && !chained) return countImmediate(create, this, call, callback as AnyFn, depth, rest);
       const entry: TimerEntry = { pending: true, chained };
       // A loop that outlived its call (its first turn was scheduled before the end, and released as any
       // immediate): its next turn never runs. It stays pending, so the guard reports it as a late leak. A tool
@@ -103,13 +141,7 @@ export function installTimerProbe(): () => void {
           if (timer !== undefined) release(timer);
         }
         if (kind !== 'immediate') return (callback as AnyFn).apply(this, args);
-        const outer = runningImmediate;
-        runningImmediate = { callback, depth };
-        try {
-          return (callback as AnyFn).apply(this, args);
-        } finally {
-          runningImmediate = outer;
-        }
+        return runImmediate(this, callback as AnyFn, depth, args);
       };
       timer = create.call(this, run, ...rest) as object;
       entries.set(timer, entry);
@@ -123,9 +155,34 @@ export function installTimerProbe(): () => void {
       return timer;
     };
 
+  /** A single immediate (not a link of a chain): counted while pending, its callback run as a possible chain's start. */
+  const countImmediate = (
+    create: AnyFn,
+    self: unknown,
+    call: TrackedCall,
+    callback: AnyFn,
+    depth: number,
+    rest: unknown[],
+  ): unknown => {
+    // After its call ended, an immediate is nothing of the call's: it runs on the next turn.
+    const counted = !call.ended;
+    let immediate: CountedImmediate | undefined;
+    const run = function (this: unknown, ...args: unknown[]): unknown {
+      if (immediate !== undefined) uncount(immediate);
+      return runImmediate(this, callback, depth, args);
+    };
+    immediate = create.call(self, run, ...rest) as CountedImmediate;
+    if (counted) {
+      immediate[COUNTED] = call;
+      call.handles.countImmediate(1);
+    }
+    return immediate;
+  };
+
   const cancel = (clear: AnyFn): AnyFn =>
     function cancelled(this: unknown, timer: unknown): unknown {
       if (typeof timer === 'object' && timer !== null) {
+        uncount(timer as CountedImmediate);
         const entry = entries.get(timer);
         if (entry !== undefined) {
           entry.pending = false;
