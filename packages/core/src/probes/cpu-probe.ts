@@ -171,13 +171,16 @@ export function cpuPercentSource(): UsageSource<TrackedCall> {
       if (mine > 0) mine--;
       if (p.running > 0) p.running--;
       if (p.lone === call.meter) closeLone(p);
-      if (call.handlerRunning) p.outliving.add(call);
+      // Only where the hook may go off: elsewhere it stays on, and nothing would ever forget the call.
+      if (loneCallsAllowed && call.handlerRunning) p.outliving.add(call);
       if (p.running === 0 && p.on && loneCallsAllowed && !needsHook(p)) disable(p);
     },
     sample(calls, now) {
       const p = probe;
       // A call still running alone at a sample: its time is timed slice by slice from now on.
       if (p !== undefined && p.lone !== undefined) enable(p);
+      // Forgotten at every sample, not only when no call runs: a server never idle would keep them all.
+      if (p !== undefined && p.outliving.size > 0) pruneOutliving(p);
       const factor = cpuSlices.meter?.sample() ?? 1;
       for (const call of calls) {
         call.meter.settleCpu(factor);
