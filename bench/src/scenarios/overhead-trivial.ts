@@ -5,7 +5,8 @@ import { measureNoopCalls } from '../noop-tools.js';
 import { type LoopSettings, OverheadResult, type Scenario } from '../scenario.js';
 
 const NAME = 'overhead.trivial';
-const FULL: LoopSettings = { warmupMs: 500, batchMs: 150, batches: 10, concurrency: 1 };
+// Node 24's figures settle only after ~1.5 s of calls (its JIT tiers): a shorter warm-up measured it at half speed.
+const FULL: LoopSettings = { warmupMs: 2000, batchMs: 150, batches: 10, concurrency: 1 };
 const QUICK: LoopSettings = { warmupMs: 200, batchMs: 100, batches: 3, concurrency: 1 };
 
 export const overheadTrivial: Scenario<OverheadResult> = {
