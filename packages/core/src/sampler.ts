@@ -7,7 +7,7 @@
 
 import type { AdmissionGate } from './admission-gate.js';
 import type { GuardState } from './guard-state.js';
-import { type LevelPolicy, LevelTracker } from './level-tracker.js';
+import { type LevelChange, type LevelPolicy, LevelTracker } from './level-tracker.js';
 import { levelRank } from './limit-level.js';
 import type { LimitResponder } from './limit-responder.js';
 import { COUNTED_RESOURCES, LIMITED_RESOURCE, type LimitName } from './resource-limits.js';
@@ -181,21 +181,9 @@ export class Sampler {
         tracker = new LevelTracker(this.#policies.get(LIMITED_RESOURCE[limitName]) as LevelPolicy);
         call.trackers.set(limitName, tracker);
       }
-      const change = tracker.force('cleanup', Math.max(value, limit));
-      if (change === undefined) return;
-      this.#responder.onChange({
-        scope: 'call',
-        tool,
-        call,
-        sessionId: call.sessionId,
-        gate: undefined,
-        scopeCalls: [call],
-        tracker,
-        limitName,
-        value: Math.max(value, limit),
-        limit,
-        change,
-      });
+      const held = Math.max(value, limit);
+      const change = tracker.force('cleanup', held);
+      if (change !== undefined) this.#callLevelChanged(tool, call, tracker, limitName, held, limit, change);
     } catch (error) {
       this.#s.reportInternalError('sampler', error);
     }
@@ -332,22 +320,34 @@ export class Sampler {
       const tracker = this.#observe(call.trackers, name, value, limit);
       if (tracker === undefined) continue;
       const change = tracker.observe(value, limit);
-      if (change === undefined) continue;
-      this.#responder.onChange({
-        scope: 'call',
-        tool,
-        call,
-        sessionId: call.sessionId,
-        // A call-scope level acts on that call only: it never throttles the tool for other calls.
-        gate: undefined,
-        scopeCalls: [call],
-        tracker,
-        limitName: name,
-        value,
-        limit,
-        change,
-      });
+      if (change !== undefined) this.#callLevelChanged(tool, call, tracker, name, value, limit, change);
     }
+  }
+
+  /** A call's level for one of its limits changed: the responder acts on that call only. */
+  #callLevelChanged(
+    tool: ToolRecord,
+    call: TrackedCall,
+    tracker: LevelTracker,
+    limitName: LimitName,
+    value: number,
+    limit: number,
+    change: LevelChange,
+  ): void {
+    this.#responder.onChange({
+      scope: 'call',
+      tool,
+      call,
+      sessionId: call.sessionId,
+      // A call-scope level acts on that call only: it never throttles the tool for other calls.
+      gate: undefined,
+      scopeCalls: [call],
+      tracker,
+      limitName,
+      value,
+      limit,
+      change,
+    });
   }
 
   #evaluateScope(
